@@ -1,0 +1,60 @@
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import nunjucks from 'nunjucks';
+import type { PortalDeps } from './deps';
+import { errorHandler } from './middleware/errorHandler';
+import { claimantRateLimits } from './middleware/rateLimits';
+import { requestLogging } from './middleware/requestLogging';
+import { noStore, securityHeaders } from './middleware/securityHeaders';
+import { claimantRoutes } from './routes/claimant';
+import { problemRenderer } from './routes/problems';
+import { portalServices } from './services';
+
+const ROOT = path.resolve(__dirname, '..');
+const GOVUK_FRONTEND = path.dirname(require.resolve('govuk-frontend/package.json'));
+const SERVICE_NAME = 'Get your assessment recording';
+
+/** Builds the portal from explicit dependencies; the order below is the order a request meets it. */
+export function createApp(deps: PortalDeps) {
+  const { config } = deps;
+  const app = express();
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+
+  const views = nunjucks.configure([path.join(ROOT, 'views'), path.join(GOVUK_FRONTEND, 'dist')], {
+    autoescape: true,
+    express: app,
+    noCache: !config.production,
+  });
+  views.addGlobal('serviceName', SERVICE_NAME);
+  views.addGlobal('supportPhone', config.supportPhone);
+  app.set('view engine', 'njk');
+
+  app.use(requestLogging(deps.logger));
+  app.use(securityHeaders(deps.objects.origin));
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  const assets = { index: false, maxAge: config.production ? '1d' : 0 };
+  app.use('/assets', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk/assets'), assets));
+  app.use('/govuk', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk'), { ...assets, extensions: false }));
+  app.use('/static', express.static(path.join(ROOT, 'static'), assets));
+
+  app.use(noStore);
+  app.use(cookieParser());
+  app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
+
+  const renderProblem = problemRenderer(config.access);
+  const services = portalServices(deps);
+
+  app.get('/', (_req, res) => {
+    res.render('pages/start', { pageTitle: SERVICE_NAME });
+  });
+  app.use(claimantRoutes(services.gatekeeper, renderProblem, claimantRateLimits(config, renderProblem)));
+
+  app.use((_req, res) => renderProblem(res, 'page-not-found'));
+  app.use(errorHandler(deps.logger, renderProblem));
+  return app;
+}

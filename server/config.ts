@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDuration } from './policy/duration';
+import { KEY_ID_PATTERN, keyRing, type KeyRing } from './policy/keyRing';
+import type { AccessRules } from './policy/accessWindow';
+
+export interface Config {
+  production: boolean;
+  port: number;
+  baseUrl: URL;
+  dataDir: string;
+  /** Express `trust proxy`: hops (a number) or addresses; false when clients connect directly. */
+  trustProxy: number | string | false;
+  databaseFile: string;
+  s3: {
+    /** Undefined means: start the embedded S3-compatible server under DATA_DIR. */
+    endpoint: string | undefined;
+    embeddedPort: number;
+    bucket: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+  };
+  sms: { provider: 'outbox'; outboxFile: string };
+  access: AccessRules;
+  presignTtlSeconds: number;
+  claimantSessionTtlMs: number;
+  downloadGrantTtlMs: number;
+  retentionMonths: number;
+  rateLimits: { ninoPerIpPer15Min: number; pagesPerIpPerMinute: number };
+  /** Printed on every claimant page when set; otherwise pages point to the number on the claimant's letter. */
+  supportPhone: string | undefined;
+  secrets: {
+    linkKeys: KeyRing;
+    sessionKey: Buffer;
+    ninoPepper: Buffer;
+    ninoIndexKey: Buffer;
+    fieldKeys: KeyRing;
+  };
+}
+
+/** One line naming the variable, so an operator knows exactly what to fix. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const SECRET_VARIABLES = ['LINK_SIGNING_KEYS', 'SESSION_SECRET', 'NINO_PEPPER', 'NINO_INDEX_KEY', 'FIELD_ENCRYPTION_KEYS'] as const;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const raw = read(env, name) ?? fallback;
+  const ms = parseDuration(raw);
+  if (ms === undefined) throw new ConfigError(name, `must be a duration such as 60s, 15m, 24h or 7d, got "${raw}"`);
+  return ms;
+}
+
+function secret(name: string, raw: string): Buffer {
+  const bytes = Buffer.from(raw, 'base64');
+  if (bytes.length < 32 || bytes.toString('base64').replace(/=+$/, '') !== raw.replace(/=+$/, '')) {
+    throw new ConfigError(name, 'must be at least 32 bytes, base64 encoded (openssl rand -base64 32)');
+  }
+  return bytes;
+}
+
+/** "k2:BASE64,k1:BASE64": the first key signs or encrypts, every listed key is still accepted. */
+function keyList(name: string, raw: string, exactBytes?: number): KeyRing {
+  const entries = raw.split(',').map((part) => {
+    const [id, value, extra] = part.trim().split(':');
+    if (!id || !value || extra !== undefined || !KEY_ID_PATTERN.test(id)) {
+      throw new ConfigError(name, 'must be a comma-separated list of id:base64key (ids of 1-8 lower-case letters or digits)');
+    }
+    const bytes = secret(name, value);
+    if (exactBytes !== undefined && bytes.length !== exactBytes) {
+      throw new ConfigError(name, `key "${id}" must be exactly ${exactBytes} bytes`);
+    }
+    return { id, secret: bytes };
+  });
+  if (new Set(entries.map((e) => e.id)).size !== entries.length) throw new ConfigError(name, 'key ids must be unique');
+  return keyRing(entries);
+}
+
+/**
+ * Outside production a fresh machine has no secrets yet; generate them once and keep them beside the
+ * data they protect, so `npm start` works with no set-up and restarts can still read old records.
+ */
+function developmentSecrets(dataDir: string): Record<(typeof SECRET_VARIABLES)[number], string> {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const key = () => randomBytes(32).toString('base64');
+  const generated = {
+    LINK_SIGNING_KEYS: `k1:${key()}`,
+    SESSION_SECRET: key(),
+    NINO_PEPPER: key(),
+    NINO_INDEX_KEY: key(),
+    FIELD_ENCRYPTION_KEYS: `k1:${key()}`,
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+  return generated;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+
+  const rawBaseUrl = read(env, 'BASE_URL') ?? `http://localhost:${port}`;
+  let baseUrl: URL;
+  try {
+    baseUrl = new URL(rawBaseUrl);
+  } catch {
+    throw new ConfigError('BASE_URL', `must be an absolute URL, got "${rawBaseUrl}"`);
+  }
+  if (!['http:', 'https:'].includes(baseUrl.protocol) || baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
+    throw new ConfigError('BASE_URL', 'must be an http(s) origin with no path, such as https://recordings.example.gov.uk');
+  }
+  if (production && baseUrl.protocol !== 'https:') throw new ConfigError('BASE_URL', 'must use https in production');
+
+  const dataDir = path.resolve(read(env, 'DATA_DIR') ?? 'data');
+
+  if (read(env, 'DATABASE_URL')) {
+    throw new ConfigError('DATABASE_URL', 'PostgreSQL is not supported by this version yet; unset it to use the embedded database under DATA_DIR');
+  }
+  if (read(env, 'REDIS_URL')) {
+    throw new ConfigError('REDIS_URL', 'Redis is not supported by this version yet; unset it to keep limits in memory');
+  }
+
+  const smsProvider = read(env, 'SMS_PROVIDER') ?? 'outbox';
+  if (smsProvider !== 'outbox') {
+    throw new ConfigError('SMS_PROVIDER', `only "outbox" is available in this version, got "${smsProvider}"`);
+  }
+
+  const s3Endpoint = read(env, 'S3_ENDPOINT');
+  if (s3Endpoint !== undefined) {
+    try {
+      new URL(s3Endpoint);
+    } catch {
+      throw new ConfigError('S3_ENDPOINT', `must be an absolute URL, got "${s3Endpoint}"`);
+    }
+  }
+  if (s3Endpoint && (!read(env, 'S3_ACCESS_KEY_ID') || !read(env, 'S3_SECRET_ACCESS_KEY'))) {
+    throw new ConfigError(read(env, 'S3_ACCESS_KEY_ID') ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', 'is required when S3_ENDPOINT is set');
+  }
+  const bucket = read(env, 'S3_BUCKET') ?? 'assessment-recordings';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError('S3_BUCKET', `is not a valid bucket name: "${bucket}"`);
+
+  const presignTtlMs = duration(env, 'PRESIGN_TTL', '60s');
+  if (presignTtlMs > 3_600_000) throw new ConfigError('PRESIGN_TTL', 'must be at most 1h: presigned URLs are bearer credentials');
+
+  const trustProxyRaw = read(env, 'TRUST_PROXY');
+  const missingSecret = SECRET_VARIABLES.find((name) => !read(env, name));
+  if (production && missingSecret) throw new ConfigError(missingSecret, 'is required in production (see .env.example)');
+  const devSecrets = missingSecret ? developmentSecrets(dataDir) : undefined;
+  const secretValue = (name: (typeof SECRET_VARIABLES)[number]) => read(env, name) ?? devSecrets![name];
+
+  return {
+    production,
+    port,
+    baseUrl,
+    dataDir,
+    trustProxy: trustProxyRaw === undefined ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw,
+    databaseFile: path.join(dataDir, 'portal.sqlite'),
+    s3: {
+      endpoint: s3Endpoint,
+      embeddedPort: integer(env, 'EMBEDDED_S3_PORT', 4569, 0, 65535),
+      bucket,
+      region: read(env, 'S3_REGION') ?? 'eu-west-2',
+      accessKeyId: read(env, 'S3_ACCESS_KEY_ID') ?? 'S3RVER',
+      secretAccessKey: read(env, 'S3_SECRET_ACCESS_KEY') ?? 'S3RVER',
+      forcePathStyle: (read(env, 'S3_FORCE_PATH_STYLE') ?? 'true') === 'true',
+    },
+    sms: { provider: 'outbox', outboxFile: path.resolve(read(env, 'SMS_OUTBOX_FILE') ?? path.join(dataDir, 'outbox.jsonl')) },
+    access: {
+      linkTtlMs: duration(env, 'LINK_TTL', '7d'),
+      redownloadWindowMs: duration(env, 'REDOWNLOAD_WINDOW', '24h'),
+      maxNinoAttempts: integer(env, 'MAX_NINO_ATTEMPTS', 5, 1, 20),
+    },
+    presignTtlSeconds: Math.round(presignTtlMs / 1000),
+    claimantSessionTtlMs: duration(env, 'CLAIMANT_SESSION_TTL', '20m'),
+    downloadGrantTtlMs: duration(env, 'DOWNLOAD_GRANT_TTL', '10m'),
+    retentionMonths: integer(env, 'RETENTION_MONTHS', 24, 1, 1200),
+    rateLimits: {
+      ninoPerIpPer15Min: integer(env, 'RATE_LIMIT_NINO_PER_15_MIN', 30, 1, 100_000),
+      pagesPerIpPerMinute: integer(env, 'RATE_LIMIT_PAGES_PER_MIN', 120, 1, 1_000_000),
+    },
+    supportPhone: read(env, 'SUPPORT_PHONE'),
+    secrets: {
+      linkKeys: keyList('LINK_SIGNING_KEYS', secretValue('LINK_SIGNING_KEYS')),
+      sessionKey: secret('SESSION_SECRET', secretValue('SESSION_SECRET')),
+      ninoPepper: secret('NINO_PEPPER', secretValue('NINO_PEPPER')),
+      ninoIndexKey: secret('NINO_INDEX_KEY', secretValue('NINO_INDEX_KEY')),
+      fieldKeys: keyList('FIELD_ENCRYPTION_KEYS', secretValue('FIELD_ENCRYPTION_KEYS'), 32),
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { demoAudio } from './demoAudio';
+import type { PortalServices } from './services';
+import type { RecordingStore } from './store/recordingStore';
+
+export const DEMO = { assessmentRef: 'DEMO-0001', nino: 'AB 12 34 56 C', phone: '07700 900123' } as const;
+
+export type DemoSeed = { created: true; url: string; recordingId: string } | { created: false; recordingId: string };
+
+/** On a fresh DATA_DIR, registers a demo recording and texts its link to the outbox. */
+export async function seedDemo(store: RecordingStore, services: PortalServices): Promise<DemoSeed> {
+  const existing = await store.findRecordingByRef(DEMO.assessmentRef);
+  if (existing) return { created: false, recordingId: existing.id };
+  const { recordingId } = await services.registerRecording({
+    audio: demoAudio(),
+    assessmentRef: DEMO.assessmentRef,
+    nino: DEMO.nino,
+    phone: DEMO.phone,
+    actor: 'demo',
+  });
+  const { url } = await services.sendLink({ recordingId, actor: 'demo', reason: 'demo recording' });
+  return { created: true, url, recordingId };
+}

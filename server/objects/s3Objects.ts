@@ -1,0 +1,102 @@
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
+export interface S3Settings {
+  endpoint: string | undefined;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+}
+
+export interface PresignRequest {
+  key: string;
+  contentType: string;
+  /** `attachment` makes the browser save the file (a download); `inline` lets the page's player stream it. */
+  disposition: 'attachment' | 'inline';
+  fileName: string;
+  ttlSeconds: number;
+  now: Date;
+}
+
+/** Raised when the object store cannot be reached, so pages can say "temporarily unavailable". */
+export class ObjectStoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('object storage is unavailable', { cause });
+    this.name = 'ObjectStoreUnavailable';
+  }
+}
+
+export interface ObjectStorage {
+  /** Where presigned URLs point: the pages' Content-Security-Policy must allow it. */
+  origin: string;
+  put(key: string, body: Buffer, contentType: string, sha256Hex: string): Promise<void>;
+  /** Whether the object is there; throws ObjectStoreUnavailable when the store cannot answer. */
+  exists(key: string): Promise<boolean>;
+  presignGet(request: PresignRequest): Promise<string>;
+  close(): void;
+}
+
+/**
+ * File names are kept to a safe ASCII set, so the header needs no RFC 5987 `filename*` form (whose
+ * quote characters some S3-compatible servers canonicalise differently when checking signatures).
+ */
+function contentDisposition(disposition: PresignRequest['disposition'], fileName: string): string {
+  return `${disposition}; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`;
+}
+
+export function s3Objects(settings: S3Settings): ObjectStorage {
+  const client = new S3Client({
+    endpoint: settings.endpoint,
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+    maxAttempts: 2,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+  const origin = settings.endpoint
+    ? new URL(settings.endpoint).origin
+    : settings.forcePathStyle
+      ? `https://s3.${settings.region}.amazonaws.com`
+      : `https://${settings.bucket}.s3.${settings.region}.amazonaws.com`;
+
+  return {
+    origin,
+    async put(key, body, contentType, sha256Hex) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: settings.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
+          Metadata: { sha256: sha256Hex },
+        }),
+      );
+    },
+    async exists(key) {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: settings.bucket, Key: key }));
+        return true;
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 404) return false;
+        throw new ObjectStoreUnavailable(error);
+      }
+    },
+    presignGet(request) {
+      const command = new GetObjectCommand({
+        Bucket: settings.bucket,
+        Key: request.key,
+        ResponseContentType: request.contentType,
+        ResponseContentDisposition: contentDisposition(request.disposition, request.fileName),
+        ResponseCacheControl: 'private, no-store',
+      });
+      return getSignedUrl(client, command, { expiresIn: request.ttlSeconds, signingDate: request.now });
+    },
+    close: () => client.destroy(),
+  };
+}

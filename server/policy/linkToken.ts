@@ -1,0 +1,57 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { KeyRing } from './keyRing';
+
+/**
+ * Link token: `<keyId>.<base64url(128 random bits ‖ 96-bit HMAC-SHA256 tag)>`, about 41 characters,
+ * so the whole text message fits one GSM-7 segment. The tag lets the portal refuse forged or mangled
+ * tokens before any database read; the random part is what makes a token unguessable. Only the
+ * SHA-256 of the whole token is stored.
+ */
+const RANDOM_BYTES = 16;
+const TAG_BYTES = 12;
+const BODY_LENGTH = Math.ceil(((RANDOM_BYTES + TAG_BYTES) * 4) / 3);
+const TOKEN_PATTERN = new RegExp(`^([a-z0-9]{1,8})\\.([A-Za-z0-9_-]{${BODY_LENGTH}})$`);
+
+export const LINK_TOKEN_MAX_LENGTH = 8 + 1 + BODY_LENGTH;
+
+export interface IssuedToken {
+  token: string;
+  tokenHash: string;
+  keyId: string;
+}
+
+export type TokenCheck =
+  | { ok: true; tokenHash: string; keyId: string }
+  | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' };
+
+function tag(secret: Buffer, keyId: string, random: Buffer): Buffer {
+  return createHmac('sha256', secret).update(keyId).update('.').update(random).digest().subarray(0, TAG_BYTES);
+}
+
+export function hashLinkToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function issueLinkToken(keys: KeyRing, random: Buffer = randomBytes(RANDOM_BYTES)): IssuedToken {
+  const { id, secret } = keys.current;
+  const token = `${id}.${Buffer.concat([random, tag(secret, id, random)]).toString('base64url')}`;
+  return { token, tokenHash: hashLinkToken(token), keyId: id };
+}
+
+export function verifyLinkToken(token: unknown, keys: KeyRing): TokenCheck {
+  if (typeof token !== 'string' || token.length > LINK_TOKEN_MAX_LENGTH) return { ok: false, reason: 'malformed' };
+  const match = TOKEN_PATTERN.exec(token);
+  if (!match) return { ok: false, reason: 'malformed' };
+  const [, keyId, body] = match;
+  const bytes = Buffer.from(body, 'base64url');
+  // base64url has spare bits in its last character; re-encoding rejects aliases of the same bytes.
+  if (bytes.length !== RANDOM_BYTES + TAG_BYTES || bytes.toString('base64url') !== body) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const secret = keys.byId.get(keyId);
+  if (!secret) return { ok: false, reason: 'unknown-key' };
+  const random = bytes.subarray(0, RANDOM_BYTES);
+  const expected = tag(secret, keyId, random);
+  if (!timingSafeEqual(expected, bytes.subarray(RANDOM_BYTES))) return { ok: false, reason: 'bad-signature' };
+  return { ok: true, tokenHash: hashLinkToken(token), keyId };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+
+/**
+ * The two short-lived signed objects a claimant's browser holds after the NINO check:
+ * a session bound to one link, and one-time download grants bound to that session.
+ * Each carries its purpose as the audience, so one can never be presented as the other.
+ */
+const ISSUER = 'assessment-recording-portal';
+const SESSION_AUDIENCE = 'claimant-session';
+const GRANT_AUDIENCE = 'download-grant';
+
+export interface ClaimantSession {
+  linkId: string;
+  sessionId: string;
+  expiresAt: Date;
+}
+
+export interface DownloadGrant {
+  grantId: string;
+  linkId: string;
+  sessionId: string;
+}
+
+export interface ClaimantTokens {
+  issueSession(linkId: string, now: Date): Promise<{ jwt: string; session: ClaimantSession }>;
+  readSession(jwt: unknown, now: Date): Promise<ClaimantSession | undefined>;
+  issueGrant(session: ClaimantSession, now: Date): Promise<string>;
+  readGrant(jwt: unknown, now: Date): Promise<DownloadGrant | undefined>;
+}
+
+const MAX_JWT_LENGTH = 2048;
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+export function claimantTokens(key: Buffer, sessionTtlMs: number, grantTtlMs: number): ClaimantTokens {
+  async function verify(jwt: unknown, audience: string, now: Date) {
+    if (typeof jwt !== 'string' || jwt.length === 0 || jwt.length > MAX_JWT_LENGTH) return undefined;
+    try {
+      const { payload } = await jwtVerify(jwt, key, {
+        issuer: ISSUER,
+        audience,
+        algorithms: ['HS256'],
+        currentDate: now,
+        clockTolerance: 0,
+      });
+      return payload;
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    async issueSession(linkId, now) {
+      const session = { linkId, sessionId: randomUUID(), expiresAt: new Date(now.getTime() + sessionTtlMs) };
+      const jwt = await new SignJWT({ sid: session.sessionId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(ISSUER)
+        .setAudience(SESSION_AUDIENCE)
+        .setSubject(linkId)
+        .setIssuedAt(seconds(now))
+        .setExpirationTime(seconds(session.expiresAt))
+        .sign(key);
+      return { jwt, session };
+    },
+    async readSession(jwt, now) {
+      const payload = await verify(jwt, SESSION_AUDIENCE, now);
+      if (!payload || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !payload.exp) return undefined;
+      return { linkId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
+    },
+    async issueGrant(session, now) {
+      return new SignJWT({ sid: session.sessionId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(ISSUER)
+        .setAudience(GRANT_AUDIENCE)
+        .setSubject(session.linkId)
+        .setJti(randomUUID())
+        .setIssuedAt(seconds(now))
+        .setExpirationTime(seconds(new Date(now.getTime() + grantTtlMs)))
+        .sign(key);
+    },
+    async readGrant(jwt, now) {
+      const payload = await verify(jwt, GRANT_AUDIENCE, now);
+      if (!payload || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.jti !== 'string') {
+        return undefined;
+      }
+      return { grantId: payload.jti, linkId: payload.sub, sessionId: payload.sid };
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import type { PortalDeps } from '../deps';
+import { attemptsRemaining, linkAccess, type LinkAccess } from '../policy/accessWindow';
+import { deviceType } from '../policy/deviceType';
+import { verifyLinkToken } from '../policy/linkToken';
+import { parseNino } from '../policy/nino';
+import type { ClaimantSession, ClaimantTokens } from '../security/claimantTokens';
+import type { NinoHasher } from '../security/ninoHasher';
+import type { LinkRow, RecordingRow } from '../store/recordingStore';
+
+type GatekeeperDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects'> & { ninoHasher: NinoHasher; tokens: ClaimantTokens };
+
+export type ResolvedLink = { link: LinkRow; recording: RecordingRow; access: LinkAccess };
+
+export type NinoOutcome =
+  | { outcome: 'invalid'; reason: 'empty' | 'format' }
+  | { outcome: 'wrong'; attemptsRemaining: number }
+  | { outcome: 'locked' }
+  | { outcome: 'verified'; sessionJwt: string; session: ClaimantSession };
+
+export type DownloadOutcome =
+  | { outcome: 'redirect'; url: string }
+  | { outcome: 'grant-invalid' }
+  | { outcome: 'grant-used' }
+  | { outcome: 'unavailable' };
+
+const isoDate = (iso: string) => iso.slice(0, 10);
+
+/**
+ * The claimant journey's decisions: which link a token names, whether its window is open, whether
+ * the NINO matches, and whether a download may go ahead. Routes only translate these into pages.
+ */
+export function gatekeeper(deps: GatekeeperDeps) {
+  const rules = deps.config.access;
+
+  function downloadFileName(recording: RecordingRow): string {
+    const extension = recording.object_key.split('.').pop();
+    return `assessment-recording-${isoDate(recording.recorded_at)}.${extension}`;
+  }
+
+  return {
+    /** A forged, mangled or unknown token is refused here, before any database read. */
+    async resolve(token: string): Promise<ResolvedLink | undefined> {
+      const check = verifyLinkToken(token, deps.config.secrets.linkKeys);
+      if (!check.ok) return undefined;
+      const found = await deps.store.findLinkByTokenHash(check.tokenHash);
+      if (!found) return undefined;
+      const now = deps.clock();
+      const { link, recording } = found;
+      const access = linkAccess(
+        {
+          sentAt: new Date(link.sent_at),
+          firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
+          revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
+          lockedAt: link.locked_at ? new Date(link.locked_at) : null,
+          recordingAvailable: !recording.deleted_at && recording.retain_until > now.toISOString(),
+        },
+        now,
+        rules,
+      );
+      return { link, recording, access };
+    },
+
+    async recordOpened(resolved: ResolvedLink, userAgent: string | undefined): Promise<void> {
+      await deps.store.recordEvent(deps.clock(), {
+        type: 'link.opened',
+        actor: 'claimant',
+        recordingId: resolved.recording.id,
+        linkId: resolved.link.id,
+        detail: { device: deviceType(userAgent) },
+      });
+    },
+
+    async checkNino(resolved: ResolvedLink, input: unknown): Promise<NinoOutcome> {
+      const parsed = parseNino(input);
+      if (!parsed.ok) return { outcome: 'invalid', reason: parsed.reason };
+      const { link, recording } = resolved;
+      const matches = recording.nino_hash !== null && (await deps.ninoHasher.verify(recording.nino_hash, parsed.nino));
+      const now = deps.clock();
+      if (!matches) {
+        const result = await deps.store.recordWrongNino(link.id, now, rules.maxNinoAttempts);
+        return result.locked ? { outcome: 'locked' } : { outcome: 'wrong', attemptsRemaining: attemptsRemaining(result.failedAttempts, rules) };
+      }
+      await deps.store.recordEvent(now, { type: 'nino.verified', actor: 'claimant', recordingId: recording.id, linkId: link.id });
+      const { jwt, session } = await deps.tokens.issueSession(link.id, now);
+      return { outcome: 'verified', sessionJwt: jwt, session };
+    },
+
+    /** The session this browser holds for this link, if it holds a live one. */
+    async sessionFor(resolved: ResolvedLink, jwt: unknown): Promise<ClaimantSession | undefined> {
+      const session = await deps.tokens.readSession(jwt, deps.clock());
+      return session?.linkId === resolved.link.id ? session : undefined;
+    },
+
+    issueGrant: (session: ClaimantSession) => deps.tokens.issueGrant(session, deps.clock()),
+
+    fileName: downloadFileName,
+
+    /** For the in-page player: streams through a short presigned inline URL and is not a download. */
+    listenUrl(resolved: ResolvedLink): Promise<string> {
+      return deps.objects.presignGet({
+        key: resolved.recording.object_key,
+        contentType: resolved.recording.content_type,
+        disposition: 'inline',
+        fileName: downloadFileName(resolved.recording),
+        ttlSeconds: deps.config.presignTtlSeconds,
+        now: deps.clock(),
+      });
+    },
+
+    /**
+     * Redeems a one-time grant. The object is checked first so that, when storage is down, the
+     * download is not recorded and the grant is not spent; the claimant can simply try again.
+     */
+    async download(resolved: ResolvedLink, session: ClaimantSession, grantJwt: unknown, userAgent: string | undefined): Promise<DownloadOutcome> {
+      const grant = await deps.tokens.readGrant(grantJwt, deps.clock());
+      if (!grant || grant.linkId !== resolved.link.id || grant.sessionId !== session.sessionId) return { outcome: 'grant-invalid' };
+      if (!(await deps.objects.exists(resolved.recording.object_key))) return { outcome: 'unavailable' };
+      const now = deps.clock();
+      const redeemed = await deps.store.redeemDownload({
+        grantId: grant.grantId,
+        linkId: resolved.link.id,
+        now,
+        sentAfter: new Date(now.getTime() - rules.linkTtlMs),
+        firstDownloadAfter: new Date(now.getTime() - rules.redownloadWindowMs),
+        device: deviceType(userAgent),
+      });
+      if (!redeemed.ok) return { outcome: 'grant-used' };
+      const url = await deps.objects.presignGet({
+        key: resolved.recording.object_key,
+        contentType: resolved.recording.content_type,
+        disposition: 'attachment',
+        fileName: downloadFileName(resolved.recording),
+        ttlSeconds: deps.config.presignTtlSeconds,
+        now,
+      });
+      return { outcome: 'redirect', url };
+    },
+  };
+}
+
+export type Gatekeeper = ReturnType<typeof gatekeeper>;

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { AuditEventsTable, Database, LinksTable, RecordingsTable } from './schema';
+
+export type AuditType =
+  | 'recording.registered'
+  | 'link.issued'
+  | 'link.revoked'
+  | 'link.opened'
+  | 'nino.verified'
+  | 'nino.failed'
+  | 'link.locked'
+  | 'recording.downloaded';
+
+export interface AuditEvent {
+  type: AuditType;
+  actor: string;
+  recordingId?: string;
+  linkId?: string;
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export type NewRecording = Omit<RecordingsTable, 'created_at' | 'deleted_at' | 'deletion_reason'>;
+export type RecordingRow = RecordingsTable;
+export type LinkRow = Omit<LinksTable, 'failed_attempts' | 'download_count'> & { failed_attempts: number; download_count: number };
+
+export interface NewLink {
+  recordingId: string;
+  tokenHash: string;
+  keyId: string;
+  phoneMasked: string;
+  issuedBy: string;
+  reason: string;
+}
+
+/**
+ * The portal's persistence, one method per thing that must happen atomically. Every rule that two
+ * requests could race on (attempt counting, the first download, one-time grants, revocation) is a
+ * single conditional statement or one transaction here, never a read-then-write in a route.
+ */
+export class RecordingStore {
+  constructor(readonly db: Kysely<Database>) {}
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  private async audit(trx: Kysely<Database> | Transaction<Database>, at: Date, event: AuditEvent): Promise<void> {
+    const row: Omit<AuditEventsTable, 'id'> = {
+      at: at.toISOString(),
+      type: event.type,
+      actor: event.actor,
+      recording_id: event.recordingId ?? null,
+      link_id: event.linkId ?? null,
+      detail: JSON.stringify(event.detail ?? {}),
+    };
+    await trx.insertInto('audit_events').values(row).execute();
+  }
+
+  async recordEvent(at: Date, event: AuditEvent): Promise<void> {
+    await this.audit(this.db, at, event);
+  }
+
+  async addRecording(recording: NewRecording, now: Date, actor: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('recordings')
+        .values({ ...recording, created_at: now.toISOString(), deleted_at: null, deletion_reason: null })
+        .execute();
+      await this.audit(trx, now, {
+        type: 'recording.registered',
+        actor,
+        recordingId: recording.id,
+        detail: { sha256: recording.sha256, sizeBytes: recording.size_bytes },
+      });
+    });
+  }
+
+  async findRecording(id: string): Promise<RecordingRow | undefined> {
+    return this.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findRecordingByRef(assessmentRef: string): Promise<RecordingRow | undefined> {
+    return this.db.selectFrom('recordings').selectAll().where('assessment_ref', '=', assessmentRef).executeTakeFirst();
+  }
+
+  async updatePhone(recordingId: string, phoneEncrypted: string): Promise<void> {
+    await this.db.updateTable('recordings').set({ phone_encrypted: phoneEncrypted }).where('id', '=', recordingId).execute();
+  }
+
+  /** Issues a link and, in the same transaction, revokes every earlier link for the recording. */
+  async issueLink(link: NewLink, now: Date): Promise<LinkRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const at = now.toISOString();
+      const revoked = await trx
+        .updateTable('links')
+        .set({ revoked_at: at, revoked_reason: 'replaced by a newer link' })
+        .where('recording_id', '=', link.recordingId)
+        .where('revoked_at', 'is', null)
+        .returning('id')
+        .execute();
+      for (const { id } of revoked) {
+        await this.audit(trx, now, { type: 'link.revoked', actor: link.issuedBy, recordingId: link.recordingId, linkId: id, detail: { reason: 'replaced' } });
+      }
+      const row: LinkRow = {
+        id: randomUUID(),
+        recording_id: link.recordingId,
+        token_hash: link.tokenHash,
+        key_id: link.keyId,
+        phone_masked: link.phoneMasked,
+        sent_at: at,
+        issued_by: link.issuedBy,
+        reason: link.reason,
+        failed_attempts: 0,
+        locked_at: null,
+        first_download_at: null,
+        download_count: 0,
+        revoked_at: null,
+        revoked_reason: null,
+      };
+      await trx.insertInto('links').values(row).execute();
+      await this.audit(trx, now, { type: 'link.issued', actor: link.issuedBy, recordingId: link.recordingId, linkId: row.id, detail: { reason: link.reason } });
+      return row;
+    });
+  }
+
+  async findLinkByTokenHash(tokenHash: string): Promise<{ link: LinkRow; recording: RecordingRow } | undefined> {
+    const link = await this.db.selectFrom('links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    if (!link) return undefined;
+    const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', link.recording_id).executeTakeFirstOrThrow();
+    return { link, recording };
+  }
+
+  async findLink(id: string): Promise<LinkRow | undefined> {
+    return this.db.selectFrom('links').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * Counts a wrong NINO in one conditional statement and locks the link when the count reaches the
+   * limit, so parallel guesses cannot slip past it. A link that is already locked is left unchanged.
+   */
+  async recordWrongNino(linkId: string, now: Date, maxAttempts: number): Promise<{ failedAttempts: number; locked: boolean }> {
+    return this.db.transaction().execute(async (trx) => {
+      const at = now.toISOString();
+      const updated = await trx
+        .updateTable('links')
+        .set((eb) => ({
+          failed_attempts: eb('failed_attempts', '+', 1),
+          locked_at: eb.case().when('failed_attempts', '>=', maxAttempts - 1).then(at).else(null).end(),
+        }))
+        .where('id', '=', linkId)
+        .where('locked_at', 'is', null)
+        .returning(['recording_id', 'failed_attempts', 'locked_at'])
+        .executeTakeFirst();
+      if (!updated) return { failedAttempts: maxAttempts, locked: true };
+      const locked = updated.locked_at !== null;
+      await this.audit(trx, now, { type: 'nino.failed', actor: 'claimant', recordingId: updated.recording_id, linkId, detail: { attempt: updated.failed_attempts } });
+      if (locked) await this.audit(trx, now, { type: 'link.locked', actor: 'claimant', recordingId: updated.recording_id, linkId });
+      return { failedAttempts: updated.failed_attempts, locked };
+    });
+  }
+
+  /**
+   * Redeems a one-time download grant and records the download, atomically. Returns false when the
+   * grant was already used or the link stopped being usable in the meantime (revoked, locked, or its
+   * window closed: `sentAfter` and `firstDownloadAfter` are the earliest send and first-download
+   * times still inside it).
+   */
+  async redeemDownload(input: {
+    grantId: string;
+    linkId: string;
+    now: Date;
+    sentAfter: Date;
+    firstDownloadAfter: Date;
+    device: string;
+  }): Promise<{ ok: true; firstDownloadAt: Date; downloadCount: number } | { ok: false }> {
+    return this.db.transaction().execute(async (trx) => {
+      const at = input.now.toISOString();
+      const redeemed = await trx
+        .insertInto('redeemed_grants')
+        .values({ grant_id: input.grantId, link_id: input.linkId, redeemed_at: at })
+        .onConflict((oc) => oc.column('grant_id').doNothing())
+        .returning('grant_id')
+        .executeTakeFirst();
+      if (!redeemed) return { ok: false };
+      const link = await trx
+        .updateTable('links')
+        .set((eb) => ({
+          first_download_at: eb.fn.coalesce('first_download_at', eb.val(at)),
+          download_count: eb('download_count', '+', 1),
+        }))
+        .where('id', '=', input.linkId)
+        .where('revoked_at', 'is', null)
+        .where('locked_at', 'is', null)
+        .where('sent_at', '>', input.sentAfter.toISOString())
+        .where((eb) => eb.or([eb('first_download_at', 'is', null), eb('first_download_at', '>', input.firstDownloadAfter.toISOString())]))
+        .returning(['recording_id', 'first_download_at', 'download_count'])
+        .executeTakeFirst();
+      if (!link || !link.first_download_at) return { ok: false };
+      await this.audit(trx, input.now, {
+        type: 'recording.downloaded',
+        actor: 'claimant',
+        recordingId: link.recording_id,
+        linkId: input.linkId,
+        detail: { download: link.download_count, device: input.device },
+      });
+      return { ok: true, firstDownloadAt: new Date(link.first_download_at), downloadCount: link.download_count };
+    });
+  }
+
+  async auditTrail(filter: { linkId?: string; recordingId?: string }): Promise<Array<Selectable<AuditEventsTable>>> {
+    let query = this.db.selectFrom('audit_events').selectAll().orderBy('id');
+    if (filter.linkId) query = query.where('link_id', '=', filter.linkId);
+    if (filter.recordingId) query = query.where('recording_id', '=', filter.recordingId);
+    return query.execute();
+  }
+}

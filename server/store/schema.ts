@@ -1,0 +1,63 @@
+import type { Generated } from 'kysely';
+
+/** Timestamps are ISO-8601 UTC strings: they sort as text and read the same on SQLite and PostgreSQL. */
+type Timestamp = string;
+
+export interface RecordingsTable {
+  id: string;
+  assessment_ref: string;
+  recorded_at: Timestamp;
+  retain_until: Timestamp;
+  object_key: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  duration_seconds: number | null;
+  nino_hash: string | null;
+  nino_index: string | null;
+  phone_encrypted: string | null;
+  language: string;
+  created_at: Timestamp;
+  deleted_at: Timestamp | null;
+  deletion_reason: string | null;
+}
+
+export interface LinksTable {
+  id: string;
+  recording_id: string;
+  token_hash: string;
+  key_id: string;
+  phone_masked: string;
+  sent_at: Timestamp;
+  issued_by: string;
+  reason: string;
+  failed_attempts: Generated<number>;
+  locked_at: Timestamp | null;
+  first_download_at: Timestamp | null;
+  download_count: Generated<number>;
+  revoked_at: Timestamp | null;
+  revoked_reason: string | null;
+}
+
+export interface RedeemedGrantsTable {
+  grant_id: string;
+  link_id: string;
+  redeemed_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  type: string;
+  actor: string;
+  recording_id: string | null;
+  link_id: string | null;
+  detail: string;
+}
+
+export interface Database {
+  recordings: RecordingsTable;
+  links: LinksTable;
+  redeemed_grants: RedeemedGrantsTable;
+  audit_events: AuditEventsTable;
+}
