@@ -8,5 +8,6 @@ module.exports = {
   },
   // jose ships ES modules only; let swc turn them into CommonJS for Jest's module loader.
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  setupFiles: ['<rootDir>/tests/support/quietSdk.ts'],
   testTimeout: 30000,
 };

@@ -18,6 +18,8 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Where the outbox transport announces each message; the CLI keeps stdout for its JSON. */
   announce?: (line: string) => void;
+  /** Sees every SQL statement: for query metrics and for tests that prove a request read nothing. */
+  onQuery?: (sql: string) => void;
 }
 
 export const portalLogger = (): Logger => pino({ level: process.env.LOG_LEVEL ?? 'info' });
@@ -28,7 +30,7 @@ export const portalLogger = (): Logger => pino({ level: process.env.LOG_LEVEL ??
  */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? portalLogger();
-  const store = new RecordingStore(await openSqliteDatabase(config.databaseFile));
+  const store = new RecordingStore(await openSqliteDatabase(config.databaseFile, options.onQuery));
   const embedded = config.s3.endpoint ? undefined : await startEmbeddedS3(config.dataDir, config.s3.bucket, config.s3.embeddedPort).catch(async (error) => {
     await store.close();
     throw error;

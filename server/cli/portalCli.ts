@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Clock } from '../clock';
+import { ConfigError, loadConfig } from '../config';
+import { openRuntime } from '../runtime';
+import { portalServices } from '../services';
+import { InputError } from '../services/inputError';
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  clock?: Clock;
+}
+
+const USAGE = `usage: npm run portal -- <command>
+  recordings add --file F --ref REF --nino NINO --phone MOBILE [--recorded-at ISO] [--language en|cy]
+  links send --recording ID [--phone MOBILE --reason TEXT]`;
+
+class UsageError extends Error {}
+
+
+function required(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+type Services = ReturnType<typeof portalServices>;
+
+interface Command {
+  options: Record<string, { type: 'string' }>;
+  run(services: Services, values: Values): Promise<object>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  'recordings add': {
+    options: {
+      file: { type: 'string' },
+      ref: { type: 'string' },
+      nino: { type: 'string' },
+      phone: { type: 'string' },
+      'recorded-at': { type: 'string' },
+      language: { type: 'string' },
+    },
+    async run(services, values) {
+      const recordedAtText = values['recorded-at'];
+      const recordedAt = typeof recordedAtText === 'string' ? new Date(recordedAtText) : undefined;
+      if (recordedAt && Number.isNaN(recordedAt.getTime())) throw new InputError('recorded-at', 'must be an ISO date and time');
+      const language = values.language ?? 'en';
+      if (language !== 'en' && language !== 'cy') throw new InputError('language', 'must be en or cy');
+      const file = required(values, 'file');
+      const audio = await readFile(file).catch(() => {
+        throw new InputError('file', `cannot read ${file}`);
+      });
+      return services.registerRecording({
+        audio,
+        assessmentRef: required(values, 'ref'),
+        nino: required(values, 'nino'),
+        phone: required(values, 'phone'),
+        recordedAt,
+        language,
+        actor: 'operator-cli',
+      });
+    },
+  },
+  'links send': {
+    options: { recording: { type: 'string' }, phone: { type: 'string' }, reason: { type: 'string' } },
+    async run(services, values) {
+      const sent = await services.sendLink({
+        recordingId: required(values, 'recording'),
+        phone: values.phone as string | undefined,
+        reason: values.reason as string | undefined,
+        actor: 'operator-cli',
+      });
+      return { linkId: sent.linkId, expiresAt: sent.expiresAt.toISOString() };
+    },
+  },
+};
+
+/**
+ * The operator CLI: each command prints exactly one JSON object on stdout and returns the exit code
+ * (0 done, 1 refused input or configuration, 2 usage). Messages meant for people go to stderr.
+ */
+export async function runCli(args: string[], io: CliIo): Promise<number> {
+  const name = args.slice(0, 2).join(' ');
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    io.err(USAGE);
+    return 2;
+  }
+  let values: Values;
+  try {
+    values = parseArgs({ args: args.slice(2), options: command.options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    io.err(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+
+  let runtime;
+  try {
+    // The CLI starts its own embedded object store on a free port, so it works beside a running portal.
+    const config = loadConfig({ ...io.env, EMBEDDED_S3_PORT: '0' });
+    runtime = await openRuntime(config, { clock: io.clock, announce: io.err });
+    const result = await command.run(portalServices(runtime.deps), values);
+    io.out(JSON.stringify(result));
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof InputError || error instanceof ConfigError) {
+      io.out(JSON.stringify({ error: error.message, ...(error instanceof InputError ? { field: error.field } : {}) }));
+      return 1;
+    }
+    throw error;
+  } finally {
+    await runtime?.close();
+  }
+}

@@ -1,0 +1,255 @@
+import { ClaimantBrowser } from '../support/claimantBrowser';
+import { DAY, HOUR, MINUTE } from '../support/testClock';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+
+let portal: TestPortal;
+beforeEach(async () => {
+  portal = await startTestPortal();
+});
+afterEach(async () => {
+  await portal.close();
+});
+
+async function downloadedBytes(location: string): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
+  const response = await fetch(location);
+  return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()), headers: response.headers };
+}
+
+async function signedIn(linkPath: string) {
+  const browser = new ClaimantBrowser(portal.app);
+  const answer = await browser.enterNino(linkPath, 'ab 12 34 56 c');
+  expect(answer.status).toBe(303);
+  return browser;
+}
+
+async function link(linkId: string) {
+  return (await portal.store.findLink(linkId))!;
+}
+
+describe('the claimant journey', () => {
+  test('from recordings add through the texted link to the downloaded bytes, which match the original', async () => {
+    const { audio, message, path } = await portal.recordingWithLink();
+    expect(message.to).toBe('+447700900123');
+    expect(message.body).toContain(message.url);
+    expect(message.url.startsWith('https://recordings.example.gov.uk/r/')).toBe(true);
+
+    const browser = new ClaimantBrowser(portal.app);
+    const landing = await browser.get(path);
+    expect(landing.status).toBe(200);
+    expect(landing.text).toContain('What is your National Insurance number?');
+    expect(landing.text).toMatch(/autocomplete="off"/);
+    expect(landing.text).toMatch(/spellcheck="false"/);
+
+    const signIn = await browser.enterNino(path, 'ab 12 34 56 c');
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.location).toBe(path);
+    const cookie = (signIn.headers['set-cookie'] as unknown as string[])[0];
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/Secure/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toMatch(/Expires|Max-Age/);
+
+    const page = await browser.get(path);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Your assessment recording');
+    expect(page.text).toContain('3 seconds');
+    expect(page.text).toContain(sha256(audio));
+    expect(page.headers['cache-control']).toBe('no-store');
+
+    const download = await browser.download(path);
+    expect(download.status).toBe(303);
+    expect(download.headers['cache-control']).toBe('no-store');
+    expect(download.headers['referrer-policy']).toBe('no-referrer');
+    const file = await downloadedBytes(download.headers.location);
+    expect(file.status).toBe(200);
+    expect(sha256(file.bytes)).toBe(sha256(audio));
+    expect(file.headers.get('content-type')).toBe('audio/wav');
+    expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="assessment-recording-\d{4}-\d{2}-\d{2}\.wav"$/);
+  });
+
+  test('the presigned URL lasts 60 seconds by default', async () => {
+    const { path } = await portal.recordingWithLink();
+    const browser = await signedIn(path);
+    const download = await browser.download(path);
+    const url = new URL(download.headers.location);
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('60');
+  });
+
+  test('the S3 server refuses a presigned URL once its lifetime has passed', async () => {
+    portal.clock.set(new Date(Date.now() - 2 * MINUTE));
+    const { path } = await portal.recordingWithLink();
+    const browser = await signedIn(path);
+    const download = await browser.download(path);
+    expect(download.status).toBe(303);
+    const file = await downloadedBytes(download.headers.location);
+    expect(file.status).toBe(403);
+    expect(file.bytes.toString()).toContain('Request has expired');
+  });
+
+  test('listening in the page streams the audio inline and does not count as a download', async () => {
+    const { audio, path, linkId } = await portal.recordingWithLink();
+    const browser = await signedIn(path);
+    const listen = await browser.get(`${path}/listen`);
+    expect(listen.status).toBe(303);
+    expect(listen.headers['cache-control']).toBe('no-store');
+    const stream = await downloadedBytes(listen.headers.location);
+    expect(stream.headers.get('content-disposition')).toMatch(/^inline;/);
+    expect(sha256(stream.bytes)).toBe(sha256(audio));
+    expect((await link(linkId)).first_download_at).toBeNull();
+    portal.clock.advance(2 * DAY);
+    expect((await (await signedIn(path)).download(path)).status).toBe(303);
+  });
+
+  test('listening needs the NINO first', async () => {
+    const { path } = await portal.recordingWithLink();
+    const stranger = new ClaimantBrowser(portal.app);
+    const listen = await stranger.get(`${path}/listen`);
+    expect(listen.status).toBe(303);
+    expect(listen.headers.location).toBe(path);
+  });
+});
+
+describe('the access window', () => {
+  test('re-downloads work until just before 24 hours after the first download, and not at 24 hours', async () => {
+    const { path, linkId } = await portal.recordingWithLink();
+    const browser = await signedIn(path);
+    expect((await browser.download(path)).status).toBe(303);
+    const first = new Date((await link(linkId)).first_download_at!);
+
+    portal.clock.set(new Date(first.getTime() + 24 * HOUR - 1000));
+    const again = await signedIn(path);
+    expect((await again.download(path)).status).toBe(303);
+    expect((await link(linkId)).download_count).toBe(2);
+    expect((await link(linkId)).first_download_at).toBe(first.toISOString());
+
+    portal.clock.set(new Date(first.getTime() + 24 * HOUR));
+    const late = await again.get(path);
+    expect(late.status).toBe(410);
+    expect(late.text).toContain('This link has expired');
+  });
+
+  test('a link works until just before 7 days after sending, and not at 7 days', async () => {
+    const { path, linkId } = await portal.recordingWithLink();
+    const sentAt = new Date((await link(linkId)).sent_at);
+
+    portal.clock.set(new Date(sentAt.getTime() + 7 * DAY - 1000));
+    const browser = await signedIn(path);
+    expect((await browser.get(path)).status).toBe(200);
+
+    portal.clock.set(new Date(sentAt.getTime() + 7 * DAY));
+    const expired = await browser.get(path);
+    expect(expired.status).toBe(410);
+    expect(expired.text).toContain('This link has expired');
+    expect((await new ClaimantBrowser(portal.app).enterNino(path, CLAIMANT.nino)).status).toBe(410);
+  });
+
+  test('a first download near day 7 does not extend the link past day 7', async () => {
+    const { path, linkId } = await portal.recordingWithLink();
+    const sentAt = new Date((await link(linkId)).sent_at);
+    portal.clock.set(new Date(sentAt.getTime() + 7 * DAY - HOUR));
+    const browser = await signedIn(path);
+    expect((await browser.download(path)).status).toBe(303);
+    portal.clock.set(new Date(sentAt.getTime() + 7 * DAY));
+    expect((await browser.get(path)).status).toBe(410);
+  });
+
+  test('the page a download button came from stops working when the link expires', async () => {
+    const { path, linkId } = await portal.recordingWithLink();
+    const browser = await signedIn(path);
+    const page = await browser.get(path);
+    const grant = /name="grant" value="([^"]+)"/.exec(page.text)![1];
+    const sentAt = new Date((await link(linkId)).sent_at);
+    portal.clock.set(new Date(sentAt.getTime() + 7 * DAY));
+    const late = await browser.post(`${path}/download`, { grant });
+    expect(late.status).toBe(410);
+    expect((await link(linkId)).download_count).toBe(0);
+  });
+});
+
+describe('links replaced, sessions and grants', () => {
+  test('sending a new link revokes the old one, which then says it was replaced', async () => {
+    const first = await portal.recordingWithLink();
+    const second = await portal.sendLink(first.recordingId);
+    const old = await new ClaimantBrowser(portal.app).get(first.path);
+    expect(old.status).toBe(410);
+    expect(old.text).toContain('This link has been replaced');
+    expect((await new ClaimantBrowser(portal.app).get(second.path)).status).toBe(200);
+    const events = await portal.store.auditTrail({ linkId: first.linkId });
+    expect(events.map((e) => e.type)).toEqual(['link.issued', 'link.revoked']);
+  });
+
+  test('a session from the old link cannot download after a new link is sent', async () => {
+    const first = await portal.recordingWithLink();
+    const browser = await signedIn(first.path);
+    const page = await browser.get(first.path);
+    const grant = /name="grant" value="([^"]+)"/.exec(page.text)![1];
+    await portal.sendLink(first.recordingId);
+    expect((await browser.post(`${first.path}/download`, { grant })).status).toBe(410);
+  });
+
+  test('a new browser session has to confirm the NINO again', async () => {
+    const { path } = await portal.recordingWithLink();
+    const browser = await signedIn(path);
+    expect((await browser.get(path)).text).toContain('Your assessment recording');
+    browser.restart();
+    const again = await browser.get(path);
+    expect(again.status).toBe(200);
+    expect(again.text).toContain('What is your National Insurance number?');
+  });
+
+  test('an expired session returns the claimant to the NINO step with an explanation, not an error', async () => {
+    const { path } = await portal.recordingWithLink();
+    const browser = await signedIn(path);
+    portal.clock.advance(21 * MINUTE);
+    const page = await browser.get(path);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('you need to enter your National Insurance number again');
+  });
+
+  test('a session for one link does not open another', async () => {
+    const a = await portal.recordingWithLink();
+    const b = await portal.recordingWithLink();
+    const browser = await signedIn(a.path);
+    const other = await browser.get(b.path);
+    expect(other.text).toContain('What is your National Insurance number?');
+    const download = await browser.post(`${b.path}/download`, { grant: 'x' });
+    expect(download.status).toBe(303);
+    expect(download.headers.location).toBe(b.path);
+  });
+
+  test('a download grant works once: replaying it is refused and records nothing', async () => {
+    const { path, linkId, audio } = await portal.recordingWithLink();
+    const browser = await signedIn(path);
+    const page = await browser.get(path);
+    const grant = /name="grant" value="([^"]+)"/.exec(page.text)![1];
+    const first = await browser.post(`${path}/download`, { grant });
+    expect(first.status).toBe(303);
+    expect(sha256((await downloadedBytes(first.headers.location)).bytes)).toBe(sha256(audio));
+    const replay = await browser.post(`${path}/download`, { grant });
+    expect(replay.status).toBe(409);
+    expect(replay.headers.location).toBeUndefined();
+    expect(replay.text).toContain('This download button has already been used');
+    expect((await link(linkId)).download_count).toBe(1);
+  });
+
+  test('a grant from another browser session is refused', async () => {
+    const { path, linkId } = await portal.recordingWithLink();
+    const owner = await signedIn(path);
+    const grant = /name="grant" value="([^"]+)"/.exec((await owner.get(path)).text)![1];
+    const other = await signedIn(path);
+    expect((await other.post(`${path}/download`, { grant })).status).toBe(409);
+    expect((await link(linkId)).download_count).toBe(0);
+  });
+
+  test('every step is in the audit log', async () => {
+    const { path, linkId } = await portal.recordingWithLink();
+    const browser = new ClaimantBrowser(portal.app);
+    await browser.get(path);
+    await browser.enterNino(path, 'AB 99 99 99 A');
+    await browser.enterNino(path, CLAIMANT.nino);
+    await browser.download(path);
+    const events = await portal.store.auditTrail({ linkId });
+    expect(events.map((e) => e.type)).toEqual(['link.issued', 'link.opened', 'nino.failed', 'nino.verified', 'recording.downloaded']);
+    expect(JSON.parse(events.at(-1)!.detail)).toEqual({ download: 1, device: 'phone' });
+  });
+});

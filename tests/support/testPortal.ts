@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { createApp } from '../../server/app';
+import { runCli } from '../../server/cli/portalCli';
+import { loadConfig, type Config } from '../../server/config';
+import { demoAudio } from '../../server/demoAudio';
+import { openRuntime, type Runtime } from '../../server/runtime';
+import { testClock } from './testClock';
+
+export const CLAIMANT = { nino: 'AB 12 34 56 C', phone: '07700 900123' };
+
+export interface OutboxEntry {
+  to: string;
+  body: string;
+  url: string;
+  at: string;
+}
+
+export const sha256 = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The real portal on a fresh DATA_DIR: SQLite file, embedded S3-compatible server, outbox SMS, with
+ * a hand-moved clock. The operator CLI runs in-process against the same DATA_DIR, as an operator's would.
+ */
+export async function startTestPortal(overrides: Record<string, string> = {}) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'portal-test-'));
+  const env = { NODE_ENV: 'test', DATA_DIR: dataDir, EMBEDDED_S3_PORT: '0', BASE_URL: 'https://recordings.example.gov.uk', ...overrides };
+  const config: Config = loadConfig(env);
+  const clock = testClock();
+  const queries: string[] = [];
+  const logLines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
+  const runtime: Runtime = await openRuntime(config, { clock, logger, onQuery: (sql) => queries.push(sql) });
+  const app = createApp(runtime.deps);
+
+  async function cli(...args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
+    const out: string[] = [];
+    const code = await runCli(args, { env, clock, out: (line) => out.push(line), err: () => {} });
+    return { code, json: out.length ? JSON.parse(out.join('\n')) : {} };
+  }
+
+  function outbox(): OutboxEntry[] {
+    try {
+      return readFileSync(config.sms.outboxFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Registers a recording and sends its link, both through the operator CLI; returns the texted link. */
+  async function recordingWithLink(audio: Buffer = demoAudio(3), ref = `REF-${Math.random().toString(36).slice(2, 10)}`) {
+    const file = path.join(dataDir, `${ref}.wav`);
+    writeFileSync(file, audio);
+    const added = await cli('recordings', 'add', '--file', file, '--ref', ref, '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone);
+    if (added.code !== 0) throw new Error(`recordings add failed: ${JSON.stringify(added.json)}`);
+    const recordingId = added.json.recordingId as string;
+    const link = await sendLink(recordingId);
+    return { recordingId, audio, ...link };
+  }
+
+  async function sendLink(recordingId: string, ...extra: string[]) {
+    const sent = await cli('links', 'send', '--recording', recordingId, ...extra);
+    if (sent.code !== 0) throw new Error(`links send failed: ${JSON.stringify(sent.json)}`);
+    const message = outbox().at(-1)!;
+    const url = new URL(message.url);
+    return { linkId: sent.json.linkId as string, message, path: url.pathname, token: url.pathname.split('/')[2] };
+  }
+
+  return {
+    app,
+    config,
+    clock,
+    env,
+    dataDir,
+    queries,
+    logLines,
+    store: runtime.deps.store,
+    deps: runtime.deps,
+    cli,
+    outbox,
+    recordingWithLink,
+    sendLink,
+    async close() {
+      await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestPortal = Awaited<ReturnType<typeof startTestPortal>>;
