@@ -1,0 +1,69 @@
+import request from 'supertest';
+import { seedDemo } from '../../server/demo';
+import { portalServices } from '../../server/services';
+import { ClaimantBrowser } from '../support/claimantBrowser';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+
+let portal: TestPortal;
+beforeAll(async () => {
+  portal = await startTestPortal();
+});
+afterAll(async () => {
+  await portal.close();
+});
+
+describe('security headers', () => {
+  test('every page carries the strict policy: no inline script, no framing, no referrer, HSTS, no caching', async () => {
+    const { path } = await portal.recordingWithLink();
+    for (const page of ['/', path, '/nowhere']) {
+      const answer = await request(portal.app).get(page);
+      const csp = answer.headers['content-security-policy'];
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self';");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).toContain(`media-src 'self' ${portal.deps.objects.origin}`);
+      expect(answer.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+      expect(answer.headers['referrer-policy']).toBe('no-referrer');
+      expect(answer.headers['x-frame-options']).toBe('DENY');
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers['cache-control']).toBe('no-store');
+      expect(answer.headers['x-powered-by']).toBeUndefined();
+      expect(answer.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    }
+  });
+
+  test('static assets are served and may be cached', async () => {
+    const css = await request(portal.app).get('/govuk/govuk-frontend.min.css');
+    expect(css.status).toBe(200);
+    expect(css.headers['cache-control']).not.toBe('no-store');
+    expect((await request(portal.app).get('/static/js/init.js')).status).toBe(200);
+    expect((await request(portal.app).get('/assets/images/favicon.svg')).status).toBe(200);
+  });
+});
+
+test('the request log names routes, not tokens, NINOs, phone numbers or presigned URLs', async () => {
+  const { path, token } = await portal.recordingWithLink();
+  const browser = new ClaimantBrowser(portal.app);
+  await browser.get(path);
+  await browser.enterNino(path, 'AB 65 43 21 D');
+  await browser.enterNino(path, CLAIMANT.nino);
+  const download = await browser.download(path);
+  const logged = portal.logLines.join('\n');
+  expect(logged).toContain('"path":"/r/:token/download"');
+  for (const secret of [token, 'AB654321D', 'AB 65 43 21 D', 'AB123456C', '7700900123', 'X-Amz-Signature', download.headers.location]) {
+    expect(logged).not.toContain(secret);
+  }
+});
+
+test('the demo seed creates one recording whose texted link opens with the demo NINO', async () => {
+  const services = portalServices(portal.deps);
+  const first = await seedDemo(portal.store, services);
+  expect(first.created).toBe(true);
+  expect(await seedDemo(portal.store, services)).toEqual({ created: false, recordingId: first.recordingId });
+  const path = new URL((first as { url: string }).url).pathname;
+  const browser = new ClaimantBrowser(portal.app);
+  expect((await browser.enterNino(path, 'AB 12 34 56 C')).status).toBe(303);
+  expect((await browser.download(path)).status).toBe(303);
+});

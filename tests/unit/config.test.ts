@@ -1,0 +1,85 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../server/config';
+
+let dataDir: string;
+beforeEach(() => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'portal-config-'));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
+const productionSecrets = {
+  LINK_SIGNING_KEYS: `k2:${key(2)},k1:${key(1)}`,
+  SESSION_SECRET: key(3),
+  NINO_PEPPER: key(4),
+  NINO_INDEX_KEY: key(5),
+  FIELD_ENCRYPTION_KEYS: `f1:${key(6)}`,
+};
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig({ DATA_DIR: dataDir, ...env });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('configuration was accepted');
+}
+
+test('an empty environment gives the documented defaults', () => {
+  const config = loadConfig({ DATA_DIR: dataDir });
+  expect(config.port).toBe(3000);
+  expect(config.baseUrl.toString()).toBe('http://localhost:3000/');
+  expect(config.access).toEqual({ linkTtlMs: 7 * 86_400_000, redownloadWindowMs: 86_400_000, maxNinoAttempts: 5 });
+  expect(config.presignTtlSeconds).toBe(60);
+  expect(config.sms.outboxFile).toBe(path.join(dataDir, 'outbox.jsonl'));
+  expect(config.s3.endpoint).toBeUndefined();
+});
+
+test('outside production, missing secrets are generated once and kept for the next start', () => {
+  const first = loadConfig({ DATA_DIR: dataDir });
+  const second = loadConfig({ DATA_DIR: dataDir });
+  expect(second.secrets.sessionKey.equals(first.secrets.sessionKey)).toBe(true);
+  expect(JSON.parse(readFileSync(path.join(dataDir, 'dev-secrets.json'), 'utf8'))).toHaveProperty('NINO_PEPPER');
+});
+
+test('production takes its secrets from the environment, first key signing', () => {
+  const config = loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', ...productionSecrets });
+  expect(config.secrets.linkKeys.current.id).toBe('k2');
+  expect([...config.secrets.linkKeys.byId.keys()]).toEqual(['k2', 'k1']);
+});
+
+test.each([
+  ['PORT', { PORT: 'eighty' }],
+  ['PORT', { PORT: '70000' }],
+  ['BASE_URL', { BASE_URL: 'not a url' }],
+  ['BASE_URL', { BASE_URL: 'https://x.gov.uk/path' }],
+  ['LINK_TTL', { LINK_TTL: 'a week' }],
+  ['LINK_TTL', { LINK_TTL: '0d' }],
+  ['REDOWNLOAD_WINDOW', { REDOWNLOAD_WINDOW: '24' }],
+  ['PRESIGN_TTL', { PRESIGN_TTL: '2h' }],
+  ['MAX_NINO_ATTEMPTS', { MAX_NINO_ATTEMPTS: '0' }],
+  ['SMS_PROVIDER', { SMS_PROVIDER: 'pigeon' }],
+  ['S3_ENDPOINT', { S3_ENDPOINT: 'nowhere' }],
+  ['S3_ACCESS_KEY_ID', { S3_ENDPOINT: 'https://s3.example.com' }],
+  ['S3_BUCKET', { S3_BUCKET: 'No_Such Bucket' }],
+  ['LINK_SIGNING_KEYS', { LINK_SIGNING_KEYS: 'k1:short' }],
+  ['LINK_SIGNING_KEYS', { LINK_SIGNING_KEYS: `K 1:${key(1)}` }],
+  ['LINK_SIGNING_KEYS', { LINK_SIGNING_KEYS: `k1:${key(1)},k1:${key(2)}` }],
+  ['FIELD_ENCRYPTION_KEYS', { FIELD_ENCRYPTION_KEYS: `f1:${Buffer.alloc(48, 1).toString('base64')}` }],
+  ['SESSION_SECRET', { SESSION_SECRET: 'not base64 at all!' }],
+])('stops with one line naming %s when it is wrong', (variable, env) => {
+  const message = errorOf(env);
+  expect(message.startsWith(`${variable}: `)).toBe(true);
+  expect(message).not.toContain('\n');
+});
+
+test('production refuses to start without its secrets, naming the first missing one', () => {
+  expect(errorOf({ NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk' })).toMatch(/^LINK_SIGNING_KEYS: is required in production/);
+});
+
+test('production refuses a plain-http BASE_URL', () => {
+  expect(errorOf({ NODE_ENV: 'production', BASE_URL: 'http://recordings.example.gov.uk', ...productionSecrets })).toMatch(/^BASE_URL: must use https/);
+});
