@@ -3,10 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
-  },
-  // jose ships ES modules only; let swc turn them into CommonJS for Jest's module loader.
+  // Babel only strips types (pure JavaScript: no platform binaries to install); `tsc --noEmit` type-checks.
+  transform: { '^.+\\.(t|j|mj)s$': 'babel-jest' },
+  // jose ships ES modules only; let Babel turn them into CommonJS for Jest's module loader.
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
   setupFiles: ['<rootDir>/tests/support/quietSdk.ts'],
   testTimeout: 30000,
