@@ -27,6 +27,9 @@ export async function sendLink(deps: LinkDeps, input: SendLinkInput): Promise<{ 
   if (!recording || recording.deleted_at || !recording.phone_encrypted) {
     throw new InputError('recording', 'no recording with this id can be sent');
   }
+  if (recording.retain_until <= now.toISOString()) {
+    throw new InputError('recording', 'this recording is past its retention date and can no longer be sent');
+  }
   const reason = input.reason?.trim() || 'first link';
   if (reason.length > 500) throw new InputError('reason', 'reason must be at most 500 characters');
 

@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { demoAudio } from '../../server/demoAudio';
+import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+
+let portal: TestPortal;
+afterEach(async () => {
+  await portal.close();
+});
+
+test('one address that keeps posting NINOs is slowed with 429, and the refused posts count nothing', async () => {
+  portal = await startTestPortal({ RATE_LIMIT_NINO_PER_15_MIN: '3' });
+  const { path: linkPath, linkId } = await portal.recordingWithLink();
+  for (let i = 0; i < 3; i++) expect((await request(portal.app).post(linkPath).type('form').send({ nino: '' })).status).toBe(400);
+  const limited = await request(portal.app).post(linkPath).type('form').send({ nino: 'AB 65 43 21 D' });
+  expect(limited.status).toBe(429);
+  expect(limited.text).toContain('You have tried too many times');
+  expect(limited.headers['ratelimit-policy']).toBeDefined();
+  expect((await portal.store.findLink(linkId))!.failed_attempts).toBe(0);
+});
+
+test('two downloads at the same moment both work and the first download is recorded once', async () => {
+  portal = await startTestPortal();
+  const { path: linkPath, linkId } = await portal.recordingWithLink();
+  const browser = new ClaimantBrowser(portal.app);
+  await browser.enterNino(linkPath, CLAIMANT.nino);
+  const grants = [grantOf((await browser.get(linkPath)).text)!, grantOf((await browser.get(linkPath)).text)!];
+  const answers = await Promise.all(grants.map((grant) => browser.post(`${linkPath}/download`, { grant })));
+  expect(answers.map((a) => a.status)).toEqual([303, 303]);
+  const link = (await portal.store.findLink(linkId))!;
+  expect(link.download_count).toBe(2);
+  const downloads = (await portal.store.auditTrail({ linkId })).filter((e) => e.type === 'recording.downloaded');
+  expect(downloads.map((e) => JSON.parse(e.detail).download).sort()).toEqual([1, 2]);
+});
+
+test('a recording reaching its retention date stops being downloadable at that moment, and the page says so', async () => {
+  portal = await startTestPortal();
+  const file = path.join(portal.dataDir, 'old.wav');
+  writeFileSync(file, demoAudio(1));
+  const now = portal.clock();
+  const recordedAt = new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), 1, 9, 0, 0));
+  const retainUntil = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 9, 0, 0));
+  portal.clock.set(new Date(retainUntil.getTime() - 2 * 60_000));
+  const added = await portal.cli('recordings', 'add', '--file', file, '--ref', 'OLD-1', '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone, '--recorded-at', recordedAt.toISOString());
+  const { path: linkPath } = await portal.sendLink(added.json.recordingId as string);
+  expect((await portal.store.findRecording(added.json.recordingId as string))!.retain_until).toBe(retainUntil.toISOString());
+
+  portal.clock.set(new Date(retainUntil.getTime() - 1));
+  const browser = new ClaimantBrowser(portal.app);
+  expect((await browser.enterNino(linkPath, CLAIMANT.nino)).status).toBe(303);
+
+  portal.clock.set(retainUntil);
+  const page = await browser.get(linkPath);
+  expect(page.status).toBe(410);
+  expect(page.text).toContain('This recording is no longer available');
+  expect(await portal.cli('links', 'send', '--recording', added.json.recordingId as string)).toMatchObject({ code: 1 });
+});
