@@ -6,8 +6,10 @@ import type { PortalDeps } from './deps';
 import { errorHandler } from './middleware/errorHandler';
 import { claimantRateLimits } from './middleware/rateLimits';
 import { requestLogging } from './middleware/requestLogging';
+import { requestMetrics } from './middleware/requestMetrics';
 import { noStore, securityHeaders } from './middleware/securityHeaders';
 import { claimantRoutes } from './routes/claimant';
+import { healthRoutes } from './routes/health';
 import { problemRenderer } from './routes/problems';
 import { portalServices } from './services';
 
@@ -32,11 +34,9 @@ export function createApp(deps: PortalDeps) {
   app.set('view engine', 'njk');
 
   app.use(requestLogging(deps.logger));
+  app.use(requestMetrics(deps.metrics));
   app.use(securityHeaders(deps.objects.origin));
-
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok');
-  });
+  app.use(healthRoutes(deps));
   const assets = { index: false, maxAge: config.production ? '1d' : 0 };
   app.use('/assets', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk/assets'), assets));
   app.use('/govuk', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk'), { ...assets, extensions: false }));
@@ -52,7 +52,7 @@ export function createApp(deps: PortalDeps) {
   app.get('/', (_req, res) => {
     res.render('pages/start', { pageTitle: SERVICE_NAME });
   });
-  app.use(claimantRoutes(services.gatekeeper, renderProblem, claimantRateLimits(config, renderProblem)));
+  app.use(claimantRoutes(services.gatekeeper, renderProblem, claimantRateLimits(config, deps.redis, renderProblem)));
 
   app.use((_req, res) => renderProblem(res, 'page-not-found'));
   app.use(errorHandler(deps.logger, renderProblem));

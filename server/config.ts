@@ -12,7 +12,21 @@ export interface Config {
   dataDir: string;
   /** Express `trust proxy`: hops (a number) or addresses; false when clients connect directly. */
   trustProxy: number | string | false;
-  databaseFile: string;
+  database: {
+    /** PostgreSQL connection string; undefined means the embedded SQLite file. */
+    url: string | undefined;
+    sqliteFile: string;
+    poolSize: number;
+    statementTimeoutMs: number;
+  };
+  /** Redis for limits shared between instances; undefined keeps them in process memory. */
+  redisUrl: string | undefined;
+  /** Prepended to every Redis key, so several deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
+  /** Prometheus metrics are served on this port only (never on the public one); 0 turns them off. */
+  metricsPort: number;
+  /** How long SIGTERM waits for requests in flight before closing connections. */
+  shutdownTimeoutMs: number;
   s3: {
     /** Undefined means: start the embedded S3-compatible server under DATA_DIR. */
     endpoint: string | undefined;
@@ -138,11 +152,13 @@ export function loadConfig(env: Env = process.env): Config {
 
   const dataDir = path.resolve(read(env, 'DATA_DIR') ?? 'data');
 
-  if (read(env, 'DATABASE_URL')) {
-    throw new ConfigError('DATABASE_URL', 'PostgreSQL is not supported by this version yet; unset it to use the embedded database under DATA_DIR');
+  const databaseUrl = read(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// connection string');
   }
-  if (read(env, 'REDIS_URL')) {
-    throw new ConfigError('REDIS_URL', 'Redis is not supported by this version yet; unset it to keep limits in memory');
+  const redisUrl = read(env, 'REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
   }
 
   const smsProvider = read(env, 'SMS_PROVIDER') ?? 'outbox';
@@ -179,7 +195,16 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl,
     dataDir,
     trustProxy: trustProxyRaw === undefined ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw,
-    databaseFile: path.join(dataDir, 'portal.sqlite'),
+    database: {
+      url: databaseUrl,
+      sqliteFile: path.join(dataDir, 'portal.sqlite'),
+      poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+      statementTimeoutMs: duration(env, 'DATABASE_STATEMENT_TIMEOUT', '5s'),
+    },
+    redisUrl,
+    redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'portal:',
+    metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
+    shutdownTimeoutMs: duration(env, 'SHUTDOWN_TIMEOUT', '25s'),
     s3: {
       endpoint: s3Endpoint,
       embeddedPort: integer(env, 'EMBEDDED_S3_PORT', 4569, 0, 65535),

@@ -1,6 +1,8 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from './clock';
 import type { Config } from './config';
+import type { PortalMetrics } from './observability/metrics';
 import type { ObjectStorage } from './objects/s3Objects';
 import type { SmsSender } from './sms/smsSender';
 import type { RecordingStore } from './store/recordingStore';
@@ -13,4 +15,7 @@ export interface PortalDeps {
   objects: ObjectStorage;
   sms: SmsSender;
   logger: Logger;
+  metrics: PortalMetrics;
+  /** Shared limits between instances; undefined keeps them in process memory. */
+  redis: Redis | undefined;
 }

@@ -1,6 +1,8 @@
+import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { DEMO, seedDemo } from './demo';
+import { createMetricsApp } from './observability/metricsApp';
 import { openRuntime } from './runtime';
 import { portalServices } from './services';
 
@@ -16,11 +18,40 @@ function configOrExit(): Config {
   }
 }
 
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => server.once('error', reject).listen(port, () => resolve()));
+}
+
+/**
+ * SIGTERM: stop accepting connections, let requests in flight finish (up to SHUTDOWN_TIMEOUT), then
+ * close the pools. Idle keep-alive connections are closed at once so they do not hold the exit.
+ */
+function closeGracefully(servers: Server[], timeoutMs: number): Promise<void> {
+  const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  servers.forEach((server) => server.closeIdleConnections());
+  const deadline = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      servers.forEach((server) => server.closeAllConnections());
+      resolve();
+    }, timeoutMs).unref(),
+  );
+  return Promise.race([closed.then(() => undefined), deadline]);
+}
+
 async function main() {
   const config = configOrExit();
-  const runtime = await openRuntime(config, { announce: (line) => console.log(line) });
-  const app = createApp(runtime.deps);
-  const server = app.listen(config.port, () => console.log(`Portal listening on ${config.baseUrl.origin} (port ${config.port})`));
+  const runtime = await openRuntime(config, { announce: config.production ? undefined : (line) => console.log(line) });
+  const { logger } = runtime.deps;
+  const portal = createApp(runtime.deps).listen();
+  await listen(portal, config.port);
+  const servers = [portal];
+  if (config.metricsPort !== 0) {
+    const metrics = createMetricsApp(runtime.deps.metrics).listen();
+    await listen(metrics, config.metricsPort);
+    servers.push(metrics);
+  }
+  logger.info({ port: config.port, metricsPort: config.metricsPort || undefined }, 'portal listening');
+  console.log(`Portal listening on ${config.baseUrl.origin} (port ${config.port})`);
 
   if (!config.production) {
     const demo = await seedDemo(runtime.deps.store, portalServices(runtime.deps));
@@ -34,12 +65,18 @@ async function main() {
     console.log(lines.join('\n'));
   }
 
-  const shutdown = () => {
-    server.close(() => void runtime.close().then(() => process.exit(0)));
-    server.closeIdleConnections();
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await closeGracefully(servers, config.shutdownTimeoutMs);
+    await runtime.close();
+    logger.info('stopped');
+    process.exit(0);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((error) => {

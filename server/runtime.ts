@@ -1,11 +1,13 @@
+import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { PortalDeps } from './deps';
-import { startEmbeddedS3 } from './objects/embeddedS3';
+import { startEmbeddedS3, type EmbeddedS3 } from './objects/embeddedS3';
 import { s3Objects } from './objects/s3Objects';
+import { portalMetrics } from './observability/metrics';
 import { outboxSender } from './sms/outboxSender';
-import { openSqliteDatabase } from './store/sqliteDatabase';
+import { openDatabase } from './store/database';
 import { RecordingStore } from './store/recordingStore';
 
 export interface Runtime {
@@ -16,33 +18,55 @@ export interface Runtime {
 export interface RuntimeOptions {
   clock?: Clock;
   logger?: Logger;
-  /** Where the outbox transport announces each message; the CLI keeps stdout for its JSON. */
+  /** Where the outbox transport announces each message (never the log: the link is a credential). */
   announce?: (line: string) => void;
-  /** Sees every SQL statement: for query metrics and for tests that prove a request read nothing. */
+  /** Sees every SQL statement: for tests that prove a request read nothing. */
   onQuery?: (sql: string) => void;
 }
 
 export const portalLogger = (): Logger => pino({ level: process.env.LOG_LEVEL ?? 'info' });
 
+/** Redis for shared limits. Commands fail after one retry while it is down instead of waiting without bound. */
+export function connectRedis(url: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  redis.on('error', () => {});
+  return redis;
+}
+
 /**
  * Opens the real components the configuration names: the embedded database and S3-compatible
- * server under DATA_DIR by default, or the production endpoints when their variables are set.
+ * server under DATA_DIR by default, or PostgreSQL, Redis and an S3 endpoint when their variables are set.
  */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? portalLogger();
-  const store = new RecordingStore(await openSqliteDatabase(config.databaseFile, options.onQuery));
-  const embedded = config.s3.endpoint ? undefined : await startEmbeddedS3(config.dataDir, config.s3.bucket, config.s3.embeddedPort).catch(async (error) => {
-    await store.close();
-    throw error;
-  });
-  const objects = s3Objects({ ...config.s3, endpoint: config.s3.endpoint ?? embedded!.endpoint });
-  const sms = outboxSender(config.sms.outboxFile, options.announce ?? ((line) => logger.info(line)));
-  return {
-    deps: { config, clock: options.clock ?? systemClock, store, objects, sms, logger },
-    async close() {
-      objects.close();
-      await embedded?.close();
-      await store.close();
-    },
+  const metrics = portalMetrics();
+  const closers: Array<() => Promise<unknown> | void> = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
   };
+  try {
+    const { db } = await openDatabase(config.database, options.onQuery);
+    const store = new RecordingStore(db, (type) => metrics.auditEvents.inc({ type }));
+    closers.push(() => store.close());
+
+    let embedded: EmbeddedS3 | undefined;
+    if (!config.s3.endpoint) {
+      embedded = await startEmbeddedS3(config.dataDir, config.s3.bucket, config.s3.embeddedPort);
+      closers.push(() => embedded!.close());
+    }
+    const objects = s3Objects({ ...config.s3, endpoint: config.s3.endpoint ?? embedded!.endpoint });
+    closers.push(() => objects.close());
+
+    const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+    if (redis) closers.push(() => redis.quit().catch(() => redis.disconnect()));
+
+    const sms = outboxSender(config.sms.outboxFile, options.announce);
+    return {
+      deps: { config, clock: options.clock ?? systemClock, store, objects, sms, logger, metrics, redis },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

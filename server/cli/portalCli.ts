@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../clock';
-import { ConfigError, loadConfig } from '../config';
-import { openRuntime } from '../runtime';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { openRuntime, type Runtime } from '../runtime';
+import { connectDatabase, migrateToLatest } from '../store/database';
 import { portalServices } from '../services';
 import { InputError } from '../services/inputError';
 
@@ -14,6 +15,7 @@ export interface CliIo {
 }
 
 const USAGE = `usage: npm run portal -- <command>
+  db migrate
   recordings add --file F --ref REF --nino NINO --phone MOBILE [--recorded-at ISO] [--language en|cy]
   links send --recording ID [--phone MOBILE --reason TEXT]`;
 
@@ -29,12 +31,30 @@ function required(values: Values, name: string): string {
 type Values = Record<string, string | boolean | undefined>;
 type Services = ReturnType<typeof portalServices>;
 
+interface CommandContext {
+  config: Config;
+  /** Opens the whole runtime (database, object store, SMS) on first use. */
+  services(): Promise<Services>;
+}
+
 interface Command {
   options: Record<string, { type: 'string' }>;
-  run(services: Services, values: Values): Promise<object>;
+  run(context: CommandContext, values: Values): Promise<object>;
 }
 
 const COMMANDS: Record<string, Command> = {
+  'db migrate': {
+    options: {},
+    async run({ config }) {
+      const database = connectDatabase(config.database);
+      try {
+        const results = await migrateToLatest(database);
+        return { database: database.dialect, applied: results.map((result) => result.migrationName) };
+      } finally {
+        await database.db.destroy();
+      }
+    },
+  },
   'recordings add': {
     options: {
       file: { type: 'string' },
@@ -44,7 +64,7 @@ const COMMANDS: Record<string, Command> = {
       'recorded-at': { type: 'string' },
       language: { type: 'string' },
     },
-    async run(services, values) {
+    async run(context, values) {
       const recordedAtText = values['recorded-at'];
       const recordedAt = typeof recordedAtText === 'string' ? new Date(recordedAtText) : undefined;
       if (recordedAt && Number.isNaN(recordedAt.getTime())) throw new InputError('recorded-at', 'must be an ISO date and time');
@@ -54,7 +74,7 @@ const COMMANDS: Record<string, Command> = {
       const audio = await readFile(file).catch(() => {
         throw new InputError('file', `cannot read ${file}`);
       });
-      return services.registerRecording({
+      return (await context.services()).registerRecording({
         audio,
         assessmentRef: required(values, 'ref'),
         nino: required(values, 'nino'),
@@ -67,8 +87,8 @@ const COMMANDS: Record<string, Command> = {
   },
   'links send': {
     options: { recording: { type: 'string' }, phone: { type: 'string' }, reason: { type: 'string' } },
-    async run(services, values) {
-      const sent = await services.sendLink({
+    async run(context, values) {
+      const sent = await (await context.services()).sendLink({
         recordingId: required(values, 'recording'),
         phone: values.phone as string | undefined,
         reason: values.reason as string | undefined,
@@ -98,12 +118,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  let runtime;
+  let runtime: Runtime | undefined;
   try {
     // The CLI starts its own embedded object store on a free port, so it works beside a running portal.
     const config = loadConfig({ ...io.env, EMBEDDED_S3_PORT: '0' });
-    runtime = await openRuntime(config, { clock: io.clock, announce: io.err });
-    const result = await command.run(portalServices(runtime.deps), values);
+    const services = async () => {
+      runtime ??= await openRuntime(config, { clock: io.clock, announce: io.err });
+      return portalServices(runtime.deps);
+    };
+    const result = await command.run({ config, services }, values);
     io.out(JSON.stringify(result));
     return 0;
   } catch (error) {

@@ -2,11 +2,8 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import type { RenderProblem } from '../routes/problems';
+import { isDatabaseUnavailable } from '../store/database';
 
-function isDatabaseBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
-}
 
 /**
  * The last word on any failure: a client's mistake (bad encoding, a body too large, a malformed form)
@@ -18,7 +15,7 @@ export function errorHandler(logger: Logger, renderProblem: RenderProblem): Erro
     const status = typeof error?.status === 'number' ? error.status : typeof error?.statusCode === 'number' ? error.statusCode : 500;
     if (status === 413) return renderProblem(res, 'too-large');
     if (status >= 400 && status < 500) return renderProblem(res, 'bad-request');
-    if (error instanceof ObjectStoreUnavailable || isDatabaseBusy(error)) {
+    if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) {
       logger.warn({ err: { name: error.name, code: error.code } }, 'dependency unavailable');
       return renderProblem(res, 'service-unavailable');
     }

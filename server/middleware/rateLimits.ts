@@ -1,22 +1,37 @@
 import type { Request, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
+import type { Redis } from 'ioredis';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Config } from '../config';
 import type { RenderProblem } from '../routes/problems';
 
+/** With Redis every instance counts the same hits; without it each counts its own, in memory. */
+function sharedStore(redis: Redis | undefined, prefix: string): Store | undefined {
+  if (!redis) return undefined;
+  return new RedisStore({
+    prefix,
+    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+  });
+}
+
 /**
  * Per-address limits in front of the claimant pages. They slow guessing from one address; the
- * per-link lockout (in the store) is what stops guessing spread over many addresses.
+ * per-link lockout (in the database) is what stops guessing spread over many addresses. If Redis
+ * fails, the limits let requests through rather than take the service down (/readyz reports it).
  */
-export function claimantRateLimits(config: Config, renderProblem: RenderProblem) {
-  const handler = (_req: Request, res: Response) => renderProblem(res, 'too-many-attempts');
-  return {
-    pages: rateLimit({ windowMs: 60_000, limit: config.rateLimits.pagesPerIpPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler }),
-    ninoAttempts: rateLimit({
-      windowMs: 15 * 60_000,
-      limit: config.rateLimits.ninoPerIpPer15Min,
+export function claimantRateLimits(config: Config, redis: Redis | undefined, renderProblem: RenderProblem) {
+  const limiter = (name: string, windowMs: number, limit: number) =>
+    rateLimit({
+      windowMs,
+      limit,
+      store: sharedStore(redis, `${config.redisKeyPrefix}rate:${name}:`),
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      handler,
-    }),
+      passOnStoreError: true,
+      handler: (_req: Request, res: Response) => renderProblem(res, 'too-many-attempts'),
+    });
+  return {
+    pages: limiter('pages', 60_000, config.rateLimits.pagesPerIpPerMinute),
+    ninoAttempts: limiter('nino', 15 * 60_000, config.rateLimits.ninoPerIpPer15Min),
   };
 }

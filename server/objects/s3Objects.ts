@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 export interface S3Settings {
@@ -35,6 +35,8 @@ export interface ObjectStorage {
   /** Whether the object is there; throws ObjectStoreUnavailable when the store cannot answer. */
   exists(key: string): Promise<boolean>;
   presignGet(request: PresignRequest): Promise<string>;
+  /** Resolves when the bucket answers; for readiness checks. */
+  ping(): Promise<void>;
   close(): void;
 }
 
@@ -96,6 +98,9 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
         ResponseCacheControl: 'private, no-store',
       });
       return getSignedUrl(client, command, { expiresIn: request.ttlSeconds, signingDate: request.now });
+    },
+    async ping() {
+      await client.send(new HeadBucketCommand({ Bucket: settings.bucket }));
     },
     close: () => client.destroy(),
   };

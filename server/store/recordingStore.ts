@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { pingDatabase } from './database';
 import type { AuditEventsTable, Database, LinksTable, RecordingsTable } from './schema';
 
 export type AuditType =
@@ -39,13 +40,36 @@ export interface NewLink {
  * single conditional statement or one transaction here, never a read-then-write in a route.
  */
 export class RecordingStore {
-  constructor(readonly db: Kysely<Database>) {}
+  /**
+   * @param onEvent told of each audit event once its transaction has committed (metrics count them).
+   */
+  constructor(
+    readonly db: Kysely<Database>,
+    private readonly onEvent: (type: AuditType) => void = () => {},
+  ) {}
 
   async close(): Promise<void> {
     await this.db.destroy();
   }
 
-  private async audit(trx: Kysely<Database> | Transaction<Database>, at: Date, event: AuditEvent): Promise<void> {
+  async ping(): Promise<void> {
+    await pingDatabase(this.db);
+  }
+
+  /** Runs `work` in one transaction and reports its audit events only after it has committed. */
+  private async atomically<T>(work: (trx: Transaction<Database>, audit: (at: Date, event: AuditEvent) => Promise<void>) => Promise<T>): Promise<T> {
+    const events: AuditType[] = [];
+    const result = await this.db.transaction().execute((trx) =>
+      work(trx, async (at, event) => {
+        await this.insertAudit(trx, at, event);
+        events.push(event.type);
+      }),
+    );
+    events.forEach((type) => this.onEvent(type));
+    return result;
+  }
+
+  private async insertAudit(trx: Kysely<Database> | Transaction<Database>, at: Date, event: AuditEvent): Promise<void> {
     const row: Omit<AuditEventsTable, 'id'> = {
       at: at.toISOString(),
       type: event.type,
@@ -58,16 +82,17 @@ export class RecordingStore {
   }
 
   async recordEvent(at: Date, event: AuditEvent): Promise<void> {
-    await this.audit(this.db, at, event);
+    await this.insertAudit(this.db, at, event);
+    this.onEvent(event.type);
   }
 
   async addRecording(recording: NewRecording, now: Date, actor: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.atomically(async (trx, audit) => {
       await trx
         .insertInto('recordings')
         .values({ ...recording, created_at: now.toISOString(), deleted_at: null, deletion_reason: null })
         .execute();
-      await this.audit(trx, now, {
+      await audit(now, {
         type: 'recording.registered',
         actor,
         recordingId: recording.id,
@@ -90,7 +115,7 @@ export class RecordingStore {
 
   /** Issues a link and, in the same transaction, revokes every earlier link for the recording. */
   async issueLink(link: NewLink, now: Date): Promise<LinkRow> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.atomically(async (trx, audit) => {
       const at = now.toISOString();
       const revoked = await trx
         .updateTable('links')
@@ -100,7 +125,7 @@ export class RecordingStore {
         .returning('id')
         .execute();
       for (const { id } of revoked) {
-        await this.audit(trx, now, { type: 'link.revoked', actor: link.issuedBy, recordingId: link.recordingId, linkId: id, detail: { reason: 'replaced' } });
+        await audit(now, { type: 'link.revoked', actor: link.issuedBy, recordingId: link.recordingId, linkId: id, detail: { reason: 'replaced' } });
       }
       const row: LinkRow = {
         id: randomUUID(),
@@ -119,7 +144,7 @@ export class RecordingStore {
         revoked_reason: null,
       };
       await trx.insertInto('links').values(row).execute();
-      await this.audit(trx, now, { type: 'link.issued', actor: link.issuedBy, recordingId: link.recordingId, linkId: row.id, detail: { reason: link.reason } });
+      await audit(now, { type: 'link.issued', actor: link.issuedBy, recordingId: link.recordingId, linkId: row.id, detail: { reason: link.reason } });
       return row;
     });
   }
@@ -140,7 +165,7 @@ export class RecordingStore {
    * limit, so parallel guesses cannot slip past it. A link that is already locked is left unchanged.
    */
   async recordWrongNino(linkId: string, now: Date, maxAttempts: number): Promise<{ failedAttempts: number; locked: boolean }> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.atomically(async (trx, audit) => {
       const at = now.toISOString();
       const updated = await trx
         .updateTable('links')
@@ -154,8 +179,8 @@ export class RecordingStore {
         .executeTakeFirst();
       if (!updated) return { failedAttempts: maxAttempts, locked: true };
       const locked = updated.locked_at !== null;
-      await this.audit(trx, now, { type: 'nino.failed', actor: 'claimant', recordingId: updated.recording_id, linkId, detail: { attempt: updated.failed_attempts } });
-      if (locked) await this.audit(trx, now, { type: 'link.locked', actor: 'claimant', recordingId: updated.recording_id, linkId });
+      await audit(now, { type: 'nino.failed', actor: 'claimant', recordingId: updated.recording_id, linkId, detail: { attempt: updated.failed_attempts } });
+      if (locked) await audit(now, { type: 'link.locked', actor: 'claimant', recordingId: updated.recording_id, linkId });
       return { failedAttempts: updated.failed_attempts, locked };
     });
   }
@@ -174,7 +199,7 @@ export class RecordingStore {
     firstDownloadAfter: Date;
     device: string;
   }): Promise<{ ok: true; firstDownloadAt: Date; downloadCount: number } | { ok: false }> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.atomically(async (trx, audit) => {
       const at = input.now.toISOString();
       const redeemed = await trx
         .insertInto('redeemed_grants')
@@ -197,7 +222,7 @@ export class RecordingStore {
         .returning(['recording_id', 'first_download_at', 'download_count'])
         .executeTakeFirst();
       if (!link || !link.first_download_at) return { ok: false };
-      await this.audit(trx, input.now, {
+      await audit(input.now, {
         type: 'recording.downloaded',
         actor: 'claimant',
         recordingId: link.recording_id,

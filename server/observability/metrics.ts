@@ -1,0 +1,57 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The portal's Prometheus metrics, one registry per running app (so tests can run several).
+ * Labels carry route shapes and outcomes only: never a token, NINO, phone number or URL.
+ */
+export function portalMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'portal_http_requests_total',
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'portal_http_request_duration_seconds',
+      help: 'HTTP request latency by route and method',
+      labelNames: ['route', 'method'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    auditEvents: new Counter({
+      name: 'portal_events_total',
+      help: 'Journey events by type: link.issued, link.opened, nino.failed, link.locked, recording.downloaded, …',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    smsMessages: new Counter({
+      name: 'portal_sms_messages_total',
+      help: 'Text messages by outcome',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    argon2Seconds: new Histogram({
+      name: 'portal_argon2_seconds',
+      help: 'Time spent in argon2id hashing and verification',
+      labelNames: ['operation'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+  };
+}
+
+export type PortalMetrics = ReturnType<typeof portalMetrics>;
+
+/** Times a promise into a histogram, whatever its outcome. */
+export async function timed<T>(histogram: Histogram<'operation'>, operation: string, work: () => Promise<T>): Promise<T> {
+  const stop = histogram.startTimer({ operation });
+  try {
+    return await work();
+  } finally {
+    stop();
+  }
+}

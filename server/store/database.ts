@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResult } from 'kysely';
+import { Pool } from 'pg';
+import type { Config } from '../config';
+import { migrationProvider, type SqlDialect } from './migrations';
+import type { Database } from './schema';
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: SqlDialect;
+}
+
+type DatabaseSettings = Config['database'];
+
+/** The embedded database: one SQLite file under DATA_DIR, shared safely by the portal and the CLI. */
+function sqliteDialect(file: string): SqliteDialect {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  return new SqliteDialect({ database: sqlite });
+}
+
+/** Production: a pool per instance, every statement bounded so a stuck query cannot hold a request. */
+function postgresDialect(settings: DatabaseSettings & { url: string }): PostgresDialect {
+  const pool = new Pool({
+    connectionString: settings.url,
+    max: settings.poolSize,
+    statement_timeout: settings.statementTimeoutMs,
+    query_timeout: settings.statementTimeoutMs + 1000,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A dropped idle connection must not crash the process; the next query gets a fresh one.
+  pool.on('error', () => {});
+  return new PostgresDialect({ pool });
+}
+
+export function connectDatabase(settings: DatabaseSettings, onQuery?: (sql: string) => void): OpenDatabase {
+  const dialect: SqlDialect = settings.url ? 'postgres' : 'sqlite';
+  const db = new Kysely<Database>({
+    dialect: settings.url ? postgresDialect({ ...settings, url: settings.url }) : sqliteDialect(settings.sqliteFile),
+    log: onQuery ? (event) => onQuery(event.query.sql) : undefined,
+  });
+  return { db, dialect };
+}
+
+/**
+ * Brings the schema to the latest migration. Safe when several instances start at once: Kysely's
+ * migrator holds a PostgreSQL advisory lock (or SQLite's write lock) while it works.
+ */
+export async function migrateToLatest({ db, dialect }: OpenDatabase): Promise<MigrationResult[]> {
+  const { error, results } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
+  if (error) throw error;
+  return results ?? [];
+}
+
+export async function openDatabase(settings: DatabaseSettings, onQuery?: (sql: string) => void): Promise<OpenDatabase> {
+  const database = connectDatabase(settings, onQuery);
+  try {
+    await migrateToLatest(database);
+  } catch (error) {
+    await database.db.destroy();
+    throw error;
+  }
+  return database;
+}
+
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
+const UNAVAILABLE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '57014', '53300']);
+
+/**
+ * Whether an error means "the database cannot serve us right now" (busy, locked, unreachable, shutting
+ * down, too many connections, statement timeout) rather than a bug: such requests get a 503 page.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
+}

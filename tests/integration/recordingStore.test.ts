@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connectDatabase, migrateToLatest, openDatabase } from '../../server/store/database';
+import { RecordingStore, type NewRecording } from '../../server/store/recordingStore';
+import { DAY, HOUR } from '../support/testClock';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
+
+const T0 = new Date('2026-11-23T10:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
+  let store: RecordingStore;
+  let settings: { url: string | undefined; sqliteFile: string; poolSize: number; statementTimeoutMs: number };
+  let cleanup: () => Promise<void>;
+  const events: string[] = [];
+
+  beforeEach(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'store-'));
+    const schema = kind === 'postgres' ? await freshPostgresSchema(POSTGRES_URL!) : undefined;
+    settings = { url: schema?.url, sqliteFile: path.join(dir, 'portal.sqlite'), poolSize: 20, statementTimeoutMs: 5000 };
+    events.length = 0;
+    store = new RecordingStore((await openDatabase(settings)).db, (type) => events.push(type));
+    cleanup = async () => {
+      await store.close();
+      await schema?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  });
+  afterEach(() => cleanup());
+
+  let refCounter = 0;
+  async function recording(overrides: Partial<NewRecording> = {}) {
+    const id = `rec-${++refCounter}`;
+    await store.addRecording(
+      {
+        id,
+        assessment_ref: `REF-${refCounter}`,
+        recorded_at: T0.toISOString(),
+        retain_until: at(730 * DAY).toISOString(),
+        object_key: `recordings/${id}.wav`,
+        content_type: 'audio/wav',
+        size_bytes: 1234,
+        sha256: 'ab'.repeat(32),
+        duration_seconds: 60,
+        nino_hash: '$argon2id$x',
+        nino_index: 'idx',
+        phone_encrypted: 'v1.f1.x',
+        language: 'en',
+        ...overrides,
+      },
+      T0,
+      'test',
+    );
+    return id;
+  }
+
+  // SQLite's and PostgreSQL's codes for a unique-constraint violation. (Matched by code, not by class:
+  // better-sqlite3 builds its errors in the first test file's realm.)
+  const UNIQUE_VIOLATION = { code: expect.stringMatching(/^SQLITE_CONSTRAINT_UNIQUE$|^23505$/) };
+
+  const newLink = (recordingId: string, tokenHash: string) => ({ recordingId, tokenHash, keyId: 'k1', phoneMasked: '07*** ***123', issuedBy: 'test', reason: 'first link' });
+
+  test('migrations are idempotent and safe when several instances run them at once', async () => {
+    const racers = Array.from({ length: 3 }, () => connectDatabase(settings));
+    try {
+      const results = await Promise.all(racers.map((racer) => migrateToLatest(racer)));
+      expect(results.flat()).toEqual([]);
+    } finally {
+      await Promise.all(racers.map((racer) => racer.db.destroy()));
+    }
+  });
+
+  test('stores and finds a recording by id and by reference', async () => {
+    const id = await recording();
+    expect(await store.findRecording(id)).toMatchObject({ id, size_bytes: 1234, duration_seconds: 60, deleted_at: null });
+    expect((await store.findRecordingByRef('REF-' + refCounter))?.id).toBe(id);
+    expect(await store.findRecording('missing')).toBeUndefined();
+    await expect(recording({ assessment_ref: 'REF-' + refCounter })).rejects.toMatchObject(UNIQUE_VIOLATION);
+  });
+
+  test('issuing a link revokes every earlier one, in one transaction, and audits both', async () => {
+    const id = await recording();
+    const first = await store.issueLink(newLink(id, 'h1'), T0);
+    const second = await store.issueLink(newLink(id, 'h2'), at(HOUR));
+    expect((await store.findLink(first.id))!.revoked_at).toBe(at(HOUR).toISOString());
+    expect((await store.findLink(second.id))!.revoked_at).toBeNull();
+    expect((await store.findLinkByTokenHash('h2'))!.recording.id).toBe(id);
+    expect(events).toEqual(['recording.registered', 'link.issued', 'link.revoked', 'link.issued']);
+    await expect(store.issueLink(newLink(id, 'h2'), at(HOUR))).rejects.toMatchObject(UNIQUE_VIOLATION);
+  });
+
+  test('wrong NINOs are counted and the fifth locks the link; later ones change nothing', async () => {
+    const link = await store.issueLink(newLink(await recording(), 'h'), T0);
+    for (let attempt = 1; attempt <= 4; attempt++) expect(await store.recordWrongNino(link.id, T0, 5)).toEqual({ failedAttempts: attempt, locked: false });
+    expect(await store.recordWrongNino(link.id, at(1000), 5)).toEqual({ failedAttempts: 5, locked: true });
+    expect(await store.recordWrongNino(link.id, at(2000), 5)).toEqual({ failedAttempts: 5, locked: true });
+    const row = (await store.findLink(link.id))!;
+    expect(row.failed_attempts).toBe(5);
+    expect(row.locked_at).toBe(at(1000).toISOString());
+  });
+
+  test('20 wrong NINOs at once leave the counter at exactly the limit', async () => {
+    const link = await store.issueLink(newLink(await recording(), 'h'), T0);
+    await Promise.all(Array.from({ length: 20 }, () => store.recordWrongNino(link.id, T0, 5)));
+    expect((await store.findLink(link.id))!.failed_attempts).toBe(5);
+    expect(events.filter((e) => e === 'nino.failed')).toHaveLength(5);
+    expect(events.filter((e) => e === 'link.locked')).toHaveLength(1);
+  });
+
+  const window = (now: Date) => ({ now, sentAfter: new Date(now.getTime() - 7 * DAY), firstDownloadAfter: new Date(now.getTime() - DAY), device: 'phone' });
+
+  test('a grant is redeemed once; the first download time is kept and the count grows', async () => {
+    const link = await store.issueLink(newLink(await recording(), 'h'), T0);
+    const first = await store.redeemDownload({ grantId: 'g1', linkId: link.id, ...window(at(HOUR)) });
+    expect(first).toEqual({ ok: true, firstDownloadAt: at(HOUR), downloadCount: 1 });
+    expect(await store.redeemDownload({ grantId: 'g1', linkId: link.id, ...window(at(HOUR)) })).toEqual({ ok: false });
+    const second = await store.redeemDownload({ grantId: 'g2', linkId: link.id, ...window(at(2 * HOUR)) });
+    expect(second).toEqual({ ok: true, firstDownloadAt: at(HOUR), downloadCount: 2 });
+  });
+
+  test('50 redemptions of one grant at once: exactly one succeeds', async () => {
+    const link = await store.issueLink(newLink(await recording(), 'h'), T0);
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.redeemDownload({ grantId: 'same', linkId: link.id, ...window(at(HOUR)) })));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect((await store.findLink(link.id))!.download_count).toBe(1);
+  });
+
+  test('a download is refused once the link is revoked, locked, or outside its window', async () => {
+    const id = await recording();
+    const revoked = await store.issueLink(newLink(id, 'h1'), T0);
+    const current = await store.issueLink(newLink(id, 'h2'), T0);
+    expect(await store.redeemDownload({ grantId: 'a', linkId: revoked.id, ...window(at(HOUR)) })).toEqual({ ok: false });
+    expect(await store.redeemDownload({ grantId: 'b', linkId: current.id, ...window(at(7 * DAY)) })).toEqual({ ok: false });
+    expect((await store.redeemDownload({ grantId: 'c', linkId: current.id, ...window(at(HOUR)) })).ok).toBe(true);
+    expect(await store.redeemDownload({ grantId: 'd', linkId: current.id, ...window(at(HOUR + DAY)) })).toEqual({ ok: false });
+    expect((await store.redeemDownload({ grantId: 'e', linkId: current.id, ...window(at(HOUR + DAY - 1)) })).ok).toBe(true);
+    for (let i = 0; i < 5; i++) await store.recordWrongNino(current.id, at(2 * HOUR), 5);
+    expect(await store.redeemDownload({ grantId: 'f', linkId: current.id, ...window(at(3 * HOUR)) })).toEqual({ ok: false });
+  });
+
+  test('the audit trail is in order and filtered by link or recording', async () => {
+    const id = await recording();
+    const link = await store.issueLink(newLink(id, 'h'), T0);
+    await store.recordEvent(at(1), { type: 'link.opened', actor: 'claimant', recordingId: id, linkId: link.id, detail: { device: 'phone' } });
+    expect((await store.auditTrail({ linkId: link.id })).map((e) => e.type)).toEqual(['link.issued', 'link.opened']);
+    expect((await store.auditTrail({ recordingId: id })).map((e) => e.type)).toEqual(['recording.registered', 'link.issued', 'link.opened']);
+    const opened = (await store.auditTrail({ linkId: link.id }))[1];
+    expect(JSON.parse(opened.detail)).toEqual({ device: 'phone' });
+    expect(typeof opened.id).toBe('number');
+  });
+
+  test('ping answers while the database is reachable', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+});
