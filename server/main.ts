@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { DEMO, seedDemo } from './demo';
@@ -42,16 +43,17 @@ async function main() {
   const config = configOrExit();
   const runtime = await openRuntime(config, { announce: config.production ? undefined : (line) => console.log(line) });
   const { logger } = runtime.deps;
-  const portal = createApp(runtime.deps).listen();
+  const portal = createServer(createApp(runtime.deps));
   await listen(portal, config.port);
   const servers = [portal];
   if (config.metricsPort !== 0) {
-    const metrics = createMetricsApp(runtime.deps.metrics).listen();
+    const metrics = createServer(createMetricsApp(runtime.deps.metrics));
     await listen(metrics, config.metricsPort);
     servers.push(metrics);
   }
-  logger.info({ port: config.port, metricsPort: config.metricsPort || undefined }, 'portal listening');
-  console.log(`Portal listening on ${config.baseUrl.origin} (port ${config.port})`);
+  const port = (portal.address() as AddressInfo).port;
+  logger.info({ port, metricsPort: config.metricsPort || undefined }, 'portal listening');
+  console.log(`Portal listening on ${config.baseUrl.origin} (port ${port})`);
 
   if (!config.production) {
     const demo = await seedDemo(runtime.deps.store, portalServices(runtime.deps));

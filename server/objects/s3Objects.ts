@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 export interface S3Settings {
@@ -35,7 +35,7 @@ export interface ObjectStorage {
   /** Whether the object is there; throws ObjectStoreUnavailable when the store cannot answer. */
   exists(key: string): Promise<boolean>;
   presignGet(request: PresignRequest): Promise<string>;
-  /** Resolves when the bucket answers; for readiness checks. */
+  /** Resolves when the bucket answers with our credentials; for readiness checks. */
   ping(): Promise<void>;
   close(): void;
 }
@@ -100,7 +100,14 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
       return getSignedUrl(client, command, { expiresIn: request.ttlSeconds, signingDate: request.now });
     },
     async ping() {
-      await client.send(new HeadBucketCommand({ Bucket: settings.bucket }));
+      // An authenticated HEAD of a key that need not exist: "not found" proves the bucket answered
+      // and accepted our signature. (s3rver miscomputes signatures of bucket-level requests, and
+      // with s3:ListBucket granted, S3 answers 404 rather than 403 for a missing key.)
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: settings.bucket, Key: 'readiness-probe' }));
+      } catch (error) {
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
+      }
     },
     close: () => client.destroy(),
   };

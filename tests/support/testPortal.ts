@@ -69,9 +69,16 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
     return { linkId: sent.json.linkId as string, message, path: url.pathname, token: url.pathname.split('/')[2] };
   }
 
+  /** Another instance of the portal over the same database, object store and Redis: a second pod. */
+  async function anotherInstance() {
+    const other = await openRuntime(config, { clock, logger: pino({ level: 'silent' }) });
+    return { app: createApp(other.deps), deps: other.deps, close: () => other.close() };
+  }
+
   return {
     app,
     config,
+    anotherInstance,
     clock,
     env,
     dataDir,
