@@ -3,6 +3,7 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import nunjucks from 'nunjucks';
 import type { PortalDeps } from './deps';
+import { PROJECT_ROOT } from './projectRoot';
 import { errorHandler } from './middleware/errorHandler';
 import { claimantRateLimits } from './middleware/rateLimits';
 import { requestLogging } from './middleware/requestLogging';
@@ -13,7 +14,6 @@ import { healthRoutes } from './routes/health';
 import { problemRenderer } from './routes/problems';
 import { portalServices } from './services';
 
-const ROOT = path.resolve(__dirname, '..');
 const GOVUK_FRONTEND = path.dirname(require.resolve('govuk-frontend/package.json'));
 const SERVICE_NAME = 'Get your assessment recording';
 
@@ -24,7 +24,7 @@ export function createApp(deps: PortalDeps) {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
 
-  const views = nunjucks.configure([path.join(ROOT, 'views'), path.join(GOVUK_FRONTEND, 'dist')], {
+  const views = nunjucks.configure([path.join(PROJECT_ROOT, 'views'), path.join(GOVUK_FRONTEND, 'dist')], {
     autoescape: true,
     express: app,
     noCache: !config.production,
@@ -40,7 +40,7 @@ export function createApp(deps: PortalDeps) {
   const assets = { index: false, maxAge: config.production ? '1d' : 0 };
   app.use('/assets', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk/assets'), assets));
   app.use('/govuk', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk'), { ...assets, extensions: false }));
-  app.use('/static', express.static(path.join(ROOT, 'static'), assets));
+  app.use('/static', express.static(path.join(PROJECT_ROOT, 'static'), assets));
 
   app.use(noStore);
   app.use(cookieParser());

@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { loadConfig } from '../../server/config';
+import { startTestPortal } from '../support/testPortal';
+
+const INFRA = path.resolve(__dirname, '../../infra');
+const read = (file: string) => readFileSync(path.join(INFRA, file), 'utf8');
+
+type Manifest = { kind: string; metadata: { name: string }; spec: any; stringData?: Record<string, string> };
+const manifests: Manifest[] = ['k8s/deployment.yaml', 'k8s/policies.yaml'].flatMap((file) =>
+  parseAllDocuments(read(file)).map((doc) => {
+    expect(doc.errors).toEqual([]);
+    return doc.toJS() as Manifest;
+  }),
+);
+const compose = parseYaml(read('compose.yaml'), { merge: true });
+const deployment = manifests.find((m) => m.kind === 'Deployment')!;
+const container = deployment.spec.template.spec.containers[0];
+
+/** Every variable the configuration reads, found by watching loadConfig read a full environment. */
+function variablesTheConfigReads(): Set<string> {
+  const seen = new Set<string>();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'infra-'));
+  try {
+    const env = new Proxy({ DATA_DIR: dataDir } as Record<string, string | undefined>, {
+      get(target, name: string) {
+        seen.add(name);
+        return target[name];
+      },
+    });
+    loadConfig(env);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return seen;
+}
+const KNOWN = variablesTheConfigReads();
+
+test('the manifests are the expected kinds', () => {
+  expect(manifests.map((m) => m.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service']);
+});
+
+test('every variable the Deployment and the compose stack set is one the configuration reads', () => {
+  const deploymentVariables: string[] = container.env.map((e: { name: string }) => e.name);
+  const composeVariables = Object.keys(compose.services['portal-1'].environment);
+  for (const name of [...deploymentVariables, ...composeVariables]) expect([name, KNOWN.has(name)]).toEqual([name, true]);
+});
+
+test('the Deployment reads only secret keys the Secret declares', () => {
+  const secret = manifests.find((m) => m.kind === 'Secret')!;
+  const refs = container.env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef);
+  for (const ref of refs) {
+    expect(ref.name).toBe(secret.metadata.name);
+    expect(Object.keys(secret.stringData!)).toContain(ref.key);
+  }
+});
+
+test("the compose stack's settings pass the portal's own production validation", () => {
+  const environment = compose.services['portal-2'].environment as Record<string, string>;
+  const config = loadConfig(environment);
+  expect(config.production).toBe(true);
+  expect(config.database.url).toMatch(/^postgres:/);
+  expect(config.redisUrl).toMatch(/^redis:/);
+  expect(config.trustProxy).toBe(1);
+});
+
+test('probes and ports point at real routes of a running portal', async () => {
+  expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+  expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+  const ports = Object.fromEntries(container.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
+  const env = Object.fromEntries(container.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+  expect(String(ports.http)).toBe(env.PORT);
+  expect(String(ports.metrics)).toBe(env.METRICS_PORT);
+  expect(read('nginx.conf')).toContain(`portal-1:${compose.services['portal-1'].environment.PORT}`);
+
+  const portal = await startTestPortal();
+  try {
+    for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
+      expect((await request(portal.app).get(probe.httpGet.path)).status).toBe(200);
+    }
+  } finally {
+    await portal.close();
+  }
+});
+
+test('the image runs Node 24 LTS as a non-root user, from the build output', () => {
+  const dockerfile = read('Dockerfile');
+  expect(dockerfile.match(/^FROM node:24[^\s]* AS \w+$/gm)).toHaveLength(2);
+  expect(dockerfile).toMatch(/^USER node$/m);
+  expect(dockerfile).toMatch(/CMD \["node", "dist\/server\/main.js"\]/);
+  const build = JSON.parse(readFileSync(path.resolve(__dirname, '../../tsconfig.build.json'), 'utf8'));
+  expect(build.include).toEqual(expect.arrayContaining(['server', 'scripts']));
+});
+
+test('the pods run locked down and spread so a disruption keeps the service up', () => {
+  const pod = deployment.spec.template.spec;
+  expect(pod.securityContext.runAsNonRoot).toBe(true);
+  expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+  const budget = manifests.find((m) => m.kind === 'PodDisruptionBudget')!;
+  const autoscaler = manifests.find((m) => m.kind === 'HorizontalPodAutoscaler')!;
+  expect(budget.spec.minAvailable).toBeLessThan(autoscaler.spec.minReplicas);
+  expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(25_000 + 5_000);
+});
