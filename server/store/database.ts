@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResult } from 'kysely';
 import { Pool } from 'pg';
 import type { Config } from '../config';
@@ -14,9 +13,13 @@ export interface OpenDatabase {
 
 type DatabaseSettings = Config['database'];
 
-/** The embedded database: one SQLite file under DATA_DIR, shared safely by the portal and the CLI. */
+/**
+ * The embedded database: one SQLite file under DATA_DIR, shared safely by the portal and the CLI.
+ * The native module is loaded only here, so a PostgreSQL deployment never loads it.
+ */
 function sqliteDialect(file: string): SqliteDialect {
   mkdirSync(path.dirname(file), { recursive: true });
+  const SQLite: typeof import('better-sqlite3') = require('better-sqlite3');
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
