@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseDuration } from './policy/duration';
 import { KEY_ID_PATTERN, keyRing, type KeyRing } from './policy/keyRing';
 import type { AccessRules } from './policy/accessWindow';
+import { worstCaseSegments } from './policy/smsMessage';
 
 export interface Config {
   production: boolean;
@@ -37,7 +38,7 @@ export interface Config {
     secretAccessKey: string;
     forcePathStyle: boolean;
   };
-  sms: { provider: 'outbox'; outboxFile: string };
+  sms: SmsConfig;
   access: AccessRules;
   presignTtlSeconds: number;
   claimantSessionTtlMs: number;
@@ -53,6 +54,34 @@ export interface Config {
     ninoIndexKey: Buffer;
     fieldKeys: KeyRing;
   };
+}
+
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  /** A Messaging Service SID (MG…) or a sender (E.164 number or alphanumeric sender id). */
+  sender: { messagingServiceSid: string } | { from: string };
+  /** Only for a local stand-in of Twilio's API; unset in production. */
+  apiBaseUrl: string | undefined;
+}
+
+export interface NotifyConfig {
+  apiKey: string;
+  templateIds: { en: string; cy: string };
+  baseUrl: string;
+  /** The bearer token GOV.UK Notify sends with delivery receipts. */
+  callbackToken: string;
+}
+
+export interface SmsConfig {
+  provider: 'outbox' | 'twilio' | 'notify';
+  outboxFile: string;
+  twilio: TwilioConfig | undefined;
+  notify: NotifyConfig | undefined;
+  /** The most segments a link message may take, per language; start-up checks the worst case. */
+  segmentBudget: { en: number; cy: number };
+  dispatchIntervalMs: number;
+  maxAttempts: number;
 }
 
 /** One line naming the variable, so an operator knows exactly what to fix. */
@@ -133,7 +162,87 @@ function developmentSecrets(dataDir: string): Record<(typeof SECRET_VARIABLES)[n
   return generated;
 }
 
+function required(env: Env, name: string, pattern: RegExp, shape: string, provider: string): string {
+  const value = read(env, name);
+  if (value === undefined) throw new ConfigError(name, `is required when SMS_PROVIDER=${provider}`);
+  if (!pattern.test(value)) throw new ConfigError(name, `must be ${shape}`);
+  return value;
+}
+
+function optionalUrl(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  if (value !== undefined && !/^https?:\/\/[^\s]+$/.test(value)) throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
+  return value?.replace(/\/+$/, '');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function smsConfig(env: Env, dataDir: string): SmsConfig {
+  const provider = read(env, 'SMS_PROVIDER') ?? 'outbox';
+  if (provider !== 'outbox' && provider !== 'twilio' && provider !== 'notify') {
+    throw new ConfigError('SMS_PROVIDER', `must be outbox, twilio or notify, got "${provider}"`);
+  }
+  let twilio: TwilioConfig | undefined;
+  if (provider === 'twilio') {
+    const messagingServiceSid = read(env, 'TWILIO_MESSAGING_SERVICE_SID');
+    const from = read(env, 'TWILIO_FROM');
+    if (!messagingServiceSid && !from) throw new ConfigError('TWILIO_MESSAGING_SERVICE_SID', 'or TWILIO_FROM is required when SMS_PROVIDER=twilio');
+    if (messagingServiceSid && !/^MG[0-9a-f]{32}$/.test(messagingServiceSid)) throw new ConfigError('TWILIO_MESSAGING_SERVICE_SID', 'must be MG followed by 32 hex digits');
+    if (!messagingServiceSid && from && !/^(\+[1-9]\d{6,14}|[A-Za-z][A-Za-z0-9 ]{0,10})$/.test(from)) {
+      throw new ConfigError('TWILIO_FROM', 'must be an E.164 number or an alphanumeric sender id of at most 11 characters');
+    }
+    twilio = {
+      accountSid: required(env, 'TWILIO_ACCOUNT_SID', /^AC[0-9a-f]{32}$/, 'AC followed by 32 hex digits', provider),
+      authToken: required(env, 'TWILIO_AUTH_TOKEN', /^[0-9a-f]{32}$/, '32 hex digits', provider),
+      sender: messagingServiceSid ? { messagingServiceSid } : { from: from! },
+      apiBaseUrl: optionalUrl(env, 'TWILIO_API_BASE_URL'),
+    };
+  }
+  let notify: NotifyConfig | undefined;
+  if (provider === 'notify') {
+    const apiKey = required(env, 'NOTIFY_API_KEY', /^.+-[0-9a-f-]{36}-[0-9a-f-]{36}$/i, 'a GOV.UK Notify API key (name-serviceid-secret)', provider);
+    const en = required(env, 'NOTIFY_TEMPLATE_ID', UUID, 'a template id (UUID)', provider);
+    const cy = read(env, 'NOTIFY_TEMPLATE_ID_CY') ?? en;
+    if (!UUID.test(cy)) throw new ConfigError('NOTIFY_TEMPLATE_ID_CY', 'must be a template id (UUID)');
+    notify = {
+      apiKey,
+      templateIds: { en, cy },
+      baseUrl: optionalUrl(env, 'NOTIFY_BASE_URL') ?? 'https://api.notifications.service.gov.uk',
+      callbackToken: required(env, 'NOTIFY_CALLBACK_TOKEN', /^[\x21-\x7e]{16,256}$/, 'at least 16 printable characters', provider),
+    };
+  }
+  return {
+    provider,
+    outboxFile: path.resolve(read(env, 'SMS_OUTBOX_FILE') ?? path.join(dataDir, 'outbox.jsonl')),
+    twilio,
+    notify,
+    segmentBudget: { en: integer(env, 'SMS_SEGMENT_BUDGET', 1, 1, 10), cy: integer(env, 'SMS_SEGMENT_BUDGET_CY', 3, 1, 10) },
+    dispatchIntervalMs: duration(env, 'SMS_DISPATCH_INTERVAL', '2s'),
+    maxAttempts: integer(env, 'SMS_MAX_ATTEMPTS', 8, 1, 50),
+  };
+}
+
+/** A configuration whose texted links would cost more segments than budgeted must not start. */
+function checkSegmentBudget(config: Config): void {
+  const longestToken = `${config.secrets.linkKeys.current.id}.${'A'.repeat(32)}`;
+  const worst = worstCaseSegments(new URL(`/r/${longestToken}`, config.baseUrl).toString());
+  for (const [language, variable] of [['en', 'SMS_SEGMENT_BUDGET'], ['cy', 'SMS_SEGMENT_BUDGET_CY']] as const) {
+    if (worst[language] > config.sms.segmentBudget[language]) {
+      throw new ConfigError(
+        'BASE_URL',
+        `texted links would take ${worst[language]} segments in ${language === 'en' ? 'English' : 'Welsh'}, over ${variable}=${config.sms.segmentBudget[language]}; use a shorter host or raise the budget`,
+      );
+    }
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  const config = buildConfig(env);
+  checkSegmentBudget(config);
+  return config;
+}
+
+function buildConfig(env: Env): Config {
   const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
   const production = nodeEnv === 'production';
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -161,10 +270,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
   }
 
-  const smsProvider = read(env, 'SMS_PROVIDER') ?? 'outbox';
-  if (smsProvider !== 'outbox') {
-    throw new ConfigError('SMS_PROVIDER', `only "outbox" is available in this version, got "${smsProvider}"`);
-  }
+  const sms = smsConfig(env, dataDir);
 
   const s3Endpoint = read(env, 'S3_ENDPOINT');
   if (s3Endpoint !== undefined) {
@@ -214,7 +320,7 @@ export function loadConfig(env: Env = process.env): Config {
       secretAccessKey: read(env, 'S3_SECRET_ACCESS_KEY') ?? 'S3RVER',
       forcePathStyle: (read(env, 'S3_FORCE_PATH_STYLE') ?? 'true') === 'true',
     },
-    sms: { provider: 'outbox', outboxFile: path.resolve(read(env, 'SMS_OUTBOX_FILE') ?? path.join(dataDir, 'outbox.jsonl')) },
+    sms,
     access: {
       linkTtlMs: duration(env, 'LINK_TTL', '7d'),
       redownloadWindowMs: duration(env, 'REDOWNLOAD_WINDOW', '24h'),

@@ -1,13 +1,26 @@
-/** The GSM 03.38 basic character set: a message of these alone costs one 160-character segment. */
+/** The GSM 03.38 basic character set: one septet each. */
 const GSM7_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
   '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-/** Characters of the extension table, each sent as an escape plus the character (two septets). */
+/** The extension table: an escape plus the character, two septets each. */
 const GSM7_EXTENDED = '^{}\\[~]|€\f';
-export const SINGLE_SEGMENT_SEPTETS = 160;
 
-/** Septets the text needs in GSM-7, or undefined when some character forces UCS-2 (70 per segment). */
-export function gsm7Length(text: string): number | undefined {
+export type SmsEncoding = 'GSM-7' | 'UCS-2';
+
+export interface SmsSize {
+  encoding: SmsEncoding;
+  /** Septets in GSM-7, UTF-16 code units in UCS-2. */
+  units: number;
+  /** What the carrier bills: one part up to 160/70 units, otherwise parts of 153/67. */
+  segments: number;
+}
+
+const LIMITS: Record<SmsEncoding, { single: number; part: number }> = {
+  'GSM-7': { single: 160, part: 153 },
+  'UCS-2': { single: 70, part: 67 },
+};
+
+function gsm7Septets(text: string): number | undefined {
   let septets = 0;
   for (const ch of text) {
     if (GSM7_BASIC.includes(ch)) septets += 1;
@@ -17,14 +30,42 @@ export function gsm7Length(text: string): number | undefined {
   return septets;
 }
 
-export function fitsOneSegment(text: string): boolean {
-  const length = gsm7Length(text);
-  return length !== undefined && length <= SINGLE_SEGMENT_SEPTETS;
+/**
+ * Counts a message as carriers do: GSM-7 unless one character falls outside it (a Welsh ŵ or â,
+ * a curly quote), then UCS-2 for the whole message. Split messages carry a header in each part.
+ */
+export function smsSize(text: string): SmsSize {
+  const septets = gsm7Septets(text);
+  const encoding: SmsEncoding = septets === undefined ? 'UCS-2' : 'GSM-7';
+  const units = septets ?? text.length;
+  const { single, part } = LIMITS[encoding];
+  return { encoding, units, segments: units <= single ? 1 : Math.ceil(units / part) };
 }
 
-const SHORT_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'Europe/London' });
+export type MessageLanguage = 'en' | 'cy';
 
-/** The text that carries the link. Kept short: the URL alone takes half of the 160 characters. */
-export function linkMessage(url: string, expiresAt: Date): string {
-  return `Get your assessment recording by ${SHORT_DATE.format(expiresAt)}. You need your NI number: ${url}`;
+const SHORT_DATE: Record<MessageLanguage, Intl.DateTimeFormat> = {
+  en: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'Europe/London' }),
+  cy: new Intl.DateTimeFormat('cy', { day: 'numeric', month: 'short', timeZone: 'Europe/London' }),
+};
+
+/**
+ * The text that carries the link: what it is, until when, what the claimant needs, and to keep it
+ * to themselves. English fits one GSM-7 segment with a realistic BASE_URL; Welsh needs UCS-2 for
+ * "â" and takes three UCS-2 segments.
+ */
+export function linkMessage(url: string, expiresAt: Date, language: MessageLanguage = 'en'): string {
+  const until = SHORT_DATE[language].format(expiresAt);
+  return language === 'cy'
+    ? `Recordiad eich asesiad, tan ${until}. Mae angen eich rhif YG. Peidiwch â'i rannu: ${url}`
+    : `Your assessment recording, until ${until}. Needs your NI number. Don't share: ${url}`;
+}
+
+/** The dates whose short forms are longest in each language ("28 Sept", "28 Chwef"). */
+const LONGEST_DATES = ['2026-09-28T12:00:00Z', '2026-02-28T12:00:00Z', '2026-07-28T12:00:00Z'].map((iso) => new Date(iso));
+
+/** The most segments a link message can take with this base URL and the longest token, per language. */
+export function worstCaseSegments(sampleUrl: string): Record<MessageLanguage, number> {
+  const worst = (language: MessageLanguage) => Math.max(...LONGEST_DATES.map((date) => smsSize(linkMessage(sampleUrl, date, language)).segments));
+  return { en: worst('en'), cy: worst('cy') };
 }

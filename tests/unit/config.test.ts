@@ -83,3 +83,35 @@ test('production refuses to start without its secrets, naming the first missing 
 test('production refuses a plain-http BASE_URL', () => {
   expect(errorOf({ NODE_ENV: 'production', BASE_URL: 'http://recordings.example.gov.uk', ...productionSecrets })).toMatch(/^BASE_URL: must use https/);
 });
+
+describe('text message settings', () => {
+  test('a BASE_URL too long for one English segment stops start-up, naming it', () => {
+    expect(errorOf({ BASE_URL: 'https://get-your-assessment-recording.service.gov.uk' })).toMatch(/^BASE_URL: texted links would take 2 segments in English, over SMS_SEGMENT_BUDGET=1/);
+    expect(loadConfig({ DATA_DIR: dataDir, BASE_URL: 'https://get-your-assessment-recording.service.gov.uk', SMS_SEGMENT_BUDGET: '2' }).sms.segmentBudget.en).toBe(2);
+  });
+
+  test('a Welsh budget below what Welsh needs stops start-up', () => {
+    expect(errorOf({ SMS_SEGMENT_BUDGET_CY: '2' })).toMatch(/^BASE_URL: texted links would take 3 segments in Welsh, over SMS_SEGMENT_BUDGET_CY=2/);
+  });
+
+  const twilio = { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'b'.repeat(32), TWILIO_FROM: '+447700900000' };
+  const notify = { SMS_PROVIDER: 'notify', NOTIFY_API_KEY: `portal-${'1'.repeat(8)}-1111-1111-1111-${'1'.repeat(12)}-${'2'.repeat(8)}-2222-2222-2222-${'2'.repeat(12)}`, NOTIFY_TEMPLATE_ID: `${'3'.repeat(8)}-3333-3333-3333-${'3'.repeat(12)}`, NOTIFY_CALLBACK_TOKEN: 'c'.repeat(32) };
+
+  test('twilio and notify read their settings', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, ...twilio }).sms.twilio).toMatchObject({ sender: { from: '+447700900000' } });
+    expect(loadConfig({ DATA_DIR: dataDir, ...notify }).sms.notify).toMatchObject({ baseUrl: 'https://api.notifications.service.gov.uk', templateIds: { cy: notify.NOTIFY_TEMPLATE_ID } });
+  });
+
+  test.each([
+    ['TWILIO_ACCOUNT_SID', { ...twilio, TWILIO_ACCOUNT_SID: 'nope' }],
+    ['TWILIO_AUTH_TOKEN', { ...twilio, TWILIO_AUTH_TOKEN: '' }],
+    ['TWILIO_MESSAGING_SERVICE_SID', { ...twilio, TWILIO_FROM: '' }],
+    ['TWILIO_FROM', { ...twilio, TWILIO_FROM: 'far too long a sender' }],
+    ['NOTIFY_API_KEY', { ...notify, NOTIFY_API_KEY: 'secret' }],
+    ['NOTIFY_TEMPLATE_ID', { ...notify, NOTIFY_TEMPLATE_ID: 'welcome' }],
+    ['NOTIFY_CALLBACK_TOKEN', { ...notify, NOTIFY_CALLBACK_TOKEN: 'short' }],
+    ['NOTIFY_BASE_URL', { ...notify, NOTIFY_BASE_URL: 'ftp://x' }],
+  ])('a wrong %s stops start-up, naming it', (variable, env) => {
+    expect(errorOf(env).startsWith(`${variable}: `)).toBe(true);
+  });
+});

@@ -8,7 +8,7 @@ const keys = keyRing([k1]);
 describe('link tokens', () => {
   test('a fresh token verifies, names its key, and is stored only as its SHA-256', () => {
     const issued = issueLinkToken(keys);
-    expect(issued.token).toMatch(/^k1\.[A-Za-z0-9_-]{38}$/);
+    expect(issued.token).toMatch(/^k1\.[A-Za-z0-9_-]{32}$/);
     expect(issued.tokenHash).toBe(hashLinkToken(issued.token));
     expect(issued.tokenHash).not.toContain(issued.token.split('.')[1]);
     expect(verifyLinkToken(issued.token, keys)).toEqual({ ok: true, tokenHash: issued.tokenHash, keyId: 'k1' });
@@ -20,26 +20,18 @@ describe('link tokens', () => {
   });
 
   test('is short enough for one SMS segment with a long host name', () => {
-    expect(issueLinkToken(keys).token.length).toBeLessThanOrEqual(41);
-    expect(LINK_TOKEN_MAX_LENGTH).toBeLessThanOrEqual(48);
+    expect(issueLinkToken(keys).token.length).toBe(35);
+    expect(LINK_TOKEN_MAX_LENGTH).toBe(41);
   });
 
   test('a tampered token is refused', () => {
     const { token } = issueLinkToken(keys);
     const body = token.split('.')[1];
-    for (let i = 0; i < body.length - 1; i++) {
+    for (let i = 0; i < body.length; i++) {
       const flipped = body[i] === 'A' ? 'B' : 'A';
       const tampered = `k1.${body.slice(0, i)}${flipped}${body.slice(i + 1)}`;
       expect(verifyLinkToken(tampered, keys).ok).toBe(false);
     }
-  });
-
-  test('another spelling of the same bytes (spare base64 bits) is refused', () => {
-    const { token } = issueLinkToken(keys, Buffer.alloc(16, 0));
-    const last = token.at(-1)!;
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-    const alias = alphabet[(alphabet.indexOf(last) ^ 1) % 64];
-    expect(verifyLinkToken(`${token.slice(0, -1)}${alias}`, keys)).toEqual({ ok: false, reason: 'malformed' });
   });
 
   test('a token signed with a key the portal does not hold is refused', () => {
@@ -61,7 +53,7 @@ describe('link tokens', () => {
     expect(verifyLinkToken('k1.', keys)).toEqual({ ok: false, reason: 'malformed' });
   });
 
-  test.each([undefined, null, 42, '', 'x'.repeat(100_000), 'k1.' + '%'.repeat(38), '../../etc/passwd'])('refuses %p as malformed', (input) => {
+  test.each([undefined, null, 42, '', 'x'.repeat(100_000), 'k1.' + '%'.repeat(32), '../../etc/passwd'])('refuses %p as malformed', (input) => {
     expect(verifyLinkToken(input, keys)).toEqual({ ok: false, reason: 'malformed' });
   });
 
