@@ -55,8 +55,11 @@ async function main() {
   logger.info({ port, metricsPort: config.metricsPort || undefined }, 'portal listening');
   console.log(`Portal listening on ${config.baseUrl.origin} (port ${port})`);
 
+  const services = portalServices(runtime.deps);
+  services.dispatcher.start(config.sms.dispatchIntervalMs);
+
   if (!config.production) {
-    const demo = await seedDemo(runtime.deps.store, portalServices(runtime.deps));
+    const demo = await seedDemo(runtime.deps.store, services);
     const lines = demo.created
       ? ['Demo recording created.', `  Open:  ${demo.url}`, `  National Insurance number: ${DEMO.nino}`]
       : [
@@ -73,6 +76,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await closeGracefully(servers, config.shutdownTimeoutMs);
+    await services.dispatcher.stop();
     await runtime.close();
     logger.info('stopped');
     process.exit(0);

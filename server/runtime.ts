@@ -6,9 +6,13 @@ import type { PortalDeps } from './deps';
 import { startEmbeddedS3, type EmbeddedS3 } from './objects/embeddedS3';
 import { s3Objects } from './objects/s3Objects';
 import { portalMetrics } from './observability/metrics';
+import { notifySender } from './sms/notifySender';
 import { outboxSender } from './sms/outboxSender';
+import type { SmsSender } from './sms/smsSender';
+import { twilioSender } from './sms/twilioSender';
 import { openDatabase } from './store/database';
 import { RecordingStore } from './store/recordingStore';
+import { SmsOutboxStore } from './store/smsOutboxStore';
 
 export interface Runtime {
   deps: PortalDeps;
@@ -33,6 +37,18 @@ export function connectRedis(url: string): Redis {
   return redis;
 }
 
+/** The provider SMS_PROVIDER names; Twilio posts its delivery receipts back to this portal. */
+export function smsSender(config: Config, announce?: (line: string) => void): SmsSender {
+  switch (config.sms.provider) {
+    case 'twilio':
+      return twilioSender(config.sms.twilio!, new URL('/webhooks/twilio/status', config.baseUrl).toString());
+    case 'notify':
+      return notifySender(config.sms.notify!);
+    case 'outbox':
+      return outboxSender(config.sms.outboxFile, announce);
+  }
+}
+
 /**
  * Opens the real components the configuration names: the embedded database and S3-compatible
  * server under DATA_DIR by default, or PostgreSQL, Redis and an S3 endpoint when their variables are set.
@@ -45,8 +61,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     for (const closer of closers.reverse()) await closer();
   };
   try {
-    const { db } = await openDatabase(config.database, options.onQuery);
+    const { db, dialect } = await openDatabase(config.database, options.onQuery);
     const store = new RecordingStore(db, (type) => metrics.auditEvents.inc({ type }));
+    const outbox = new SmsOutboxStore(db, dialect);
     closers.push(() => store.close());
 
     let embedded: EmbeddedS3 | undefined;
@@ -60,9 +77,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
     if (redis) closers.push(() => redis.quit().catch(() => redis.disconnect()));
 
-    const sms = outboxSender(config.sms.outboxFile, options.announce);
+    const sms = smsSender(config, options.announce);
     return {
-      deps: { config, clock: options.clock ?? systemClock, store, objects, sms, logger, metrics, redis },
+      deps: { config, clock: options.clock ?? systemClock, store, outbox, objects, sms, logger, metrics, redis },
       close,
     };
   } catch (error) {

@@ -17,7 +17,8 @@ export interface CliIo {
 const USAGE = `usage: npm run portal -- <command>
   db migrate
   recordings add --file F --ref REF --nino NINO --phone MOBILE [--recorded-at ISO] [--language en|cy]
-  links send --recording ID [--phone MOBILE --reason TEXT]`;
+  links send --recording ID [--phone MOBILE --reason TEXT]
+  sms dispatch`;
 
 class UsageError extends Error {}
 
@@ -88,13 +89,23 @@ const COMMANDS: Record<string, Command> = {
   'links send': {
     options: { recording: { type: 'string' }, phone: { type: 'string' }, reason: { type: 'string' } },
     async run(context, values) {
-      const sent = await (await context.services()).sendLink({
+      const services = await context.services();
+      const sent = await services.sendLink({
         recordingId: required(values, 'recording'),
         phone: values.phone as string | undefined,
         reason: values.reason as string | undefined,
         actor: 'operator-cli',
       });
+      // sendLink has started sending it; wait for that. If the provider cannot take it now, the
+      // portal's dispatcher retries it later.
+      await services.dispatcher.settled();
       return { linkId: sent.linkId, expiresAt: sent.expiresAt.toISOString() };
+    },
+  },
+  'sms dispatch': {
+    options: {},
+    async run(context) {
+      return (await context.services()).dispatcher.drain();
     },
   },
 };

@@ -49,13 +49,16 @@ const SHORT_DATE: Record<MessageLanguage, Intl.DateTimeFormat> = {
   cy: new Intl.DateTimeFormat('cy', { day: 'numeric', month: 'short', timeZone: 'Europe/London' }),
 };
 
+/** The link's last day as the message writes it: "30 Nov", "30 Tach". */
+export const untilText = (expiresAt: Date, language: MessageLanguage) => SHORT_DATE[language].format(expiresAt);
+
 /**
  * The text that carries the link: what it is, until when, what the claimant needs, and to keep it
  * to themselves. English fits one GSM-7 segment with a realistic BASE_URL; Welsh needs UCS-2 for
  * "â" and takes three UCS-2 segments.
  */
 export function linkMessage(url: string, expiresAt: Date, language: MessageLanguage = 'en'): string {
-  const until = SHORT_DATE[language].format(expiresAt);
+  const until = untilText(expiresAt, language);
   return language === 'cy'
     ? `Recordiad eich asesiad, tan ${until}. Mae angen eich rhif YG. Peidiwch â'i rannu: ${url}`
     : `Your assessment recording, until ${until}. Needs your NI number. Don't share: ${url}`;

@@ -1,6 +1,6 @@
 import type { PortalDeps } from '../deps';
 import { timed, type PortalMetrics } from '../observability/metrics';
-import type { SmsSender } from '../sms/smsSender';
+import { smsDispatcher } from '../sms/dispatcher';
 import { claimantTokens } from '../security/claimantTokens';
 import { fieldCipher } from '../security/fieldCipher';
 import { ninoHasher, type NinoHasher } from '../security/ninoHasher';
@@ -17,31 +17,23 @@ function measuredHasher(hasher: NinoHasher, metrics: PortalMetrics): NinoHasher 
   };
 }
 
-function countedSender(sender: SmsSender, metrics: PortalMetrics): SmsSender {
-  return {
-    async send(message, now) {
-      try {
-        await sender.send(message, now);
-        metrics.smsMessages.inc({ status: 'sent' });
-      } catch (error) {
-        metrics.smsMessages.inc({ status: 'failed' });
-        throw error;
-      }
-    },
-  };
-}
-
 /** Wires the portal's services from its dependencies, in one place, by hand. */
 export function portalServices(deps: PortalDeps) {
   const { secrets } = deps.config;
   const cipher = fieldCipher(secrets.fieldKeys);
   const hasher = measuredHasher(ninoHasher(secrets.ninoPepper, secrets.ninoIndexKey), deps.metrics);
-  const sms = countedSender(deps.sms, deps.metrics);
+  const dispatcher = smsDispatcher({ ...deps, sender: deps.sms, cipher, maxAttempts: deps.config.sms.maxAttempts });
   const tokens = claimantTokens(secrets.sessionKey, deps.config.claimantSessionTtlMs, deps.config.downloadGrantTtlMs);
   return {
     gatekeeper: gatekeeper({ ...deps, ninoHasher: hasher, tokens }),
     registerRecording: (input: NewRecordingInput) => registerRecording({ ...deps, ninoHasher: hasher, cipher }, input),
-    sendLink: (input: SendLinkInput) => sendLink({ ...deps, sms, cipher }, input),
+    /** Queues the link's text message; the dispatcher sends it straight away and retries if it must. */
+    sendLink: async (input: SendLinkInput) => {
+      const sent = await sendLink({ ...deps, cipher }, input);
+      dispatcher.kick();
+      return sent;
+    },
+    dispatcher,
   };
 }
 

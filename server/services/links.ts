@@ -2,7 +2,8 @@ import type { PortalDeps } from '../deps';
 import { linkEndsAt } from '../policy/accessWindow';
 import { issueLinkToken } from '../policy/linkToken';
 import { maskPhone, parseUkMobile } from '../policy/phone';
-import { linkMessage } from '../policy/smsMessage';
+import { linkMessage, smsSize, untilText } from '../policy/smsMessage';
+import { SMS_PAYLOAD_FIELD, type SmsPayload } from '../sms/dispatcher';
 import type { FieldCipher } from '../security/fieldCipher';
 import { InputError } from './inputError';
 
@@ -14,14 +15,17 @@ export interface SendLinkInput {
   actor: string;
 }
 
-type LinkDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'sms'> & { cipher: FieldCipher };
+type LinkDeps = Pick<PortalDeps, 'config' | 'clock' | 'store'> & { cipher: FieldCipher };
 
 export function linkUrl(baseUrl: URL, token: string): string {
   return new URL(`/r/${token}`, baseUrl).toString();
 }
 
-/** Issues a new link for a recording (revoking every earlier one) and sends it by text message. */
-export async function sendLink(deps: LinkDeps, input: SendLinkInput): Promise<{ linkId: string; expiresAt: Date; url: string }> {
+/**
+ * Issues a new link for a recording (revoking every earlier one) and queues its text message in the
+ * same transaction, so a link never exists without its message, nor a message without its link.
+ */
+export async function sendLink(deps: LinkDeps, input: SendLinkInput): Promise<{ linkId: string; messageId: string; expiresAt: Date; url: string }> {
   const now = deps.clock();
   const recording = await deps.store.findRecording(input.recordingId);
   if (!recording || recording.deleted_at || !recording.phone_encrypted) {
@@ -43,12 +47,16 @@ export async function sendLink(deps: LinkDeps, input: SendLinkInput): Promise<{ 
   }
 
   const token = issueLinkToken(deps.config.secrets.linkKeys);
-  const link = await deps.store.issueLink(
-    { recordingId: recording.id, tokenHash: token.tokenHash, keyId: token.keyId, phoneMasked: maskPhone(phone), issuedBy: input.actor, reason },
-    now,
-  );
   const expiresAt = linkEndsAt({ sentAt: now, firstDownloadAt: null }, deps.config.access);
   const url = linkUrl(deps.config.baseUrl, token.token);
-  await deps.sms.send({ to: phone, body: linkMessage(url, expiresAt), url }, now);
-  return { linkId: link.id, expiresAt, url };
+  const language = recording.language === 'cy' ? 'cy' : 'en';
+  const body = linkMessage(url, expiresAt, language);
+  const size = smsSize(body);
+  const payload: SmsPayload = { to: phone, body, url, until: untilText(expiresAt, language) };
+  const { link, messageId } = await deps.store.issueLink(
+    { recordingId: recording.id, tokenHash: token.tokenHash, keyId: token.keyId, phoneMasked: maskPhone(phone), issuedBy: input.actor, reason },
+    { language, payloadEncrypted: deps.cipher.encrypt(SMS_PAYLOAD_FIELD, JSON.stringify(payload)), encoding: size.encoding, segments: size.segments },
+    now,
+  );
+  return { linkId: link.id, messageId, expiresAt, url };
 }

@@ -74,6 +74,39 @@ function initialSchema(dialect: SqlDialect): Migration {
   };
 }
 
+/**
+ * The durable SMS outbox: a message is written in the same transaction as its link and sent later
+ * by a dispatcher. Its payload (number, text, link) is encrypted and erased once it is settled.
+ */
+const smsOutbox: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('sms_messages')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('link_id', 'text', (c) => c.notNull().references('links.id'))
+      .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id'))
+      .addColumn('language', 'text', (c) => c.notNull())
+      .addColumn('payload_encrypted', 'text')
+      .addColumn('encoding', 'text', (c) => c.notNull())
+      .addColumn('segments', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+      .addColumn('claimed_until', 'text')
+      .addColumn('in_doubt', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_error', 'text')
+      .addColumn('provider', 'text')
+      .addColumn('provider_message_id', 'text', (c) => c.unique())
+      .addColumn('delivery_status', 'text')
+      .addColumn('delivery_status_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('sent_at', 'text')
+      .execute();
+    await db.schema.createIndex('sms_messages_due').on('sms_messages').columns(['status', 'next_attempt_at']).execute();
+    await db.schema.createIndex('sms_messages_link_id').on('sms_messages').column('link_id').execute();
+  },
+};
+
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_initial_schema': initialSchema(dialect) }) };
+  return { getMigrations: async () => ({ '0001_initial_schema': initialSchema(dialect), '0002_sms_outbox': smsOutbox }) };
 }

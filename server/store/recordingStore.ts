@@ -34,6 +34,14 @@ export interface NewLink {
   reason: string;
 }
 
+/** The text message that carries a new link, queued in the link's own transaction. */
+export interface QueuedMessage {
+  language: string;
+  payloadEncrypted: string;
+  encoding: string;
+  segments: number;
+}
+
 /**
  * The portal's persistence, one method per thing that must happen atomically. Every rule that two
  * requests could race on (attempt counting, the first download, one-time grants, revocation) is a
@@ -113,10 +121,19 @@ export class RecordingStore {
     await this.db.updateTable('recordings').set({ phone_encrypted: phoneEncrypted }).where('id', '=', recordingId).execute();
   }
 
-  /** Issues a link and, in the same transaction, revokes every earlier link for the recording. */
-  async issueLink(link: NewLink, now: Date): Promise<LinkRow> {
+  /**
+   * Issues a link and queues its text message, in one transaction that also revokes every earlier
+   * link for the recording and supersedes any of their messages still waiting to be sent.
+   */
+  async issueLink(link: NewLink, message: QueuedMessage, now: Date): Promise<{ link: LinkRow; messageId: string }> {
     return this.atomically(async (trx, audit) => {
       const at = now.toISOString();
+      await trx
+        .updateTable('sms_messages')
+        .set({ status: 'superseded', payload_encrypted: null })
+        .where('recording_id', '=', link.recordingId)
+        .where('status', '=', 'pending')
+        .execute();
       const revoked = await trx
         .updateTable('links')
         .set({ revoked_at: at, revoked_reason: 'replaced by a newer link' })
@@ -144,8 +161,31 @@ export class RecordingStore {
         revoked_reason: null,
       };
       await trx.insertInto('links').values(row).execute();
+      const messageId = randomUUID();
+      await trx
+        .insertInto('sms_messages')
+        .values({
+          id: messageId,
+          link_id: row.id,
+          recording_id: link.recordingId,
+          language: message.language,
+          payload_encrypted: message.payloadEncrypted,
+          encoding: message.encoding,
+          segments: message.segments,
+          status: 'pending',
+          next_attempt_at: at,
+          claimed_until: null,
+          last_error: null,
+          provider: null,
+          provider_message_id: null,
+          delivery_status: null,
+          delivery_status_at: null,
+          created_at: at,
+          sent_at: null,
+        })
+        .execute();
       await audit(now, { type: 'link.issued', actor: link.issuedBy, recordingId: link.recordingId, linkId: row.id, detail: { reason: link.reason } });
-      return row;
+      return { link: row, messageId };
     });
   }
 

@@ -55,9 +55,37 @@ export interface AuditEventsTable {
   detail: string;
 }
 
+export type SmsDispatchStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'superseded';
+
+export interface SmsMessagesTable {
+  id: string;
+  link_id: string;
+  recording_id: string;
+  language: string;
+  /** Number, text and link, encrypted; null once the message is settled. */
+  payload_encrypted: string | null;
+  encoding: string;
+  segments: number;
+  status: SmsDispatchStatus;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  /** While `sending`: when the claim lapses and another dispatcher may take the message over. */
+  claimed_until: Timestamp | null;
+  /** 1 when an earlier attempt may have reached the provider (its dispatcher stopped mid-send). */
+  in_doubt: Generated<number>;
+  last_error: string | null;
+  provider: string | null;
+  provider_message_id: string | null;
+  delivery_status: string | null;
+  delivery_status_at: Timestamp | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
 export interface Database {
   recordings: RecordingsTable;
   links: LinksTable;
   redeemed_grants: RedeemedGrantsTable;
   audit_events: AuditEventsTable;
+  sms_messages: SmsMessagesTable;
 }

@@ -60,6 +60,8 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
   const UNIQUE_VIOLATION = { code: expect.stringMatching(/^SQLITE_CONSTRAINT_UNIQUE$|^23505$/) };
 
   const newLink = (recordingId: string, tokenHash: string) => ({ recordingId, tokenHash, keyId: 'k1', phoneMasked: '07*** ***123', issuedBy: 'test', reason: 'first link' });
+  const MESSAGE = { language: 'en', payloadEncrypted: 'v1.f1.sealed', encoding: 'GSM-7', segments: 1 };
+  const issue = async (recordingId: string, tokenHash: string, at: Date) => (await store.issueLink(newLink(recordingId, tokenHash), MESSAGE, at)).link;
 
   test('migrations are idempotent and safe when several instances run them at once', async () => {
     const racers = Array.from({ length: 3 }, () => connectDatabase(settings));
@@ -81,17 +83,17 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
 
   test('issuing a link revokes every earlier one, in one transaction, and audits both', async () => {
     const id = await recording();
-    const first = await store.issueLink(newLink(id, 'h1'), T0);
-    const second = await store.issueLink(newLink(id, 'h2'), at(HOUR));
+    const first = await issue(id, 'h1', T0);
+    const second = await issue(id, 'h2', at(HOUR));
     expect((await store.findLink(first.id))!.revoked_at).toBe(at(HOUR).toISOString());
     expect((await store.findLink(second.id))!.revoked_at).toBeNull();
     expect((await store.findLinkByTokenHash('h2'))!.recording.id).toBe(id);
     expect(events).toEqual(['recording.registered', 'link.issued', 'link.revoked', 'link.issued']);
-    await expect(store.issueLink(newLink(id, 'h2'), at(HOUR))).rejects.toMatchObject(UNIQUE_VIOLATION);
+    await expect(issue(id, 'h2', at(HOUR))).rejects.toMatchObject(UNIQUE_VIOLATION);
   });
 
   test('wrong NINOs are counted and the fifth locks the link; later ones change nothing', async () => {
-    const link = await store.issueLink(newLink(await recording(), 'h'), T0);
+    const link = await issue(await recording(), 'h', T0);
     for (let attempt = 1; attempt <= 4; attempt++) expect(await store.recordWrongNino(link.id, T0, 5)).toEqual({ failedAttempts: attempt, locked: false });
     expect(await store.recordWrongNino(link.id, at(1000), 5)).toEqual({ failedAttempts: 5, locked: true });
     expect(await store.recordWrongNino(link.id, at(2000), 5)).toEqual({ failedAttempts: 5, locked: true });
@@ -101,7 +103,7 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
   });
 
   test('20 wrong NINOs at once leave the counter at exactly the limit', async () => {
-    const link = await store.issueLink(newLink(await recording(), 'h'), T0);
+    const link = await issue(await recording(), 'h', T0);
     await Promise.all(Array.from({ length: 20 }, () => store.recordWrongNino(link.id, T0, 5)));
     expect((await store.findLink(link.id))!.failed_attempts).toBe(5);
     expect(events.filter((e) => e === 'nino.failed')).toHaveLength(5);
@@ -111,7 +113,7 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
   const window = (now: Date) => ({ now, sentAfter: new Date(now.getTime() - 7 * DAY), firstDownloadAfter: new Date(now.getTime() - DAY), device: 'phone' });
 
   test('a grant is redeemed once; the first download time is kept and the count grows', async () => {
-    const link = await store.issueLink(newLink(await recording(), 'h'), T0);
+    const link = await issue(await recording(), 'h', T0);
     const first = await store.redeemDownload({ grantId: 'g1', linkId: link.id, ...window(at(HOUR)) });
     expect(first).toEqual({ ok: true, firstDownloadAt: at(HOUR), downloadCount: 1 });
     expect(await store.redeemDownload({ grantId: 'g1', linkId: link.id, ...window(at(HOUR)) })).toEqual({ ok: false });
@@ -120,7 +122,7 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
   });
 
   test('50 redemptions of one grant at once: exactly one succeeds', async () => {
-    const link = await store.issueLink(newLink(await recording(), 'h'), T0);
+    const link = await issue(await recording(), 'h', T0);
     const results = await Promise.all(Array.from({ length: 50 }, () => store.redeemDownload({ grantId: 'same', linkId: link.id, ...window(at(HOUR)) })));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect((await store.findLink(link.id))!.download_count).toBe(1);
@@ -128,8 +130,8 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
 
   test('a download is refused once the link is revoked, locked, or outside its window', async () => {
     const id = await recording();
-    const revoked = await store.issueLink(newLink(id, 'h1'), T0);
-    const current = await store.issueLink(newLink(id, 'h2'), T0);
+    const revoked = await issue(id, 'h1', T0);
+    const current = await issue(id, 'h2', T0);
     expect(await store.redeemDownload({ grantId: 'a', linkId: revoked.id, ...window(at(HOUR)) })).toEqual({ ok: false });
     expect(await store.redeemDownload({ grantId: 'b', linkId: current.id, ...window(at(7 * DAY)) })).toEqual({ ok: false });
     expect((await store.redeemDownload({ grantId: 'c', linkId: current.id, ...window(at(HOUR)) })).ok).toBe(true);
@@ -141,7 +143,7 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
 
   test('the audit trail is in order and filtered by link or recording', async () => {
     const id = await recording();
-    const link = await store.issueLink(newLink(id, 'h'), T0);
+    const link = await issue(id, 'h', T0);
     await store.recordEvent(at(1), { type: 'link.opened', actor: 'claimant', recordingId: id, linkId: link.id, detail: { device: 'phone' } });
     expect((await store.auditTrail({ linkId: link.id })).map((e) => e.type)).toEqual(['link.issued', 'link.opened']);
     expect((await store.auditTrail({ recordingId: id })).map((e) => e.type)).toEqual(['recording.registered', 'link.issued', 'link.opened']);
