@@ -11,6 +11,7 @@ import { requestMetrics } from './middleware/requestMetrics';
 import { noStore, securityHeaders } from './middleware/securityHeaders';
 import { claimantRoutes } from './routes/claimant';
 import { healthRoutes } from './routes/health';
+import { webhookRoutes } from './routes/webhooks';
 import { problemRenderer } from './routes/problems';
 import { portalServices } from './services';
 
@@ -37,6 +38,7 @@ export function createApp(deps: PortalDeps) {
   app.use(requestMetrics(deps.metrics));
   app.use(securityHeaders(deps.objects.origin));
   app.use(healthRoutes(deps));
+  app.use(webhookRoutes(deps));
   const assets = { index: false, maxAge: config.production ? '1d' : 0 };
   app.use('/assets', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk/assets'), assets));
   app.use('/govuk', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk'), { ...assets, extensions: false }));
