@@ -4,14 +4,19 @@ import express from 'express';
 import nunjucks from 'nunjucks';
 import type { PortalDeps } from './deps';
 import { PROJECT_ROOT } from './projectRoot';
+import { addLanguageGlobals } from './i18n';
+import { compressResponses } from './middleware/compression';
 import { errorHandler } from './middleware/errorHandler';
+import { languageChoice } from './middleware/language';
 import { claimantRateLimits } from './middleware/rateLimits';
 import { requestLogging } from './middleware/requestLogging';
 import { requestMetrics } from './middleware/requestMetrics';
 import { noStore, securityHeaders } from './middleware/securityHeaders';
+import { hashedAssets, portalAssetFiles } from './routes/assets';
 import { claimantRoutes } from './routes/claimant';
 import { healthRoutes } from './routes/health';
 import { webhookRoutes } from './routes/webhooks';
+import { informationRoutes } from './routes/information';
 import { problemRenderer } from './routes/problems';
 import { portalServices } from './services';
 
@@ -32,28 +37,32 @@ export function createApp(deps: PortalDeps) {
   });
   views.addGlobal('serviceName', SERVICE_NAME);
   views.addGlobal('supportPhone', config.supportPhone);
+  addLanguageGlobals(views);
+  const hashedAssetFiles = hashedAssets(portalAssetFiles(path.join(PROJECT_ROOT, 'static'), path.join(GOVUK_FRONTEND, 'dist/govuk')));
+  views.addGlobal('asset', hashedAssetFiles.url);
   app.set('view engine', 'njk');
 
   app.use(requestLogging(deps.logger));
   app.use(requestMetrics(deps.metrics));
   app.use(securityHeaders(deps.objects.origin));
+  app.use(compressResponses());
   app.use(healthRoutes(deps));
   app.use(webhookRoutes(deps));
   const assets = { index: false, maxAge: config.production ? '1d' : 0 };
   app.use('/assets', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk/assets'), assets));
   app.use('/govuk', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk'), { ...assets, extensions: false }));
   app.use('/static', express.static(path.join(PROJECT_ROOT, 'static'), assets));
+  app.use(hashedAssetFiles.router);
 
   app.use(noStore);
   app.use(cookieParser());
+  app.use(languageChoice());
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
 
   const renderProblem = problemRenderer(config.access);
   const services = portalServices(deps);
 
-  app.get('/', (_req, res) => {
-    res.render('pages/start', { pageTitle: SERVICE_NAME });
-  });
+  app.use(informationRoutes(config.access));
   app.use(claimantRoutes(services.gatekeeper, renderProblem, claimantRateLimits(config, deps.redis, renderProblem)));
 
   app.use((_req, res) => renderProblem(res, 'page-not-found'));

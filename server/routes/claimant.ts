@@ -1,11 +1,17 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Translator } from '../i18n';
+import { preferLanguage, setLanguagePagePath, translatorFor } from '../middleware/language';
 import type { LinkAccess } from '../policy/accessWindow';
 import { LINK_TOKEN_MAX_LENGTH } from '../policy/linkToken';
+import type { ClaimantSession } from '../security/claimantTokens';
 import type { Gatekeeper, ResolvedLink } from '../services/gatekeeper';
-import { formatBytes, formatDate, formatDateTime, formatLength } from './format';
+import { formatBytes, formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from './format';
 import type { ProblemKind, RenderProblem } from './problems';
 
 export const SESSION_COOKIE = 'recording_session';
+
+/** How long before the signed-in session ends the page warns (with JavaScript) and offers more time. */
+export const SESSION_WARNING_SECONDS = 120;
 
 const CLOSED_LINK_PAGES: Record<Exclude<LinkAccess['state'], 'open'>, ProblemKind> = {
   unavailable: 'recording-unavailable',
@@ -13,11 +19,6 @@ const CLOSED_LINK_PAGES: Record<Exclude<LinkAccess['state'], 'open'>, ProblemKin
   expired: 'link-expired',
   locked: 'link-locked',
 };
-
-const NINO_ERRORS = {
-  empty: 'Enter your National Insurance number',
-  format: 'Enter a National Insurance number in the correct format, like QQ 12 34 56 C',
-} as const;
 
 interface Limits {
   pages: RequestHandler;
@@ -39,6 +40,9 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
       renderProblem(res, 'link-not-recognised');
       return undefined;
     }
+    // Staff record the claimant's language with the recording; the toggle still overrides it.
+    preferLanguage(res, resolved.recording.language);
+    setLanguagePagePath(res, linkPath(token));
     if (resolved.access.state !== 'open') {
       renderProblem(res, CLOSED_LINK_PAGES[resolved.access.state]);
       return undefined;
@@ -47,8 +51,9 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
   }
 
   function renderNinoForm(res: Response, token: string, options: { error?: string; value?: string; sessionEnded?: boolean; status?: number } = {}) {
+    const t = translatorFor(res);
     res.status(options.status ?? 200).render('pages/enter-nino', {
-      pageTitle: 'What is your National Insurance number?',
+      pageTitle: t('nino.title'),
       formAction: linkPath(token),
       ninoValue: options.value,
       sessionEnded: options.sessionEnded,
@@ -59,6 +64,17 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
   function setSessionCookie(res: Response, jwt: string) {
     // A browser-session cookie: closing the browser means confirming the NINO again.
     res.cookie(SESSION_COOKIE, jwt, { httpOnly: true, secure: true, sameSite: 'strict', path: '/r/' });
+  }
+
+  /** When the session ends, in the claimant's words and in seconds for the page's warning. */
+  function sessionTiming(session: ClaimantSession, t: Translator) {
+    const endsAt = formatTime(session.expiresAt, t);
+    return {
+      sessionEndsAt: endsAt,
+      sessionSecondsLeft: Math.floor(gatekeeper.sessionTimeLeftMs(session) / 1000),
+      sessionNotice: t('session.notice', { time: endsAt }),
+      sessionWarning: t('session.warning.message', { time: endsAt }),
+    };
   }
 
   router.use('/r', limits.pages);
@@ -73,16 +89,21 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
       await gatekeeper.recordOpened(resolved, req.get('user-agent'));
       return renderNinoForm(res, token, { sessionEnded: cookie !== undefined });
     }
+    const t = translatorFor(res);
     const { recording, access } = resolved;
     res.render('pages/recording', {
-      pageTitle: 'Your assessment recording',
-      recordedOn: formatDate(new Date(recording.recorded_at)),
-      duration: formatLength(recording.duration_seconds),
+      pageTitle: t('recording.title'),
+      recordedOn: formatDate(new Date(recording.recorded_at), t),
+      duration: formatLength(recording.duration_seconds, t),
       size: formatBytes(recording.size_bytes),
-      linkEnds: access.state === 'open' ? formatDateTime(access.endsAt) : '',
+      linkEnds: access.state === 'open' ? formatDateTime(access.endsAt, t) : '',
+      redownloadWindow: formatPeriod(gatekeeper.rules.redownloadWindowMs, t),
       downloaded: resolved.link.first_download_at !== null,
       listenUrl: `${linkPath(token)}/listen`,
       downloadAction: `${linkPath(token)}/download`,
+      renewAction: `${linkPath(token)}/session`,
+      sessionWarningSeconds: SESSION_WARNING_SECONDS,
+      ...sessionTiming(session, t),
       grant: await gatekeeper.issueGrant(session),
       sha256: recording.sha256,
     });
@@ -92,15 +113,16 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
     const resolved = await openLink(req, res);
     if (!resolved) return;
     const token = tokenOf(req);
+    const t = translatorFor(res);
     const input: unknown = req.body?.nino;
     const result = await gatekeeper.checkNino(resolved, input);
     const echoed = typeof input === 'string' && input.length <= 40 ? input : undefined;
     switch (result.outcome) {
       case 'invalid':
-        return renderNinoForm(res, token, { error: NINO_ERRORS[result.reason], value: echoed, status: 400 });
+        return renderNinoForm(res, token, { error: t(result.reason === 'empty' ? 'nino.error.empty' : 'nino.error.format'), value: echoed, status: 400 });
       case 'wrong':
         return renderNinoForm(res, token, {
-          error: `The National Insurance number does not match our records. Check it and try again. You have ${result.attemptsRemaining} ${result.attemptsRemaining === 1 ? 'try' : 'tries'} left.`,
+          error: t.plural(result.attemptsRemaining, 'nino.error.wrong.one', 'nino.error.wrong.other'),
           value: echoed,
           status: 400,
         });
@@ -125,6 +147,31 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
     res.redirect(303, await gatekeeper.listenUrl(resolved));
   });
 
+  /**
+   * "Stay signed in": a new session cookie for the same link. The page's script asks for JSON and
+   * stays where it is (the audio keeps playing); without JavaScript the form posts and the browser
+   * returns to the same place on the recording page.
+   */
+  router.post('/r/:token/session', async (req, res) => {
+    const resolved = await openLink(req, res);
+    if (!resolved) return;
+    const session = await requireSession(req, res, resolved);
+    if (!session) return;
+    const renewed = await gatekeeper.renewSession(session);
+    setSessionCookie(res, renewed.jwt);
+    if (req.accepts(['html', 'json']) !== 'json') return res.redirect(303, `${linkPath(tokenOf(req))}#session`);
+    const t = translatorFor(res);
+    const timing = sessionTiming(renewed.session, t);
+    res.json({
+      secondsLeft: timing.sessionSecondsLeft,
+      notice: timing.sessionNotice,
+      warning: timing.sessionWarning,
+      confirmation: t('session.extended', { time: timing.sessionEndsAt }),
+      // Grants belong to a session: the download button on the page needs one for the new session.
+      grant: await gatekeeper.issueGrant(renewed.session),
+    });
+  });
+
   router.post('/r/:token/download', async (req, res) => {
     const resolved = await openLink(req, res);
     if (!resolved) return;
@@ -138,7 +185,7 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
         return renderProblem(res, 'recording-unavailable');
       case 'grant-invalid':
       case 'grant-used':
-        return renderProblem(res, 'download-button-used', { href: linkPath(tokenOf(req)), text: 'Go back to your recording' });
+        return renderProblem(res, 'download-button-used', { href: linkPath(tokenOf(req)), text: translatorFor(res)('problem.download-button-used.retry') });
     }
   });
 

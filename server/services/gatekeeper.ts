@@ -38,6 +38,9 @@ export function gatekeeper(deps: GatekeeperDeps) {
   }
 
   return {
+    /** The rules this gatekeeper applies, so pages can tell claimants how long things last. */
+    rules,
+
     /** A forged, mangled or unknown token is refused here, before any database read. */
     async resolve(token: string): Promise<ResolvedLink | undefined> {
       const check = verifyLinkToken(token, deps.config.secrets.linkKeys);
@@ -92,6 +95,15 @@ export function gatekeeper(deps: GatekeeperDeps) {
     },
 
     issueGrant: (session: ClaimantSession) => deps.tokens.issueGrant(session, deps.clock()),
+
+    /** Milliseconds until the session ends, by the portal's clock (the browser's may be wrong). */
+    sessionTimeLeftMs: (session: ClaimantSession) => Math.max(0, session.expiresAt.getTime() - deps.clock().getTime()),
+
+    /**
+     * A fresh session for the same link, for a claimant who asks for more time before theirs ends
+     * (WCAG 2.2.1). Only a live session can be renewed, and the link's own window still applies.
+     */
+    renewSession: (session: ClaimantSession) => deps.tokens.issueSession(session.linkId, deps.clock()),
 
     fileName: downloadFileName,
 

@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import { translatorFor } from '../middleware/language';
+import type { AccessRules } from '../policy/accessWindow';
+import { formatDate, formatPeriod } from './format';
+
+/** When the accessibility statement was prepared and last reviewed: update on each review. */
+const ACCESSIBILITY_STATEMENT = { prepared: new Date('2026-11-23T12:00:00Z'), reviewed: new Date('2026-11-23T12:00:00Z') };
+
+/** Pages anyone can read without a link: the front page, help for claimants and supporters, the accessibility statement. */
+export function informationRoutes(rules: AccessRules): Router {
+  const router = Router();
+
+  router.get('/', (_req, res) => {
+    const t = translatorFor(res);
+    res.render('pages/start', {
+      pageTitle: t('service.name'),
+      linkTtl: formatPeriod(rules.linkTtlMs, t),
+      redownloadWindow: formatPeriod(rules.redownloadWindowMs, t),
+    });
+  });
+
+  router.get('/help', (_req, res) => {
+    const t = translatorFor(res);
+    res.render('pages/help', {
+      pageTitle: t('help.title'),
+      linkTtl: formatPeriod(rules.linkTtlMs, t),
+      redownloadWindow: formatPeriod(rules.redownloadWindowMs, t),
+    });
+  });
+
+  router.get('/accessibility', (_req, res) => {
+    const t = translatorFor(res);
+    res.render('pages/accessibility', {
+      pageTitle: t('a11y.title'),
+      prepared: formatDate(ACCESSIBILITY_STATEMENT.prepared, t),
+      reviewed: formatDate(ACCESSIBILITY_STATEMENT.reviewed, t),
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,67 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+
+/** Debian's package, as .ci/run installs it: nothing here downloads a browser. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const SCREENSHOTS = path.resolve(__dirname, '../../../test-output/e2e');
+
+/**
+ * Registers the browser tests. Without Chromium they must fail in CI; on a developer's machine they
+ * are left out with one line saying how to get them.
+ */
+export function describeInChromium(name: string, tests: () => void): void {
+  if (existsSync(CHROMIUM_PATH) || process.env.CI) {
+    describe(name, tests);
+    return;
+  }
+  console.warn(`Browser tests not run: no Chromium at ${CHROMIUM_PATH}. Install it with: sudo apt-get install chromium`);
+}
+
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: apt-get install chromium`);
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
+export type DeviceName = 'phone' | 'desktop';
+export const DEVICES: Record<DeviceName, BrowserContextOptions> = { phone: PHONE, desktop: DESKTOP };
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+/** WCAG 2.0, 2.1 and 2.2, levels A and AA. */
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+interface AxeViolation {
+  id: string;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * Runs axe-core in the page. It is evaluated through the DevTools protocol, which the page's
+ * Content-Security-Policy (no inline script) does not govern, so the page is tested exactly as served.
+ */
+export async function accessibilityViolations(page: Page): Promise<AxeViolation[]> {
+  const loaded = await page.evaluate('typeof window.axe === "object"');
+  if (!loaded) await page.evaluate(`${AXE_SOURCE};undefined`);
+  return page.evaluate(async (tags) => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const results = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return results.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  }, WCAG_TAGS);
+}
+
+/** The checks every page gets: a screenshot, and zero WCAG 2.2 A/AA violations. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect({ page: name, violations: await accessibilityViolations(page) }).toEqual({ page: name, violations: [] });
+}
