@@ -82,6 +82,8 @@ export interface SmsConfig {
   segmentBudget: { en: number; cy: number };
   dispatchIntervalMs: number;
   maxAttempts: number;
+  /** Sends per second at most (the provider's rate limit); 0 sends as fast as the provider answers. */
+  maxPerSecond: number;
 }
 
 /** One line naming the variable, so an operator knows exactly what to fix. */
@@ -219,6 +221,7 @@ function smsConfig(env: Env, dataDir: string): SmsConfig {
     segmentBudget: { en: integer(env, 'SMS_SEGMENT_BUDGET', 1, 1, 10), cy: integer(env, 'SMS_SEGMENT_BUDGET_CY', 3, 1, 10) },
     dispatchIntervalMs: duration(env, 'SMS_DISPATCH_INTERVAL', '2s'),
     maxAttempts: integer(env, 'SMS_MAX_ATTEMPTS', 8, 1, 50),
+    maxPerSecond: integer(env, 'SMS_MAX_PER_SECOND', 0, 0, 10_000),
   };
 }
 

@@ -22,7 +22,7 @@ export function portalServices(deps: PortalDeps) {
   const { secrets } = deps.config;
   const cipher = fieldCipher(secrets.fieldKeys);
   const hasher = measuredHasher(ninoHasher(secrets.ninoPepper, secrets.ninoIndexKey), deps.metrics);
-  const dispatcher = smsDispatcher({ ...deps, sender: deps.sms, cipher, maxAttempts: deps.config.sms.maxAttempts });
+  const dispatcher = smsDispatcher({ ...deps, sender: deps.sms, cipher, maxAttempts: deps.config.sms.maxAttempts, maxPerSecond: deps.config.sms.maxPerSecond });
   const tokens = claimantTokens(secrets.sessionKey, deps.config.claimantSessionTtlMs, deps.config.downloadGrantTtlMs);
   return {
     gatekeeper: gatekeeper({ ...deps, ninoHasher: hasher, tokens }),

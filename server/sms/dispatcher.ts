@@ -29,6 +29,8 @@ export interface DispatcherDeps {
   batchSize?: number;
   /** Provider calls in flight at once. */
   concurrency?: number;
+  /** Sends started per second at most, to stay inside the provider's rate limit; 0 for no pacing. */
+  maxPerSecond?: number;
   random?: () => number;
 }
 
@@ -39,15 +41,33 @@ export interface DispatchCounts {
 }
 
 /**
+ * Spaces sends evenly at `perSecond` (wall-clock time: this is about the provider's real limit), so
+ * a large batch goes out at the provider's rate instead of bouncing off it with 429s. It runs 2%
+ * under the limit, so timer and network jitter cannot push a second's count over it.
+ */
+function pacer(perSecond: number): () => Promise<void> {
+  if (perSecond <= 0) return async () => {};
+  const spacingMs = 1000 / (perSecond * 0.98);
+  let nextSlot = 0;
+  return async () => {
+    const now = performance.now();
+    const slot = Math.max(now, nextSlot);
+    nextSlot = slot + spacingMs;
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  };
+}
+
+/**
  * Sends queued text messages. Each is claimed atomically (so racing dispatchers never share one),
  * its attempt recorded before the provider is called, and a message left in doubt by a dispatcher
  * that stopped mid-send is first looked up at the provider, so a restart never sends it twice.
  */
 export function smsDispatcher(deps: DispatcherDeps) {
   const leaseMs = deps.leaseMs ?? 60_000;
-  const batchSize = deps.batchSize ?? 50;
-  const concurrency = deps.concurrency ?? 8;
+  const batchSize = deps.batchSize ?? 200;
+  const concurrency = deps.concurrency ?? 16;
   const random = deps.random ?? Math.random;
+  const pace = pacer(deps.maxPerSecond ?? 0);
 
   function outgoing(row: SmsMessageRow): OutgoingSms {
     const payload: SmsPayload = JSON.parse(deps.cipher.decrypt(SMS_PAYLOAD_FIELD, row.payload_encrypted!));
@@ -63,6 +83,7 @@ export function smsDispatcher(deps: DispatcherDeps) {
     const message = outgoing(row);
     try {
       const already = row.in_doubt ? await deps.sender.findSent(message) : undefined;
+      if (!already) await pace();
       const providerMessageId = already ?? (await deps.sender.send(message, deps.clock())).providerMessageId;
       await deps.outbox.markSent(row.id, deps.sender.provider, providerMessageId, deps.clock());
       deps.metrics.smsMessages.inc({ status: 'sent' });
@@ -83,22 +104,39 @@ export function smsDispatcher(deps: DispatcherDeps) {
     }
   }
 
-  /** Claims one batch of due messages and delivers it; returns how many were claimed. */
-  async function runOnce(counts: DispatchCounts = { sent: 0, retrying: 0, failed: 0 }): Promise<number> {
-    const now = deps.clock();
-    const rows = await deps.outbox.claimDue(now, new Date(now.getTime() + leaseMs), batchSize);
-    let next = 0;
-    const worker = async () => {
-      while (next < rows.length) await deliver(rows[next++], counts);
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
-    return rows.length;
-  }
-
-  /** Delivers everything due now, batch after batch; what fails transiently waits for its retry time. */
+  /**
+   * Delivers everything due now. Workers pull from a local queue that is refilled by one claim at a
+   * time, ahead of need, so the provider is kept busy across batches; what fails transiently waits
+   * for its retry time and a later drain.
+   */
   async function drain(): Promise<DispatchCounts> {
     const counts = { sent: 0, retrying: 0, failed: 0 };
-    while ((await runOnce(counts)) > 0);
+    const queue: SmsMessageRow[] = [];
+    let exhausted = false;
+    let claiming: Promise<void> | undefined;
+    const refill = () =>
+      (claiming ??= (async () => {
+        const now = deps.clock();
+        const rows = await deps.outbox.claimDue(now, new Date(now.getTime() + leaseMs), batchSize);
+        queue.push(...rows);
+        exhausted = rows.length === 0;
+      })().finally(() => {
+        claiming = undefined;
+      }));
+    const nextRow = async (): Promise<SmsMessageRow | undefined> => {
+      for (;;) {
+        if (queue.length > 0) {
+          if (queue.length < concurrency && !exhausted) void refill();
+          return queue.shift();
+        }
+        if (exhausted && !claiming) return undefined;
+        await refill();
+      }
+    };
+    const worker = async () => {
+      for (let row = await nextRow(); row; row = await nextRow()) await deliver(row, counts);
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
     return counts;
   }
 
@@ -121,7 +159,6 @@ export function smsDispatcher(deps: DispatcherDeps) {
   }
 
   return {
-    runOnce,
     drain,
     kick,
     /** Resolves once the drains started by kick() have finished. */

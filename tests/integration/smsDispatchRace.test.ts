@@ -1,6 +1,5 @@
-import { portalServices } from '../../server/services';
 import { fieldCipher } from '../../server/security/fieldCipher';
-import { SMS_PAYLOAD_FIELD } from '../../server/sms/dispatcher';
+import { SMS_PAYLOAD_FIELD, smsDispatcher } from '../../server/sms/dispatcher';
 import { startFakeTwilio, TWILIO } from '../support/fakeSmsProviders';
 import { startTestPortal } from '../support/testPortal';
 import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
@@ -36,7 +35,9 @@ test.each(DATABASE_KINDS)(`two dispatchers racing over ${MESSAGES} pending messa
         now,
       );
     }
-    const [a, b] = [portalServices(portal.deps).dispatcher, portalServices(second.deps).dispatcher];
+    // Small batches, so the two dispatchers really interleave their claims.
+    const dispatcher = (deps: typeof portal.deps) => smsDispatcher({ ...deps, sender: deps.sms, cipher, maxAttempts: 8, batchSize: 10, concurrency: 4 });
+    const [a, b] = [dispatcher(portal.deps), dispatcher(second.deps)];
     const [countsA, countsB] = await Promise.all([a.drain(), b.drain()]);
 
     expect(countsA.sent + countsB.sent).toBe(MESSAGES);

@@ -61,8 +61,12 @@ function failed(mode: FakeMode, req: Request, res: Response, errorBody: (code?: 
 
 export const TWILIO = { accountSid: `AC${'1'.repeat(32)}`, authToken: 'f'.repeat(32), from: '+447700900999' };
 
-/** Twilio's Messages API, as much of it as the SDK uses to send and to list. */
-export async function startFakeTwilio() {
+/**
+ * Twilio's Messages API, as much of it as the SDK uses to send and to list. With `perSecond`, it
+ * refuses sends beyond that rate with 429, as Twilio's account limits do.
+ */
+export async function startFakeTwilio(options: { perSecond?: number } = {}) {
+  const recentSends: number[] = [];
   const messages: Array<{ sid: string; to: string; from: string; body: string; date_created: string; status: string }> = [];
   const fake = await fakeServer((state) => {
     const app = express();
@@ -74,6 +78,15 @@ export async function startFakeTwilio() {
       state.received.push({ method: 'POST', path: req.path, authorization: req.get('authorization'), body: req.body });
       if (req.get('authorization') !== expectedAuth) return void res.status(401).json(errorBody(20003));
       if (failed(state.mode, req, res, errorBody)) return;
+      if (options.perSecond) {
+        const now = Date.now();
+        while (recentSends.length && recentSends[0] <= now - 1000) recentSends.shift();
+        if (recentSends.length >= options.perSecond) {
+          res.setHeader('Retry-After', '1');
+          return void res.status(429).json(errorBody(20429));
+        }
+        recentSends.push(now);
+      }
       const message = { sid: `SM${randomBytes(16).toString('hex')}`, to: req.body.To, from: req.body.From ?? '', body: req.body.Body, date_created: new Date().toUTCString(), status: 'queued' };
       messages.push(message);
       res.status(201).json({ ...message, account_sid: TWILIO.accountSid, num_segments: '1', direction: 'outbound-api' });
