@@ -6,7 +6,6 @@ import { demoAudio } from '../../server/demoAudio';
 import { portalServices } from '../../server/services';
 import { fieldCipher } from '../../server/security/fieldCipher';
 import { SMS_PAYLOAD_FIELD } from '../../server/sms/dispatcher';
-import type { SmsMessageRow } from '../../server/store/smsOutboxStore';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 import { NOTIFY, startFakeNotify, startFakeTwilio, TWILIO } from '../support/fakeSmsProviders';
 import { MINUTE, SECOND } from '../support/testClock';
@@ -54,10 +53,21 @@ async function sendLink(recordingId: string) {
   return { ...sent, services };
 }
 
-/** What a dispatcher does up to the provider's answer before it dies: the send is never recorded. */
-async function sendAndDie(claimed: SmsMessageRow) {
+/**
+ * A message whose dispatcher died after the provider accepted it: the first try fails, then a
+ * dispatcher claims the message, the provider takes it, and the process stops before recording it.
+ * Returns once the claim has lapsed, so the next dispatcher finds the message in doubt.
+ */
+async function leaveInDoubt() {
+  fake.setMode({ kind: 'status', status: 503 });
+  const { messageId, services } = await sendLink(await recording());
+  fake.setMode({ kind: 'ok' });
+  portal.clock.advance(10 * MINUTE);
+  const [claimed] = await portal.deps.outbox.claimDue(portal.clock(), new Date(portal.clock().getTime() + MINUTE), 10);
   const payload = JSON.parse(fieldCipher(portal.config.secrets.fieldKeys).decrypt(SMS_PAYLOAD_FIELD, claimed.payload_encrypted!));
   await portal.deps.sms.send({ id: claimed.id, ...payload, language: 'en', createdAt: new Date(claimed.created_at) }, portal.clock());
+  portal.clock.advance(2 * MINUTE);
+  return { messageId, services };
 }
 
 const message = async (id: string) => (await portal.deps.outbox.find(id))!;
@@ -111,15 +121,8 @@ describe('Twilio', () => {
   });
 
   test('a dispatcher that stopped after Twilio accepted the message does not send it again', async () => {
-    fake.setMode({ kind: 'status', status: 503 });
-    const { messageId, services } = await sendLink(await recording());
-    fake.setMode({ kind: 'ok' });
-    portal.clock.advance(10 * MINUTE);
-    const [claimed] = await portal.deps.outbox.claimDue(portal.clock(), new Date(portal.clock().getTime() + MINUTE), 10);
-    await sendAndDie(claimed);
+    const { messageId, services } = await leaveInDoubt();
     expect((fake as TwilioFake).messages).toHaveLength(1);
-
-    portal.clock.advance(2 * MINUTE);
     await services.dispatcher.drain();
     expect((fake as TwilioFake).messages).toHaveLength(1);
     expect(await message(messageId)).toMatchObject({ status: 'sent', provider_message_id: (fake as TwilioFake).messages[0].sid, in_doubt: 1 });
@@ -226,13 +229,7 @@ describe('GOV.UK Notify', () => {
   });
 
   test('a message in doubt is found by its reference and not sent again', async () => {
-    fake.setMode({ kind: 'status', status: 500 });
-    const { messageId, services } = await sendLink(await recording());
-    fake.setMode({ kind: 'ok' });
-    portal.clock.advance(10 * MINUTE);
-    const [claimed] = await portal.deps.outbox.claimDue(portal.clock(), new Date(portal.clock().getTime() + MINUTE), 10);
-    await sendAndDie(claimed);
-    portal.clock.advance(2 * MINUTE);
+    const { messageId, services } = await leaveInDoubt();
     await services.dispatcher.drain();
     expect(posts().filter((r) => r.body.reference === messageId)).toHaveLength(2);
     expect((fake as NotifyFake).notifications).toHaveLength(1);
