@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
-/** Debian's package, as .ci/run installs it: nothing here downloads a browser. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's package, as .ci/run installs it (CHROMIUM_PATH names another build): nothing here downloads a browser. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SCREENSHOTS = path.resolve(__dirname, '../../../test-output/e2e');
 
 /**
@@ -15,7 +15,7 @@ export function describeInChromium(name: string, tests: () => void): void {
     describe(name, tests);
     return;
   }
-  console.warn(`Browser tests not run: no Chromium at ${CHROMIUM_PATH}. Install it with: sudo apt-get install chromium`);
+  process.stderr.write(`Browser tests not run: no Chromium at ${CHROMIUM_PATH}. Install it with: sudo apt-get install chromium\n`);
 }
 
 export function launchChromium(): Promise<Browser> {
