@@ -18,7 +18,7 @@ export function negotiateEncoding(acceptEncoding: string | undefined): ContentEn
   for (const part of acceptEncoding.split(',', 20)) {
     const [name, ...params] = part.trim().toLowerCase().split(';');
     const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    accepted.set(name, q === undefined ? 1 : Number(q));
+    accepted.set(name.trim(), q === undefined ? 1 : Number(q));
   }
   const acceptable = (name: ContentEncoding) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
   if (acceptable('br')) return 'br';
