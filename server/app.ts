@@ -21,7 +21,6 @@ import { problemRenderer } from './routes/problems';
 import { portalServices } from './services';
 
 const GOVUK_FRONTEND = path.dirname(require.resolve('govuk-frontend/package.json'));
-const SERVICE_NAME = 'Get your assessment recording';
 
 /** Builds the portal from explicit dependencies; the order below is the order a request meets it. */
 export function createApp(deps: PortalDeps) {
@@ -35,7 +34,6 @@ export function createApp(deps: PortalDeps) {
     express: app,
     noCache: !config.production,
   });
-  views.addGlobal('serviceName', SERVICE_NAME);
   views.addGlobal('supportPhone', config.supportPhone);
   addLanguageGlobals(views);
   const hashedAssetFiles = hashedAssets(portalAssetFiles(path.join(PROJECT_ROOT, 'static'), path.join(GOVUK_FRONTEND, 'dist/govuk')));

@@ -42,7 +42,6 @@ export interface Config {
   access: AccessRules;
   presignTtlSeconds: number;
   claimantSessionTtlMs: number;
-  downloadGrantTtlMs: number;
   retentionMonths: number;
   rateLimits: { ninoPerIpPer15Min: number; pagesPerIpPerMinute: number };
   /** Printed on every claimant page when set; otherwise pages point to the number on the claimant's letter. */
@@ -331,7 +330,6 @@ function buildConfig(env: Env): Config {
     },
     presignTtlSeconds: Math.round(presignTtlMs / 1000),
     claimantSessionTtlMs: duration(env, 'CLAIMANT_SESSION_TTL', '20m'),
-    downloadGrantTtlMs: duration(env, 'DOWNLOAD_GRANT_TTL', '10m'),
     retentionMonths: integer(env, 'RETENTION_MONTHS', 24, 1, 1200),
     rateLimits: {
       ninoPerIpPer15Min: integer(env, 'RATE_LIMIT_NINO_PER_15_MIN', 30, 1, 100_000),

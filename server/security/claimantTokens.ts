@@ -32,7 +32,7 @@ export interface ClaimantTokens {
 const MAX_JWT_LENGTH = 2048;
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
-export function claimantTokens(key: Buffer, sessionTtlMs: number, grantTtlMs: number): ClaimantTokens {
+export function claimantTokens(key: Buffer, sessionTtlMs: number): ClaimantTokens {
   async function verify(jwt: unknown, audience: string, now: Date) {
     if (typeof jwt !== 'string' || jwt.length === 0 || jwt.length > MAX_JWT_LENGTH) return undefined;
     try {
@@ -75,7 +75,8 @@ export function claimantTokens(key: Buffer, sessionTtlMs: number, grantTtlMs: nu
         .setSubject(session.linkId)
         .setJti(randomUUID())
         .setIssuedAt(seconds(now))
-        .setExpirationTime(seconds(new Date(now.getTime() + grantTtlMs)))
+        // A grant lives as long as the session it belongs to: a page left open stays usable.
+        .setExpirationTime(seconds(session.expiresAt))
         .sign(key);
     },
     async readGrant(jwt, now) {

@@ -23,7 +23,7 @@ export function portalServices(deps: PortalDeps) {
   const cipher = fieldCipher(secrets.fieldKeys);
   const hasher = measuredHasher(ninoHasher(secrets.ninoPepper, secrets.ninoIndexKey), deps.metrics);
   const dispatcher = smsDispatcher({ ...deps, sender: deps.sms, cipher, maxAttempts: deps.config.sms.maxAttempts, maxPerSecond: deps.config.sms.maxPerSecond });
-  const tokens = claimantTokens(secrets.sessionKey, deps.config.claimantSessionTtlMs, deps.config.downloadGrantTtlMs);
+  const tokens = claimantTokens(secrets.sessionKey, deps.config.claimantSessionTtlMs);
   return {
     gatekeeper: gatekeeper({ ...deps, ninoHasher: hasher, tokens }),
     registerRecording: (input: NewRecordingInput) => registerRecording({ ...deps, ninoHasher: hasher, cipher }, input),

@@ -27,7 +27,7 @@ function startPortalProcess(env: Record<string, string>) {
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const demoLink = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no demo link within 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`no demo link within 60 s:\n${output}`)), 60_000);
     child.stdout.on('data', () => {
       const match = /Open:\s+(\S+)/.exec(output);
       if (match) {
@@ -75,4 +75,4 @@ test('SIGTERM during a download request lets it finish, then the process exits c
     portal.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
-});
+}, 90_000);

@@ -57,13 +57,20 @@ describe('ninoHasher', () => {
 });
 
 describe('claimantTokens', () => {
-  const tokens = claimantTokens(Buffer.alloc(32, 5), 20 * MINUTE, 10 * MINUTE);
+  const tokens = claimantTokens(Buffer.alloc(32, 5), 20 * MINUTE);
   const now = new Date('2026-11-23T10:00:00Z');
 
   test('a session reads back until it expires', async () => {
     const { jwt, session } = await tokens.issueSession('link-1', now);
     expect(await tokens.readSession(jwt, new Date(now.getTime() + 20 * MINUTE - 1000))).toEqual(session);
     expect(await tokens.readSession(jwt, new Date(now.getTime() + 20 * MINUTE))).toBeUndefined();
+  });
+
+  test('a download grant lasts exactly as long as its session', async () => {
+    const { session } = await tokens.issueSession('link-1', now);
+    const grant = await tokens.issueGrant(session, new Date(now.getTime() + 15 * MINUTE));
+    expect(await tokens.readGrant(grant, new Date(now.getTime() + 20 * MINUTE - 1000))).toMatchObject({ linkId: 'link-1' });
+    expect(await tokens.readGrant(grant, new Date(now.getTime() + 20 * MINUTE))).toBeUndefined();
   });
 
   test('a grant cannot pass as a session, nor a session as a grant', async () => {
@@ -75,7 +82,7 @@ describe('claimantTokens', () => {
   });
 
   test('a token signed with another key, or with alg none, is refused', async () => {
-    const other = claimantTokens(Buffer.alloc(32, 6), 20 * MINUTE, 10 * MINUTE);
+    const other = claimantTokens(Buffer.alloc(32, 6), 20 * MINUTE);
     const { jwt } = await other.issueSession('link-1', now);
     expect(await tokens.readSession(jwt, now)).toBeUndefined();
     const [, payload] = jwt.split('.');
