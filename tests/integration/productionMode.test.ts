@@ -88,7 +88,7 @@ if (services) {
       expect(await runCli(['db', 'migrate'], io)).toBe(0);
       expect(await runCli(['db', 'migrate'], io)).toBe(0);
       expect(out.map((line) => JSON.parse(line))).toEqual([
-        { database: 'postgres', applied: ['0001_initial_schema'] },
+        { database: 'postgres', applied: ['0001_initial_schema', '0002_sms_outbox'] },
         { database: 'postgres', applied: [] },
       ]);
     } finally {

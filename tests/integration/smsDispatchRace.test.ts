@@ -7,7 +7,8 @@ import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/te
 const MESSAGES = 200;
 
 test.each(DATABASE_KINDS)(`two dispatchers racing over ${MESSAGES} pending messages on %s send each exactly once`, async (kind) => {
-  const fake = await startFakeTwilio();
+  // Each send takes a little while, as a real provider's do, so both dispatchers are busy at once.
+  const fake = await startFakeTwilio({ latencyMs: 5 });
   const schema = kind === 'postgres' ? await freshPostgresSchema(POSTGRES_URL!) : undefined;
   const portal = await startTestPortal({
     ...(schema ? { DATABASE_URL: schema.url } : {}),

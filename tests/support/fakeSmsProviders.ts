@@ -63,9 +63,9 @@ export const TWILIO = { accountSid: `AC${'1'.repeat(32)}`, authToken: 'f'.repeat
 
 /**
  * Twilio's Messages API, as much of it as the SDK uses to send and to list. With `perSecond`, it
- * refuses sends beyond that rate with 429, as Twilio's account limits do.
+ * refuses sends beyond that rate with 429, as Twilio's account limits do; `latencyMs` delays each answer.
  */
-export async function startFakeTwilio(options: { perSecond?: number } = {}) {
+export async function startFakeTwilio(options: { perSecond?: number; latencyMs?: number } = {}) {
   const recentSends: number[] = [];
   const messages: Array<{ sid: string; to: string; from: string; body: string; date_created: string; status: string }> = [];
   const fake = await fakeServer((state) => {
@@ -74,7 +74,8 @@ export async function startFakeTwilio(options: { perSecond?: number } = {}) {
     const base = `/2010-04-01/Accounts/${TWILIO.accountSid}/Messages.json`;
     const expectedAuth = `Basic ${Buffer.from(`${TWILIO.accountSid}:${TWILIO.authToken}`).toString('base64')}`;
     const errorBody = (code?: number) => ({ code: code ?? 20500, message: 'fake failure', status: 0, more_info: '' });
-    app.post(base, (req, res) => {
+    app.post(base, async (req, res) => {
+      if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
       state.received.push({ method: 'POST', path: req.path, authorization: req.get('authorization'), body: req.body });
       if (req.get('authorization') !== expectedAuth) return void res.status(401).json(errorBody(20003));
       if (failed(state.mode, req, res, errorBody)) return;
