@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { openRuntime, type Runtime } from '../runtime';
 import { connectDatabase, migrateToLatest } from '../store/database';
+import { exportAuditLog, verifyAuditLog } from '../services/auditLog';
 import { portalServices } from '../services';
 import { InputError } from '../services/inputError';
 
@@ -18,10 +19,20 @@ const USAGE = `usage: npm run portal -- <command>
   db migrate
   recordings add --file F --ref REF --nino NINO --phone MOBILE [--recorded-at ISO] [--language en|cy]
   links send --recording ID [--phone MOBILE --reason TEXT]
-  sms dispatch`;
+  sms dispatch
+  audit verify
+  audit export --out FILE [--from ISO] [--to ISO]`;
 
 class UsageError extends Error {}
 
+
+function optionalDate(values: Values, name: string): Date | undefined {
+  const text = values[name];
+  if (typeof text !== 'string') return undefined;
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new InputError(name, 'must be an ISO date or date and time');
+  return date;
+}
 
 function required(values: Values, name: string): string {
   const value = values[name];
@@ -35,7 +46,10 @@ type Services = ReturnType<typeof portalServices>;
 interface CommandContext {
   config: Config;
   /** Opens the whole runtime (database, object store, SMS) on first use. */
+  runtime(): Promise<Runtime>;
   services(): Promise<Services>;
+  /** The command's answer is a failure (exit code 1), though it still prints its JSON. */
+  fail(): void;
 }
 
 interface Command {
@@ -102,6 +116,25 @@ const COMMANDS: Record<string, Command> = {
       return { linkId: sent.linkId, expiresAt: sent.expiresAt.toISOString() };
     },
   },
+  'audit verify': {
+    options: {},
+    async run(context) {
+      const runtime = await context.runtime();
+      const check = await verifyAuditLog(runtime.deps.store);
+      if (!check.intact) context.fail();
+      return check;
+    },
+  },
+  'audit export': {
+    options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } },
+    async run(context, values) {
+      const range = { from: optionalDate(values, 'from'), to: optionalDate(values, 'to') };
+      const lines = await exportAuditLog((await context.runtime()).deps.store, range);
+      const out = required(values, 'out');
+      await writeFile(out, lines.length ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
+      return { file: out, events: lines.length };
+    },
+  },
   'sms dispatch': {
     options: {},
     async run(context) {
@@ -133,13 +166,14 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   try {
     // The CLI starts its own embedded object store on a free port, so it works beside a running portal.
     const config = loadConfig({ ...io.env, EMBEDDED_S3_PORT: '0' });
-    const services = async () => {
-      runtime ??= await openRuntime(config, { clock: io.clock, announce: io.err });
-      return portalServices(runtime.deps);
-    };
-    const result = await command.run({ config, services }, values);
+    const openedRuntime = async () => (runtime ??= await openRuntime(config, { clock: io.clock, announce: io.err }));
+    let exitCode = 0;
+    const result = await command.run(
+      { config, runtime: openedRuntime, services: async () => portalServices((await openedRuntime()).deps), fail: () => (exitCode = 1) },
+      values,
+    );
     io.out(JSON.stringify(result));
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`${error.message}\n${USAGE}`);

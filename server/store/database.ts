@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResult } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationResult } from 'kysely';
 import { Pool } from 'pg';
 import type { Config } from '../config';
 import { migrationProvider, type SqlDialect } from './migrations';
@@ -70,6 +70,11 @@ export async function openDatabase(settings: DatabaseSettings, onQuery?: (sql: s
     throw error;
   }
   return database;
+}
+
+/** Whether this connection speaks PostgreSQL (row locks, SKIP LOCKED) rather than SQLite. */
+export function isPostgres(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 export async function pingDatabase(db: Kysely<Database>): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { dataProtection } from './migrations/0004_data_protection';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -108,5 +109,11 @@ const smsOutbox: Migration = {
 };
 
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_initial_schema': initialSchema(dialect), '0002_sms_outbox': smsOutbox }) };
+  return {
+    getMigrations: async () => ({
+      '0001_initial_schema': initialSchema(dialect),
+      '0002_sms_outbox': smsOutbox,
+      '0004_data_protection': dataProtection(dialect),
+    }),
+  };
 }

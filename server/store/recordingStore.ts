@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { pingDatabase } from './database';
+import { chainHash } from '../policy/auditChain';
+import { isPostgres, pingDatabase } from './database';
 import type { AuditEventsTable, Database, LinksTable, RecordingsTable } from './schema';
 
 export type AuditType =
@@ -21,7 +22,10 @@ export interface AuditEvent {
   detail?: Record<string, string | number | boolean | null>;
 }
 
-export type NewRecording = Omit<RecordingsTable, 'created_at' | 'deleted_at' | 'deletion_reason'>;
+export type NewRecording = Omit<
+  RecordingsTable,
+  'created_at' | 'deleted_at' | 'deletion_reason' | 'deletion_requested_at' | 'deletion_requested_by' | 'deletion_request_reason' | 'manifest'
+> & { manifest?: string | null };
 export type RecordingRow = RecordingsTable;
 export type LinkRow = Omit<LinksTable, 'failed_attempts' | 'download_count'> & { failed_attempts: number; download_count: number };
 
@@ -77,8 +81,12 @@ export class RecordingStore {
     return result;
   }
 
-  private async insertAudit(trx: Kysely<Database> | Transaction<Database>, at: Date, event: AuditEvent): Promise<void> {
-    const row: Omit<AuditEventsTable, 'id'> = {
+  /**
+   * Appends an event to the hash chain. The chain's head row is read with a row lock (PostgreSQL)
+   * or under SQLite's single writer, so concurrent transactions append one after another.
+   */
+  private async insertAudit(trx: Transaction<Database>, at: Date, event: AuditEvent): Promise<void> {
+    const content = {
       at: at.toISOString(),
       type: event.type,
       actor: event.actor,
@@ -86,12 +94,31 @@ export class RecordingStore {
       link_id: event.linkId ?? null,
       detail: JSON.stringify(event.detail ?? {}),
     };
+    const head = await trx
+      .selectFrom('audit_chain')
+      .select('last_hash')
+      .where('id', '=', 1)
+      .$if(isPostgres(trx), (query) => query.forUpdate())
+      .executeTakeFirstOrThrow();
+    const hash = chainHash(head.last_hash, content);
+    const row: Omit<AuditEventsTable, 'id'> = { ...content, prev_hash: head.last_hash, hash };
     await trx.insertInto('audit_events').values(row).execute();
+    await trx.updateTable('audit_chain').set({ last_hash: hash }).where('id', '=', 1).execute();
   }
 
   async recordEvent(at: Date, event: AuditEvent): Promise<void> {
-    await this.insertAudit(this.db, at, event);
-    this.onEvent(event.type);
+    await this.atomically(async (_trx, audit) => audit(at, event));
+  }
+
+  /** Every audit event in order, for `audit verify` and `audit export`. */
+  auditEvents(range: { from?: Date; to?: Date } = {}) {
+    return this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .$if(range.from !== undefined, (query) => query.where('at', '>=', range.from!.toISOString()))
+      .$if(range.to !== undefined, (query) => query.where('at', '<', range.to!.toISOString()))
+      .orderBy('id')
+      .execute();
   }
 
   async addRecording(recording: NewRecording, now: Date, actor: string): Promise<void> {

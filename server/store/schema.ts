@@ -20,6 +20,11 @@ export interface RecordingsTable {
   created_at: Timestamp;
   deleted_at: Timestamp | null;
   deletion_reason: string | null;
+  deletion_requested_at: Timestamp | null;
+  deletion_requested_by: string | null;
+  deletion_request_reason: string | null;
+  /** Compact JWS over reference, recorded-at, size and SHA-256, signed at ingest. */
+  manifest: string | null;
 }
 
 export interface LinksTable {
@@ -53,6 +58,30 @@ export interface AuditEventsTable {
   recording_id: string | null;
   link_id: string | null;
   detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditChainTable {
+  id: number;
+  last_hash: string;
+}
+
+export interface LegalHoldsTable {
+  id: string;
+  recording_id: string;
+  reason: string;
+  placed_by: string;
+  placed_at: Timestamp;
+  lifted_by: string | null;
+  lifted_at: Timestamp | null;
+  lift_reason: string | null;
+}
+
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  lease_until: Timestamp;
 }
 
 export type SmsDispatchStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'superseded';
@@ -88,4 +117,7 @@ export interface Database {
   redeemed_grants: RedeemedGrantsTable;
   audit_events: AuditEventsTable;
   sms_messages: SmsMessagesTable;
+  audit_chain: AuditChainTable;
+  legal_holds: LegalHoldsTable;
+  job_leases: JobLeasesTable;
 }
