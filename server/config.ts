@@ -37,12 +37,16 @@ export interface Config {
     accessKeyId: string;
     secretAccessKey: string;
     forcePathStyle: boolean;
+    versioned: boolean;
+    serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
   };
   sms: SmsConfig;
   access: AccessRules;
   presignTtlSeconds: number;
   claimantSessionTtlMs: number;
   retentionMonths: number;
+  /** How often each instance tries to run the retention sweep (one instance at a time runs it). */
+  retentionSweepIntervalMs: number;
   rateLimits: { ninoPerIpPer15Min: number; pagesPerIpPerMinute: number };
   /** Printed on every claimant page when set; otherwise pages point to the number on the claimant's letter. */
   supportPhone: string | undefined;
@@ -174,6 +178,13 @@ function optionalUrl(env: Env, name: string): string | undefined {
   const value = read(env, name);
   if (value !== undefined && !/^https?:\/\/[^\s]+$/.test(value)) throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
   return value?.replace(/\/+$/, '');
+}
+
+function serverSideEncryption(env: Env): 'AES256' | 'aws:kms' | undefined {
+  const value = read(env, 'S3_SERVER_SIDE_ENCRYPTION') ?? 'AES256';
+  if (value === 'none') return undefined;
+  if (value !== 'AES256' && value !== 'aws:kms') throw new ConfigError('S3_SERVER_SIDE_ENCRYPTION', `must be AES256, aws:kms or none, got "${value}"`);
+  return value;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -321,6 +332,8 @@ function buildConfig(env: Env): Config {
       accessKeyId: read(env, 'S3_ACCESS_KEY_ID') ?? 'S3RVER',
       secretAccessKey: read(env, 'S3_SECRET_ACCESS_KEY') ?? 'S3RVER',
       forcePathStyle: (read(env, 'S3_FORCE_PATH_STYLE') ?? 'true') === 'true',
+      versioned: (read(env, 'S3_VERSIONED_BUCKET') ?? 'false') === 'true',
+      serverSideEncryption: serverSideEncryption(env),
     },
     sms,
     access: {
@@ -331,6 +344,7 @@ function buildConfig(env: Env): Config {
     presignTtlSeconds: Math.round(presignTtlMs / 1000),
     claimantSessionTtlMs: duration(env, 'CLAIMANT_SESSION_TTL', '20m'),
     retentionMonths: integer(env, 'RETENTION_MONTHS', 24, 1, 1200),
+    retentionSweepIntervalMs: duration(env, 'RETENTION_SWEEP_INTERVAL', '1h'),
     rateLimits: {
       ninoPerIpPer15Min: integer(env, 'RATE_LIMIT_NINO_PER_15_MIN', 30, 1, 100_000),
       pagesPerIpPerMinute: integer(env, 'RATE_LIMIT_PAGES_PER_MIN', 120, 1, 1_000_000),

@@ -6,6 +6,7 @@ import { DEMO, seedDemo } from './demo';
 import { createMetricsApp } from './observability/metricsApp';
 import { openRuntime } from './runtime';
 import { portalServices } from './services';
+import { retentionSweep } from './services/retention';
 
 function configOrExit(): Config {
   try {
@@ -57,6 +58,13 @@ async function main() {
 
   const services = portalServices(runtime.deps);
   services.dispatcher.start(config.sms.dispatchIntervalMs);
+  // Every instance tries; the lease in the database lets one sweep at a time.
+  const sweeper = setInterval(() => {
+    retentionSweep(runtime.deps, { dryRun: false, actor: 'scheduled-sweep' }).catch((error: Error) =>
+      logger.error({ err: { name: error.name, message: error.message } }, 'retention sweep failed'),
+    );
+  }, config.retentionSweepIntervalMs);
+  sweeper.unref();
 
   if (!config.production) {
     const demo = await seedDemo(runtime.deps.store, services);
@@ -75,6 +83,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    clearInterval(sweeper);
     await closeGracefully(servers, config.shutdownTimeoutMs);
     await services.dispatcher.stop();
     await runtime.close();

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { openRuntime, type Runtime } from '../runtime';
 import { connectDatabase, migrateToLatest } from '../store/database';
 import { exportAuditLog, verifyAuditLog } from '../services/auditLog';
+import { retentionSweep } from '../services/retention';
 import { portalServices } from '../services';
 import { InputError } from '../services/inputError';
 
@@ -20,6 +21,7 @@ const USAGE = `usage: npm run portal -- <command>
   recordings add --file F --ref REF --nino NINO --phone MOBILE [--recorded-at ISO] [--language en|cy]
   links send --recording ID [--phone MOBILE --reason TEXT]
   sms dispatch
+  retention sweep [--dry-run]
   audit verify
   audit export --out FILE [--from ISO] [--to ISO]`;
 
@@ -53,7 +55,7 @@ interface CommandContext {
 }
 
 interface Command {
-  options: Record<string, { type: 'string' }>;
+  options: Record<string, { type: 'string' | 'boolean' }>;
   run(context: CommandContext, values: Values): Promise<object>;
 }
 
@@ -114,6 +116,12 @@ const COMMANDS: Record<string, Command> = {
       // portal's dispatcher retries it later.
       await services.dispatcher.settled();
       return { linkId: sent.linkId, expiresAt: sent.expiresAt.toISOString() };
+    },
+  },
+  'retention sweep': {
+    options: { 'dry-run': { type: 'boolean' } },
+    async run(context, values) {
+      return retentionSweep((await context.runtime()).deps, { dryRun: values['dry-run'] === true, actor: 'operator-cli' });
     },
   },
   'audit verify': {

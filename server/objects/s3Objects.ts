@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 export interface S3Settings {
@@ -8,6 +8,10 @@ export interface S3Settings {
   accessKeyId: string;
   secretAccessKey: string;
   forcePathStyle: boolean;
+  /** A versioned bucket (production): deleting an object means deleting every version of it. */
+  versioned: boolean;
+  /** Server-side encryption requested on every put ('AES256' or 'aws:kms'); undefined asks for none. */
+  serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
 }
 
 export interface PresignRequest {
@@ -32,6 +36,8 @@ export interface ObjectStorage {
   /** Where presigned URLs point: the pages' Content-Security-Policy must allow it. */
   origin: string;
   put(key: string, body: Buffer, contentType: string, sha256Hex: string): Promise<void>;
+  /** Deletes the object and, in a versioned bucket, every version and delete marker of it. */
+  deleteEverywhere(key: string): Promise<void>;
   /** Whether the object is there; throws ObjectStoreUnavailable when the store cannot answer. */
   exists(key: string): Promise<boolean>;
   presignGet(request: PresignRequest): Promise<string>;
@@ -76,8 +82,26 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
           ContentType: contentType,
           ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
           Metadata: { sha256: sha256Hex },
+          ServerSideEncryption: settings.serverSideEncryption,
         }),
       );
+    },
+    async deleteEverywhere(key) {
+      if (!settings.versioned) {
+        await client.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: key }));
+        return;
+      }
+      let keyMarker: string | undefined;
+      let versionIdMarker: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectVersionsCommand({ Bucket: settings.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+        );
+        for (const version of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+          if (version.Key === key) await client.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: key, VersionId: version.VersionId }));
+        }
+        ({ NextKeyMarker: keyMarker, NextVersionIdMarker: versionIdMarker } = page.IsTruncated ? page : { NextKeyMarker: undefined, NextVersionIdMarker: undefined });
+      } while (keyMarker);
     },
     async exists(key) {
       try {

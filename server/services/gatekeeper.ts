@@ -55,7 +55,7 @@ export function gatekeeper(deps: GatekeeperDeps) {
           firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
           revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
           lockedAt: link.locked_at ? new Date(link.locked_at) : null,
-          recordingAvailable: !recording.deleted_at && recording.retain_until > now.toISOString(),
+          recordingAvailable: !recording.deleted_at && !recording.deletion_requested_at && recording.retain_until > now.toISOString(),
         },
         now,
         rules,

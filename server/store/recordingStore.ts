@@ -12,7 +12,11 @@ export type AuditType =
   | 'nino.verified'
   | 'nino.failed'
   | 'link.locked'
-  | 'recording.downloaded';
+  | 'recording.downloaded'
+  | 'recording.deleted'
+  | 'legal-hold.placed'
+  | 'legal-hold.lifted'
+  | 'deletion.requested';
 
 export interface AuditEvent {
   type: AuditType;
@@ -108,6 +112,115 @@ export class RecordingStore {
 
   async recordEvent(at: Date, event: AuditEvent): Promise<void> {
     await this.atomically(async (_trx, audit) => audit(at, event));
+  }
+
+  /** Recordings the retention sweep must look at: past their date or asked to be deleted, not yet gone. */
+  async dueForRetention(now: Date) {
+    return this.db
+      .selectFrom('recordings')
+      .select((eb) => [
+        'id',
+        'assessment_ref',
+        'object_key',
+        'sha256',
+        'retain_until',
+        'deletion_requested_at',
+        eb.exists(eb.selectFrom('legal_holds').select('id').whereRef('legal_holds.recording_id', '=', 'recordings.id').where('lifted_at', 'is', null)).as('held'),
+      ])
+      .where('deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('retain_until', '<=', now.toISOString()), eb('deletion_requested_at', 'is not', null)]))
+      .orderBy('retain_until')
+      .execute();
+  }
+
+  /**
+   * Leaves a tombstone: the reference, dates, reason and SHA-256 stay so staff and auditors can say
+   * what happened; the NINO hash, blind index and phone number go; every link is revoked and every
+   * message's payload erased. Refuses (returns false) if a legal hold was placed in the meantime.
+   */
+  async tombstoneRecording(recordingId: string, reason: string, now: Date, actor: string): Promise<boolean> {
+    return this.atomically(async (trx, audit) => {
+      const at = now.toISOString();
+      const deleted = await trx
+        .updateTable('recordings')
+        .set({ deleted_at: at, deletion_reason: reason, nino_hash: null, nino_index: null, phone_encrypted: null })
+        .where('id', '=', recordingId)
+        .where('deleted_at', 'is', null)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('legal_holds').select('id').where('recording_id', '=', recordingId).where('lifted_at', 'is', null))))
+        .returning(['sha256', 'assessment_ref'])
+        .executeTakeFirst();
+      if (!deleted) return false;
+      await trx.updateTable('links').set({ revoked_at: at, revoked_reason: 'recording deleted' }).where('recording_id', '=', recordingId).where('revoked_at', 'is', null).execute();
+      await trx.updateTable('sms_messages').set({ status: 'superseded' }).where('recording_id', '=', recordingId).where('status', '=', 'pending').execute();
+      await trx.updateTable('sms_messages').set({ payload_encrypted: null }).where('recording_id', '=', recordingId).execute();
+      await audit(now, { type: 'recording.deleted', actor, recordingId, detail: { reason, sha256: deleted.sha256 } });
+      return true;
+    });
+  }
+
+  async placeLegalHold(recordingId: string, reason: string, now: Date, actor: string): Promise<string> {
+    return this.atomically(async (trx, audit) => {
+      const id = randomUUID();
+      await trx
+        .insertInto('legal_holds')
+        .values({ id, recording_id: recordingId, reason, placed_by: actor, placed_at: now.toISOString(), lifted_by: null, lifted_at: null, lift_reason: null })
+        .execute();
+      await audit(now, { type: 'legal-hold.placed', actor, recordingId, detail: { holdId: id, reason } });
+      return id;
+    });
+  }
+
+  /** Lifts every hold standing on the recording; returns how many were lifted. */
+  async liftLegalHolds(recordingId: string, reason: string, now: Date, actor: string): Promise<number> {
+    return this.atomically(async (trx, audit) => {
+      const lifted = await trx
+        .updateTable('legal_holds')
+        .set({ lifted_by: actor, lifted_at: now.toISOString(), lift_reason: reason })
+        .where('recording_id', '=', recordingId)
+        .where('lifted_at', 'is', null)
+        .returning('id')
+        .execute();
+      for (const { id } of lifted) await audit(now, { type: 'legal-hold.lifted', actor, recordingId, detail: { holdId: id, reason } });
+      return lifted.length;
+    });
+  }
+
+  async activeLegalHolds(recordingId: string) {
+    return this.db.selectFrom('legal_holds').selectAll().where('recording_id', '=', recordingId).where('lifted_at', 'is', null).execute();
+  }
+
+  async requestDeletion(recordingId: string, reason: string, now: Date, actor: string): Promise<boolean> {
+    return this.atomically(async (trx, audit) => {
+      const requested = await trx
+        .updateTable('recordings')
+        .set({ deletion_requested_at: now.toISOString(), deletion_requested_by: actor, deletion_request_reason: reason })
+        .where('id', '=', recordingId)
+        .where('deleted_at', 'is', null)
+        .where('deletion_requested_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      if (requested) await audit(now, { type: 'deletion.requested', actor, recordingId, detail: { reason } });
+      return requested !== undefined;
+    });
+  }
+
+  /**
+   * Takes a named lease until `until` if it is free or has lapsed: one statement, so when several
+   * instances try at once exactly one gets it.
+   */
+  async acquireLease(name: string, holder: string, now: Date, until: Date): Promise<boolean> {
+    await this.db.insertInto('job_leases').values({ name, holder: '', lease_until: new Date(0).toISOString() }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    const taken = await this.db
+      .updateTable('job_leases')
+      .set({ holder, lease_until: until.toISOString() })
+      .where('name', '=', name)
+      .where((eb) => eb.or([eb('lease_until', '<=', now.toISOString()), eb('holder', '=', holder)]))
+      .executeTakeFirst();
+    return Number(taken.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db.updateTable('job_leases').set({ lease_until: new Date(0).toISOString() }).where('name', '=', name).where('holder', '=', holder).execute();
   }
 
   /** Every audit event in order, for `audit verify` and `audit export`. */

@@ -1,0 +1,87 @@
+import { hostname } from 'node:os';
+import type { PortalDeps } from '../deps';
+import { retentionDecision } from '../policy/retention';
+import { InputError } from './inputError';
+
+type RetentionDeps = Pick<PortalDeps, 'store' | 'objects' | 'clock' | 'logger'>;
+
+export interface SweepReport {
+  dryRun: boolean;
+  /** False when another instance holds the sweep's lease: it is running there. */
+  ran: boolean;
+  deleted: Array<{ recordingId: string; assessmentRef: string; reason: string }>;
+  held: Array<{ recordingId: string; assessmentRef: string }>;
+}
+
+const SWEEP_LEASE = 'retention-sweep';
+const LEASE_MS = 30 * 60_000;
+const holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * Deletes recordings whose retention period is over or whose deletion was requested, unless a legal
+ * hold stands: the audio (every version of it) first, then the personal data, leaving a tombstone.
+ * If the database step fails after the object is gone, the next sweep finishes it. Only one
+ * instance sweeps at a time (a lease in the database).
+ */
+export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boolean; actor: string }): Promise<SweepReport> {
+  const now = deps.clock();
+  const report: SweepReport = { dryRun: options.dryRun, ran: false, deleted: [], held: [] };
+  if (!options.dryRun && !(await deps.store.acquireLease(SWEEP_LEASE, holder, now, new Date(now.getTime() + LEASE_MS)))) return report;
+  report.ran = true;
+  try {
+    for (const recording of await deps.store.dueForRetention(now)) {
+      const decision = retentionDecision(
+        { retainUntil: new Date(recording.retain_until), deletionRequestedAt: recording.deletion_requested_at ? new Date(recording.deletion_requested_at) : null },
+        Boolean(recording.held),
+        now,
+      );
+      const entry = { recordingId: recording.id, assessmentRef: recording.assessment_ref };
+      if (decision === 'held') report.held.push(entry);
+      if (!decision.startsWith('delete')) continue;
+      const reason = decision.slice('delete: '.length);
+      if (!options.dryRun) {
+        await deps.objects.deleteEverywhere(recording.object_key);
+        if (!(await deps.store.tombstoneRecording(recording.id, reason, deps.clock(), options.actor))) continue;
+      }
+      report.deleted.push({ ...entry, reason });
+    }
+  } finally {
+    if (!options.dryRun) await deps.store.releaseLease(SWEEP_LEASE, holder);
+  }
+  deps.logger.info({ dryRun: options.dryRun, deleted: report.deleted.length, held: report.held.length }, 'retention sweep');
+  return report;
+}
+
+function reasonText(reason: string): string {
+  const trimmed = reason.trim();
+  if (trimmed.length === 0 || trimmed.length > 500) throw new InputError('reason', 'a reason of 1 to 500 characters is required');
+  return trimmed;
+}
+
+async function existingRecording(deps: Pick<PortalDeps, 'store'>, recordingId: string) {
+  const recording = await deps.store.findRecording(recordingId);
+  if (!recording || recording.deleted_at) throw new InputError('recording', 'no recording with this id, or it has already been deleted');
+  return recording;
+}
+
+/** A supervisor places a legal hold while a dispute is open: the recording is kept past its date. */
+export async function placeLegalHold(deps: Pick<PortalDeps, 'store' | 'clock'>, input: { recordingId: string; reason: string; actor: string }) {
+  await existingRecording(deps, input.recordingId);
+  return { holdId: await deps.store.placeLegalHold(input.recordingId, reasonText(input.reason), deps.clock(), input.actor) };
+}
+
+export async function liftLegalHold(deps: Pick<PortalDeps, 'store' | 'clock'>, input: { recordingId: string; reason: string; actor: string }) {
+  await existingRecording(deps, input.recordingId);
+  return { lifted: await deps.store.liftLegalHolds(input.recordingId, reasonText(input.reason), deps.clock(), input.actor) };
+}
+
+/**
+ * The data protection officer asks for a recording to be deleted early. It goes at the next sweep,
+ * unless a legal hold stands: then it goes once the hold is lifted, and the answer says so.
+ */
+export async function requestDeletion(deps: Pick<PortalDeps, 'store' | 'clock'>, input: { recordingId: string; reason: string; actor: string }) {
+  await existingRecording(deps, input.recordingId);
+  await deps.store.requestDeletion(input.recordingId, reasonText(input.reason), deps.clock(), input.actor);
+  const holds = await deps.store.activeLegalHolds(input.recordingId);
+  return { requested: true, blockedByLegalHold: holds.length > 0 };
+}
