@@ -19,6 +19,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { informationRoutes } from './routes/information';
 import { problemRenderer } from './routes/problems';
 import { portalServices } from './services';
+import { staffConsoleRoutes } from './staff';
 
 const GOVUK_FRONTEND = path.dirname(require.resolve('govuk-frontend/package.json'));
 
@@ -60,6 +61,7 @@ export function createApp(deps: PortalDeps) {
   const renderProblem = problemRenderer(config.access);
   const services = portalServices(deps);
 
+  app.use('/staff', staffConsoleRoutes(deps, services));
   app.use(informationRoutes(config.access));
   app.use(claimantRoutes(services.gatekeeper, renderProblem, claimantRateLimits(config, deps.redis, renderProblem)));
 

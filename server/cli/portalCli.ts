@@ -1,5 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import QRCode from 'qrcode';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { openRuntime, type Runtime } from '../runtime';
@@ -8,6 +11,7 @@ import { exportAuditLog, verifyAuditLog } from '../services/auditLog';
 import { retentionSweep } from '../services/retention';
 import { portalServices } from '../services';
 import { InputError } from '../services/inputError';
+import { staffServices } from '../staff';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -20,6 +24,7 @@ const USAGE = `usage: npm run portal -- <command>
   db migrate
   recordings add --file F --ref REF --nino NINO --phone MOBILE [--recorded-at ISO] [--language en|cy]
   links send --recording ID [--phone MOBILE --reason TEXT]
+  staff add --email E --role agent|supervisor|auditor
   sms dispatch
   retention sweep [--dry-run]
   audit verify
@@ -60,6 +65,23 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  'staff add': {
+    options: { email: { type: 'string' }, role: { type: 'string' } },
+    async run(context, values) {
+      const runtime = await context.runtime();
+      const created = await staffServices(runtime.deps, await context.services()).accounts.create({
+        email: required(values, 'email'),
+        role: required(values, 'role'),
+        actor: 'operator-cli',
+      });
+      // The QR code is as secret as the URI: a file only its owner can read, to be deleted once scanned.
+      const qrCodeFile = path.join(context.config.dataDir, 'staff-qr', `${created.id}.png`);
+      await mkdir(path.dirname(qrCodeFile), { recursive: true, mode: 0o700 });
+      await QRCode.toFile(qrCodeFile, created.otpauthUri, { type: 'png' });
+      await chmod(qrCodeFile, 0o600);
+      return { email: created.email, role: created.role, oneTimePassword: created.password, otpauthUri: created.otpauthUri, qrCodeFile };
+    },
+  },
   'db migrate': {
     options: {},
     async run({ config }) {

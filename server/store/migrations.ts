@@ -1,4 +1,5 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { staffConsole } from './migrations/0003_staff_console';
 import { dataProtection } from './migrations/0004_data_protection';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -113,6 +114,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
     getMigrations: async () => ({
       '0001_initial_schema': initialSchema(dialect),
       '0002_sms_outbox': smsOutbox,
+      '0003_staff_console': staffConsole,
       '0004_data_protection': dataProtection(dialect),
     }),
   };

@@ -3,6 +3,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { chainHash } from '../policy/auditChain';
 import { isPostgres, pingDatabase } from './database';
 import type { AuditEventsTable, Database, LinksTable, RecordingsTable } from './schema';
+import type { StaffAuditType } from './staffAudit';
 
 export type AuditType =
   | 'recording.registered'
@@ -16,7 +17,8 @@ export type AuditType =
   | 'recording.deleted'
   | 'legal-hold.placed'
   | 'legal-hold.lifted'
-  | 'deletion.requested';
+  | 'deletion.requested'
+  | StaffAuditType;
 
 export interface AuditEvent {
   type: AuditType;
@@ -338,6 +340,26 @@ export class RecordingStore {
 
   async findLink(id: string): Promise<LinkRow | undefined> {
     return this.db.selectFrom('links').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * Unlocks a locked link and resets its wrong-NINO count, with the staff member's audit event in
+   * the same transaction. A link that is not locked, or has been replaced, is left unchanged.
+   */
+  async unlockLink(linkId: string, now: Date, actor: string, reason: string): Promise<boolean> {
+    return this.atomically(async (trx, audit) => {
+      const unlocked = await trx
+        .updateTable('links')
+        .set({ locked_at: null, failed_attempts: 0 })
+        .where('id', '=', linkId)
+        .where('locked_at', 'is not', null)
+        .where('revoked_at', 'is', null)
+        .returning('recording_id')
+        .executeTakeFirst();
+      if (!unlocked) return false;
+      await audit(now, { type: 'link.unlocked', actor, recordingId: unlocked.recording_id, linkId, detail: { reason } });
+      return true;
+    });
   }
 
   /**

@@ -12,7 +12,10 @@ function filesUnder(dir: string, extension: string): string[] {
     .filter((file) => file.endsWith(extension))
     .map((file) => path.join(ROOT, dir, file));
 }
-const templates = filesUnder('views', '.njk').map((file) => ({ file: path.relative(ROOT, file), source: readFileSync(file, 'utf8') }));
+// The claimant's templates; the staff console (views/staff) is an internal tool in English only.
+const templates = filesUnder('views', '.njk')
+  .filter((file) => !path.relative(ROOT, file).startsWith(path.join('views', 'staff')))
+  .map((file) => ({ file: path.relative(ROOT, file), source: readFileSync(file, 'utf8') }));
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 const linkedPhrases = (text: string) => [...text.matchAll(/\[[^\]]+\]/g)].length;

@@ -1,0 +1,25 @@
+import type { PortalDeps } from '../deps';
+import { fieldCipher } from '../security/fieldCipher';
+import { ninoHasher } from '../security/ninoHasher';
+import type { PortalServices } from '../services';
+import { StaffStore } from '../store/staffStore';
+import { staffAccounts } from './staffAccounts';
+import { staffConsole } from './staffConsole';
+import { staffRoutes } from './staffRoutes';
+
+/** Wires the staff console from the portal's dependencies and services, by hand. */
+export function staffServices(deps: PortalDeps, services: Pick<PortalServices, 'sendLink'>) {
+  const { secrets } = deps.config;
+  const staffStore = new StaffStore(deps.store.db);
+  const cipher = fieldCipher(secrets.fieldKeys);
+  return {
+    accounts: staffAccounts({ ...deps, staffStore, cipher }),
+    console: staffConsole({ ...deps, staffStore, cipher, ninoHasher: ninoHasher(secrets.ninoPepper, secrets.ninoIndexKey), sendLink: services.sendLink }),
+  };
+}
+
+/** The /staff router, for app.ts. */
+export function staffConsoleRoutes(deps: PortalDeps, services: Pick<PortalServices, 'sendLink'>) {
+  const staff = staffServices(deps, services);
+  return staffRoutes(staff.accounts, staff.console, deps.config.secrets.sessionKey);
+}

@@ -1,0 +1,114 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import argon2 from 'argon2';
+import { generateSecret, generateURI, verifySync } from 'otplib';
+import type { PortalDeps } from '../deps';
+import type { FieldCipher } from '../security/fieldCipher';
+import { InputError } from '../services/inputError';
+import type { StaffStore } from '../store/staffStore';
+import { isStaffRole, MAX_FAILED_SIGN_INS, normaliseEmail, STAFF_SESSION_LIMITS, TOTP_TOLERANCE_SECONDS, type StaffRole } from './staffPolicy';
+
+/** OWASP's argon2id baseline, as for NINOs. */
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const TOTP_FIELD = 'staff_accounts.totp_secret';
+const ISSUER = 'Assessment recordings staff';
+
+export interface StaffMember {
+  id: string;
+  email: string;
+  role: StaffRole;
+}
+
+export type SignInOutcome = { outcome: 'signed-in'; sessionToken: string; staff: StaffMember } | { outcome: 'refused' } | { outcome: 'locked' };
+
+type AccountDeps = Pick<PortalDeps, 'clock' | 'store'> & { staffStore: StaffStore; cipher: FieldCipher };
+
+/** Only the SHA-256 of a session cookie is stored, so the table cannot be replayed as cookies. */
+export const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function staffAccounts(deps: AccountDeps) {
+  // Compared against when the email is unknown, so a wrong email costs the same time as a wrong password.
+  const decoyHash = argon2.hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS);
+
+  async function refuse(account: { id: string }, now: Date): Promise<SignInOutcome> {
+    const counted = await deps.staffStore.recordFailedSignIn(account.id, now, MAX_FAILED_SIGN_INS);
+    await deps.store.recordEvent(now, { type: 'staff.sign-in-failed', actor: account.id });
+    if (counted.justLocked) await deps.store.recordEvent(now, { type: 'staff.locked', actor: account.id });
+    return counted.locked ? { outcome: 'locked' } : { outcome: 'refused' };
+  }
+
+  return {
+    /** A new account with a generated password and TOTP secret, to be handed over once. */
+    async create(input: { email: unknown; role: unknown; actor: string }) {
+      const email = normaliseEmail(input.email);
+      if (!email) throw new InputError('email', 'not a valid email address');
+      if (!isStaffRole(input.role)) throw new InputError('role', 'must be agent, supervisor or auditor');
+      if (await deps.staffStore.findByEmail(email)) throw new InputError('email', 'a staff account with this email already exists');
+      const password = randomBytes(15).toString('base64url');
+      const totpSecret = generateSecret();
+      const id = randomUUID();
+      const now = deps.clock();
+      await deps.staffStore.addAccount(
+        { id, email, role: input.role, passwordHash: await argon2.hash(password, ARGON2_OPTIONS), totpSecretEncrypted: deps.cipher.encrypt(TOTP_FIELD, totpSecret) },
+        now,
+      );
+      await deps.store.recordEvent(now, { type: 'staff.created', actor: input.actor, detail: { staffId: id, role: input.role } });
+      return { id, email, role: input.role, password, otpauthUri: generateURI({ issuer: ISSUER, label: email, secret: totpSecret }) };
+    },
+
+    /**
+     * Email, password and a TOTP code. Every refusal looks the same to the person signing in; each
+     * counts against the account, and the fifth in a row locks it. A code is accepted once only.
+     */
+    async signIn(input: { email: unknown; password: unknown; code: unknown }): Promise<SignInOutcome> {
+      const now = deps.clock();
+      const email = normaliseEmail(input.email);
+      const password = typeof input.password === 'string' && input.password.length <= 200 ? input.password : '';
+      const code = typeof input.code === 'string' ? input.code.replace(/\s/g, '') : '';
+      const account = email ? await deps.staffStore.findByEmail(email) : undefined;
+      const passwordMatches = await argon2.verify(account?.password_hash ?? (await decoyHash), password).catch(() => false);
+      if (!account) return { outcome: 'refused' };
+      if (account.locked_at) return { outcome: 'locked' };
+      if (!passwordMatches || !/^\d{6}$/.test(code)) return refuse(account, now);
+      const secret = deps.cipher.decrypt(TOTP_FIELD, account.totp_secret_encrypted);
+      const check = verifySync({
+        secret,
+        token: code,
+        epoch: Math.floor(now.getTime() / 1000),
+        epochTolerance: TOTP_TOLERANCE_SECONDS,
+        afterTimeStep: account.last_totp_step ?? undefined,
+      });
+      const step = check.valid && 'timeStep' in check ? check.timeStep : undefined;
+      if (step === undefined || !(await deps.staffStore.acceptSignIn(account.id, step))) return refuse(account, now);
+      const sessionToken = randomBytes(32).toString('base64url');
+      await deps.staffStore.startSession(sessionHash(sessionToken), account.id, now);
+      await deps.store.recordEvent(now, { type: 'staff.signed-in', actor: account.id });
+      return { outcome: 'signed-in', sessionToken, staff: { id: account.id, email: account.email, role: account.role as StaffRole } };
+    },
+
+    /** The staff member a session cookie belongs to, if the session is still live; touching it keeps it so. */
+    async sessionStaff(token: unknown): Promise<(StaffMember & { sessionHash: string }) | undefined> {
+      if (typeof token !== 'string' || token.length !== 43) return undefined;
+      const hash = sessionHash(token);
+      const staffId = await deps.staffStore.touchSession(hash, deps.clock(), STAFF_SESSION_LIMITS);
+      const account = staffId ? await deps.staffStore.findById(staffId) : undefined;
+      if (!account || !isStaffRole(account.role)) return undefined;
+      return { id: account.id, email: account.email, role: account.role, sessionHash: hash };
+    },
+
+    async signOut(staff: { id: string; sessionHash: string }) {
+      const now = deps.clock();
+      await deps.staffStore.endSession(staff.sessionHash, now);
+      await deps.store.recordEvent(now, { type: 'staff.signed-out', actor: staff.id });
+    },
+
+    async unlock(accountId: string, actor: string, reason: string): Promise<boolean> {
+      const unlocked = await deps.staffStore.unlockAccount(accountId);
+      if (unlocked) await deps.store.recordEvent(deps.clock(), { type: 'staff.unlocked', actor, detail: { staffId: accountId, reason } });
+      return unlocked;
+    },
+
+    lockedAccounts: () => deps.staffStore.lockedAccounts(),
+  };
+}
+
+export type StaffAccounts = ReturnType<typeof staffAccounts>;

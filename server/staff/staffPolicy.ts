@@ -1,0 +1,65 @@
+/** The staff console's rules, as values and pure functions: who may do what, and for how long. */
+
+export const STAFF_ROLES = ['agent', 'supervisor', 'auditor'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export type StaffAction =
+  | 'find'
+  | 'view'
+  | 'reissue-link'
+  | 'unlock-link'
+  | 'record-postal-copy'
+  | 'download-recording'
+  | 'unlock-staff-account';
+
+/**
+ * Agents help claimants on the phone; supervisors can also hand out the audio itself (a right of
+ * access request) and unlock colleagues; auditors only look.
+ */
+const AGENT: StaffAction[] = ['find', 'view', 'reissue-link', 'unlock-link', 'record-postal-copy'];
+const PERMISSIONS: Record<StaffRole, ReadonlySet<StaffAction>> = {
+  agent: new Set(AGENT),
+  supervisor: new Set<StaffAction>([...AGENT, 'download-recording', 'unlock-staff-account']),
+  auditor: new Set<StaffAction>(['find', 'view']),
+};
+
+export function staffMay(role: string, action: StaffAction): boolean {
+  return isStaffRole(role) && PERMISSIONS[role].has(action);
+}
+
+export function isStaffRole(value: unknown): value is StaffRole {
+  return typeof value === 'string' && (STAFF_ROLES as readonly string[]).includes(value);
+}
+
+/** A session ends after 15 minutes without a request, and 8 hours after sign-in whatever happens. */
+export const STAFF_SESSION_LIMITS = { idleMs: 15 * 60_000, absoluteMs: 8 * 3_600_000 };
+
+/** Failed sign-ins in a row that lock an account until a supervisor unlocks it. */
+export const MAX_FAILED_SIGN_INS = 5;
+
+/** TOTP codes from one 30-second step either side of now are accepted (clock drift, slow typing). */
+export const TOTP_TOLERANCE_SECONDS = 30;
+
+const EMAIL = /^[^\s@<>"]{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,}$/;
+
+export function normaliseEmail(input: unknown): string | undefined {
+  if (typeof input !== 'string' || input.length > 254) return undefined;
+  const email = input.trim().toLowerCase();
+  return EMAIL.test(email) ? email : undefined;
+}
+
+/** A reason for an action: required, one line or a short paragraph. */
+export function parseReason(input: unknown): string | undefined {
+  if (typeof input !== 'string') return undefined;
+  const reason = input.trim().replace(/\s+/g, ' ');
+  return reason.length >= 3 && reason.length <= 500 ? reason : undefined;
+}
+
+/** "12 High Street" → "1* H*** S*****": enough to tell two addresses apart, too little to misuse. */
+export function maskAddressLine(line: string): string {
+  return line
+    .trim()
+    .split(/\s+/)
+    .map((word) => word.slice(0, 1) + '*'.repeat(Math.max(0, word.length - 1)))
+    .join(' ');
+}

@@ -1,0 +1,13 @@
+/** Audit event types of the staff console and the provider API; every one names the staff member or provider. */
+export type StaffAuditType =
+  | 'staff.created'
+  | 'staff.signed-in'
+  | 'staff.sign-in-failed'
+  | 'staff.locked'
+  | 'staff.unlocked'
+  | 'staff.signed-out'
+  | 'staff.found'
+  | 'link.unlocked'
+  | 'recording.postal-copy'
+  | 'recording.staff-download'
+  | 'provider.created';

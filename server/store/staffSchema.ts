@@ -1,0 +1,58 @@
+import type { Generated } from 'kysely';
+
+/** The staff console's and the provider API's tables (migration 0003_staff_console). */
+export interface StaffAccountsTable {
+  id: string;
+  email: string;
+  role: string;
+  password_hash: string;
+  totp_secret_encrypted: string;
+  last_totp_step: number | null;
+  failed_signins: Generated<number>;
+  locked_at: string | null;
+  created_at: string;
+}
+
+export interface StaffSessionsTable {
+  id: string;
+  staff_id: string;
+  created_at: string;
+  last_seen_at: string;
+  ended_at: string | null;
+}
+
+export interface ProvidersTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ProviderApiKeysTable {
+  key_hash: string;
+  provider_id: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface ProviderRecordingsTable {
+  recording_id: string;
+  provider_id: string;
+}
+
+export interface IdempotencyKeysTable {
+  provider_id: string;
+  key: string;
+  request_fingerprint: string;
+  status_code: number | null;
+  response_body: string | null;
+  created_at: string;
+}
+
+export type StaffTables = {
+  staff_accounts: StaffAccountsTable;
+  staff_sessions: StaffSessionsTable;
+  providers: ProvidersTable;
+  provider_api_keys: ProviderApiKeysTable;
+  provider_recordings: ProviderRecordingsTable;
+  idempotency_keys: IdempotencyKeysTable;
+};

@@ -1,0 +1,82 @@
+import type { Express } from 'express';
+import { generateSync } from 'otplib';
+import request from 'supertest';
+import type { TestPortal } from './testPortal';
+
+export interface StaffCredentials {
+  email: string;
+  role: string;
+  oneTimePassword: string;
+  otpauthUri: string;
+  qrCodeFile: string;
+}
+
+/** A staff account made the way an operator makes one: `staff add` through the CLI. */
+export async function addStaff(portal: TestPortal, role: string, email = `${role}.${Math.random().toString(36).slice(2, 8)}@dwp.example.gov.uk`) {
+  const added = await portal.cli('staff', 'add', '--email', email, '--role', role);
+  if (added.code !== 0) throw new Error(`staff add failed: ${JSON.stringify(added.json)}`);
+  return added.json as unknown as StaffCredentials;
+}
+
+/** The code an authenticator app shows for this account at the portal's time (optionally some seconds later). */
+export function totpCode(credentials: StaffCredentials, portal: TestPortal, offsetSeconds = 0): string {
+  const secret = new URL(credentials.otpauthUri).searchParams.get('secret')!;
+  return generateSync({ secret, epoch: Math.floor(portal.clock().getTime() / 1000) + offsetSeconds });
+}
+
+/**
+ * A staff member's browser over the real HTTP interface: keeps its cookies (including Secure ones,
+ * which a browser sends over https) and submits forms with the CSRF token the page it came from carried.
+ */
+export class StaffBrowser {
+  private cookies = new Map<string, string>();
+  lastPage = '';
+
+  constructor(private readonly app: Express) {}
+
+  private remember(response: request.Response) {
+    const setCookies = response.headers['set-cookie'] as unknown as string[] | undefined;
+    for (const header of setCookies ?? []) {
+      const [pair] = header.split(';');
+      const [name, ...value] = pair.split('=');
+      if (value.join('=') === '') this.cookies.delete(name.trim());
+      else this.cookies.set(name.trim(), value.join('='));
+    }
+    if (response.type === 'text/html') this.lastPage = response.text;
+    return response;
+  }
+
+  cookieHeader() {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  csrfToken(): string | undefined {
+    return /name="_csrf" value="([^"]+)"/.exec(this.lastPage)?.[1];
+  }
+
+  async get(path: string) {
+    return this.remember(await request(this.app).get(path).set('Cookie', this.cookieHeader()));
+  }
+
+  /** Posts a form as a browser would from the last page: with its CSRF token unless told otherwise. */
+  async post(path: string, form: Record<string, string>, options: { csrf?: string | null } = {}) {
+    const token = options.csrf === undefined ? this.csrfToken() : options.csrf;
+    const body = token === null || token === undefined ? form : { _csrf: token, ...form };
+    return this.remember(await request(this.app).post(path).type('form').set('Cookie', this.cookieHeader()).send(body));
+  }
+
+  async signIn(credentials: Pick<StaffCredentials, 'email' | 'oneTimePassword'>, code: string) {
+    await this.get('/staff/sign-in');
+    return this.post('/staff/sign-in', { email: credentials.email, password: credentials.oneTimePassword, code });
+  }
+}
+
+/** A staff member made by the CLI and signed in with a real TOTP code. */
+export async function signedInStaff(portal: TestPortal, role: string) {
+  const credentials = await addStaff(portal, role);
+  const browser = new StaffBrowser(portal.app);
+  const answer = await browser.signIn(credentials, totpCode(credentials, portal));
+  if (answer.status !== 303) throw new Error(`sign-in failed with ${answer.status}`);
+  const account = await portal.store.db.withTables<{ staff_accounts: { id: string; email: string } }>().selectFrom('staff_accounts').select('id').where('email', '=', credentials.email).executeTakeFirstOrThrow();
+  return { credentials, browser, staffId: account.id };
+}
