@@ -17,9 +17,11 @@ import { claimantRoutes } from './routes/claimant';
 import { healthRoutes } from './routes/health';
 import { webhookRoutes } from './routes/webhooks';
 import { informationRoutes } from './routes/information';
+import { verificationRoutes } from './routes/verification';
 import { problemRenderer } from './routes/problems';
 import { portalServices } from './services';
 import { staffConsoleRoutes } from './staff';
+import { providerApiRoutes } from './api/providerApi';
 
 const GOVUK_FRONTEND = path.dirname(require.resolve('govuk-frontend/package.json'));
 
@@ -62,7 +64,9 @@ export function createApp(deps: PortalDeps) {
   const services = portalServices(deps);
 
   app.use('/staff', staffConsoleRoutes(deps, services));
+  app.use('/api/v1', providerApiRoutes(deps, services));
   app.use(informationRoutes(config.access));
+  app.use(verificationRoutes(deps.store, services.manifests));
   app.use(claimantRoutes(services.gatekeeper, renderProblem, claimantRateLimits(config, deps.redis, renderProblem)));
 
   app.use((_req, res) => renderProblem(res, 'page-not-found'));

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from './policy/duration';
@@ -45,6 +45,8 @@ export interface Config {
   presignTtlSeconds: number;
   claimantSessionTtlMs: number;
   retentionMonths: number;
+  /** The largest audio file the provider API accepts; larger uploads are refused before anything is stored. */
+  apiMaxUploadBytes: number;
   /** How often each instance tries to run the retention sweep (one instance at a time runs it). */
   retentionSweepIntervalMs: number;
   rateLimits: { ninoPerIpPer15Min: number; pagesPerIpPerMinute: number };
@@ -56,7 +58,16 @@ export interface Config {
     ninoPepper: Buffer;
     ninoIndexKey: Buffer;
     fieldKeys: KeyRing;
+    /** Signs manifests; the first key is current. */
+    manifestKeys: ManifestKey[];
   };
+}
+
+export interface ManifestKey {
+  kid: string;
+  /** Ed25519 private and public key material, base64url, as in a JWK. */
+  d: string;
+  x: string;
 }
 
 export interface TwilioConfig {
@@ -99,7 +110,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const SECRET_VARIABLES = ['LINK_SIGNING_KEYS', 'SESSION_SECRET', 'NINO_PEPPER', 'NINO_INDEX_KEY', 'FIELD_ENCRYPTION_KEYS'] as const;
+const SECRET_VARIABLES = ['LINK_SIGNING_KEYS', 'SESSION_SECRET', 'NINO_PEPPER', 'NINO_INDEX_KEY', 'FIELD_ENCRYPTION_KEYS', 'MANIFEST_SIGNING_KEYS'] as const;
 
 function read(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -153,18 +164,46 @@ function keyList(name: string, raw: string, exactBytes?: number): KeyRing {
  */
 function developmentSecrets(dataDir: string): Record<(typeof SECRET_VARIABLES)[number], string> {
   const file = path.join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
   const key = () => randomBytes(32).toString('base64');
-  const generated = {
-    LINK_SIGNING_KEYS: `k1:${key()}`,
-    SESSION_SECRET: key(),
-    NINO_PEPPER: key(),
-    NINO_INDEX_KEY: key(),
-    FIELD_ENCRYPTION_KEYS: `k1:${key()}`,
+  const generators: Record<(typeof SECRET_VARIABLES)[number], () => string> = {
+    LINK_SIGNING_KEYS: () => `k1:${key()}`,
+    SESSION_SECRET: key,
+    NINO_PEPPER: key,
+    NINO_INDEX_KEY: key,
+    FIELD_ENCRYPTION_KEYS: () => `k1:${key()}`,
+    MANIFEST_SIGNING_KEYS: () => JSON.stringify([{ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'm1' }]),
   };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
-  return generated;
+  const existing: Partial<Record<string, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const secrets = Object.fromEntries(SECRET_VARIABLES.map((name) => [name, existing[name] ?? generators[name]()])) as Record<(typeof SECRET_VARIABLES)[number], string>;
+  // Secrets added by a newer version join the file; the ones already there stay, so old records still read.
+  if (SECRET_VARIABLES.some((name) => existing[name] === undefined)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  return secrets;
+}
+
+/**
+ * MANIFEST_SIGNING_KEYS: a JSON array of Ed25519 private keys as JWKs, each with a `kid`. The first
+ * signs new manifests; every key's public half stays published, so manifests signed before a
+ * rotation still verify.
+ */
+function manifestKeys(raw: string): ManifestKey[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('MANIFEST_SIGNING_KEYS', 'must be a JSON array of Ed25519 private JWKs');
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError('MANIFEST_SIGNING_KEYS', 'must be a non-empty JSON array of Ed25519 private JWKs');
+  const keys = parsed.map((jwk: Record<string, unknown>) => {
+    if (jwk?.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string' || typeof jwk.x !== 'string' || typeof jwk.kid !== 'string' || !KEY_ID_PATTERN.test(jwk.kid)) {
+      throw new ConfigError('MANIFEST_SIGNING_KEYS', 'each key must be an Ed25519 private JWK (kty OKP, crv Ed25519, d, x) with a kid of 1-8 lower-case letters or digits');
+    }
+    return { kid: jwk.kid, d: jwk.d, x: jwk.x };
+  });
+  if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new ConfigError('MANIFEST_SIGNING_KEYS', 'key ids must be unique');
+  return keys;
 }
 
 function required(env: Env, name: string, pattern: RegExp, shape: string, provider: string): string {
@@ -344,6 +383,7 @@ function buildConfig(env: Env): Config {
     presignTtlSeconds: Math.round(presignTtlMs / 1000),
     claimantSessionTtlMs: duration(env, 'CLAIMANT_SESSION_TTL', '20m'),
     retentionMonths: integer(env, 'RETENTION_MONTHS', 24, 1, 1200),
+    apiMaxUploadBytes: integer(env, 'API_MAX_UPLOAD_MB', 200, 1, 2000) * 1024 * 1024,
     retentionSweepIntervalMs: duration(env, 'RETENTION_SWEEP_INTERVAL', '1h'),
     rateLimits: {
       ninoPerIpPer15Min: integer(env, 'RATE_LIMIT_NINO_PER_15_MIN', 30, 1, 100_000),
@@ -356,6 +396,7 @@ function buildConfig(env: Env): Config {
       ninoPepper: secret('NINO_PEPPER', secretValue('NINO_PEPPER')),
       ninoIndexKey: secret('NINO_INDEX_KEY', secretValue('NINO_INDEX_KEY')),
       fieldKeys: keyList('FIELD_ENCRYPTION_KEYS', secretValue('FIELD_ENCRYPTION_KEYS'), 32),
+      manifestKeys: manifestKeys(secretValue('MANIFEST_SIGNING_KEYS')),
     },
   };
 }

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import QRCode from 'qrcode';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig, type Config } from '../config';
@@ -9,9 +10,11 @@ import { openRuntime, type Runtime } from '../runtime';
 import { connectDatabase, migrateToLatest } from '../store/database';
 import { exportAuditLog, verifyAuditLog } from '../services/auditLog';
 import { retentionSweep } from '../services/retention';
+import { rotateFieldKeys } from '../services/keyRotation';
 import { portalServices } from '../services';
 import { InputError } from '../services/inputError';
 import { staffServices } from '../staff';
+import { providerAccounts } from '../api/providerApi';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -25,13 +28,23 @@ const USAGE = `usage: npm run portal -- <command>
   recordings add --file F --ref REF --nino NINO --phone MOBILE [--recorded-at ISO] [--language en|cy]
   links send --recording ID [--phone MOBILE --reason TEXT]
   staff add --email E --role agent|supervisor|auditor
+  providers add --name N
+  providers revoke --name N
   sms dispatch
   retention sweep [--dry-run]
+  keys rotate [--batch N] [--max-batches N]
   audit verify
   audit export --out FILE [--from ISO] [--to ISO]`;
 
 class UsageError extends Error {}
 
+
+function positiveInteger(values: Values, name: string): number | undefined {
+  const text = values[name];
+  if (typeof text !== 'string') return undefined;
+  if (!/^[1-9]\d{0,6}$/.test(text)) throw new InputError(name, 'must be a whole number from 1 to 9999999');
+  return Number(text);
+}
 
 function optionalDate(values: Values, name: string): Date | undefined {
   const text = values[name];
@@ -65,6 +78,19 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  'providers add': {
+    options: { name: { type: 'string' } },
+    async run(context, values) {
+      // The API key is printed once, here; only its hash is kept.
+      return providerAccounts((await context.runtime()).deps).add(required(values, 'name'), 'operator-cli');
+    },
+  },
+  'providers revoke': {
+    options: { name: { type: 'string' } },
+    async run(context, values) {
+      return providerAccounts((await context.runtime()).deps).revoke(required(values, 'name'), 'operator-cli');
+    },
+  },
   'staff add': {
     options: { email: { type: 'string' }, role: { type: 'string' } },
     async run(context, values) {
@@ -146,6 +172,16 @@ const COMMANDS: Record<string, Command> = {
       return retentionSweep((await context.runtime()).deps, { dryRun: values['dry-run'] === true, actor: 'operator-cli' });
     },
   },
+  'keys rotate': {
+    options: { batch: { type: 'string' }, 'max-batches': { type: 'string' } },
+    async run(context, values) {
+      return rotateFieldKeys((await context.runtime()).deps, {
+        batchSize: positiveInteger(values, 'batch') ?? 500,
+        maxBatches: positiveInteger(values, 'max-batches'),
+        actor: 'operator-cli',
+      });
+    },
+  },
   'audit verify': {
     options: {},
     async run(context) {
@@ -196,7 +232,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   try {
     // The CLI starts its own embedded object store on a free port, so it works beside a running portal.
     const config = loadConfig({ ...io.env, EMBEDDED_S3_PORT: '0' });
-    const openedRuntime = async () => (runtime ??= await openRuntime(config, { clock: io.clock, announce: io.err }));
+    // Logs go to stderr: stdout carries only the command's JSON.
+    const logger = pino({ level: io.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+    const openedRuntime = async () => (runtime ??= await openRuntime(config, { clock: io.clock, announce: io.err, logger }));
     let exitCode = 0;
     const result = await command.run(
       { config, runtime: openedRuntime, services: async () => portalServices((await openedRuntime()).deps), fail: () => (exitCode = 1) },

@@ -89,6 +89,24 @@ export const en = {
   'recording.download.again': 'You have downloaded this recording. You can download it again until {time}.',
   'recording.download.button': 'Download the recording ({size})',
   'recording.fingerprint': 'SHA-256 fingerprint of the file:',
+  'recording.manifest.link': 'Download the signed record of this recording (manifest)',
+  'recording.manifest.hint': 'Anyone you give the file to, such as a tribunal or an adviser, can check it is a genuine, unchanged copy at [{verifyUrl}].',
+
+  // Checking a copy: /verify, for tribunals, advisers and claimants.
+  'verify.title': 'Check a copy of an assessment recording',
+  'verify.intro': 'You can check that an audio file is a genuine, unchanged copy of a recording made for the Department for Work and Pensions. The file is checked on your own device. It is not uploaded.',
+  'verify.file.label': 'Choose the audio file',
+  'verify.file.hint': 'Your browser works out the file’s fingerprint (its SHA-256) and sends only that.',
+  'verify.fingerprint.label': 'Or enter the file’s SHA-256 fingerprint',
+  'verify.fingerprint.hint': '64 letters and numbers. It is shown on the claimant’s recording page and in the signed record.',
+  'verify.button': 'Check the file',
+  'verify.error.format': 'Enter a SHA-256 fingerprint of 64 characters, using only the numbers 0 to 9 and the letters a to f',
+  'verify.match.title': 'This is a genuine recording',
+  'verify.match.body': 'The file matches a recording of an assessment on {date}. It is {size} and has not been changed since it was registered.',
+  'verify.match.signed': 'The record of this file is signed with key {kid}, published at [/.well-known/jwks.json].',
+  'verify.no-match.title': 'No genuine recording matches this file',
+  'verify.no-match.body': 'The file may have been changed, or it may not be a recording from this service. Even a one-second edit gives a different fingerprint.',
+  'verify.fingerprint': 'Fingerprint (SHA-256): {sha256}',
   'recording.help-link': 'Help with downloading and saving the recording',
 
   // Signing out after a period without activity, and staying signed in (WCAG 2.2.1).

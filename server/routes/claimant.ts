@@ -106,6 +106,7 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
       ...sessionTiming(session, t),
       grant: await gatekeeper.issueGrant(session),
       sha256: recording.sha256,
+      manifestUrl: recording.manifest ? `${linkPath(token)}/manifest` : undefined,
     });
   });
 
@@ -140,6 +141,14 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
     if (!session) res.redirect(303, linkPath(tokenOf(req)));
     return session;
   }
+
+  /** The signed manifest, for the claimant to keep with the audio or hand to a tribunal. */
+  router.get('/r/:token/manifest', async (req, res) => {
+    const resolved = await openLink(req, res);
+    if (!resolved || !(await requireSession(req, res, resolved)) || !resolved.recording.manifest) return;
+    const name = gatekeeper.fileName(resolved.recording).replace(/\.[a-z0-9]+$/, '.manifest.jws');
+    res.attachment(name).type('application/jose').send(resolved.recording.manifest);
+  });
 
   router.get('/r/:token/listen', async (req, res) => {
     const resolved = await openLink(req, res);

@@ -3,6 +3,7 @@ import { timed, type PortalMetrics } from '../observability/metrics';
 import { smsDispatcher } from '../sms/dispatcher';
 import { claimantTokens } from '../security/claimantTokens';
 import { fieldCipher } from '../security/fieldCipher';
+import { manifestSigner } from '../security/manifestSigner';
 import { ninoHasher, type NinoHasher } from '../security/ninoHasher';
 import { gatekeeper } from './gatekeeper';
 import { sendLink, type SendLinkInput } from './links';
@@ -22,11 +23,13 @@ export function portalServices(deps: PortalDeps) {
   const { secrets } = deps.config;
   const cipher = fieldCipher(secrets.fieldKeys);
   const hasher = measuredHasher(ninoHasher(secrets.ninoPepper, secrets.ninoIndexKey), deps.metrics);
+  const manifests = manifestSigner(secrets.manifestKeys);
   const dispatcher = smsDispatcher({ ...deps, sender: deps.sms, cipher, maxAttempts: deps.config.sms.maxAttempts, maxPerSecond: deps.config.sms.maxPerSecond });
   const tokens = claimantTokens(secrets.sessionKey, deps.config.claimantSessionTtlMs);
   return {
     gatekeeper: gatekeeper({ ...deps, ninoHasher: hasher, tokens }),
-    registerRecording: (input: NewRecordingInput) => registerRecording({ ...deps, ninoHasher: hasher, cipher }, input),
+    registerRecording: (input: NewRecordingInput) => registerRecording({ ...deps, ninoHasher: hasher, cipher, manifests }, input),
+    manifests,
     /** Queues the link's text message; the dispatcher sends it straight away and retries if it must. */
     sendLink: async (input: SendLinkInput) => {
       const sent = await sendLink({ ...deps, cipher }, input);

@@ -5,6 +5,7 @@ import { parseNino } from '../policy/nino';
 import { parseUkMobile } from '../policy/phone';
 import { retainUntil } from '../policy/retention';
 import type { FieldCipher } from '../security/fieldCipher';
+import type { ManifestSigner } from '../security/manifestSigner';
 import type { NinoHasher } from '../security/ninoHasher';
 import { InputError } from './inputError';
 
@@ -21,7 +22,7 @@ export interface NewRecordingInput {
   actor: string;
 }
 
-type RecordingDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects'> & { ninoHasher: NinoHasher; cipher: FieldCipher };
+type RecordingDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects'> & { ninoHasher: NinoHasher; cipher: FieldCipher; manifests: ManifestSigner };
 
 /**
  * Registers a recording: checks every input before anything is written, stores the audio with its
@@ -50,6 +51,13 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
   const id = randomUUID();
   const sha256 = createHash('sha256').update(input.audio).digest('hex');
   const objectKey = `recordings/${id}.${format.extension}`;
+  const manifest = await deps.manifests.sign({
+    assessmentRef: input.assessmentRef,
+    recordedAt: recordedAt.toISOString(),
+    sizeBytes: input.audio.length,
+    sha256,
+    issuedAt: now.toISOString(),
+  });
   await deps.objects.put(objectKey, input.audio, format.contentType, sha256);
   await deps.store.addRecording(
     {
@@ -66,6 +74,7 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
       nino_index: deps.ninoHasher.blindIndex(nino.nino),
       phone_encrypted: deps.cipher.encrypt('recordings.phone', phone.e164),
       language: input.language ?? 'en',
+      manifest,
     },
     now,
     input.actor,

@@ -18,6 +18,7 @@ export type AuditType =
   | 'legal-hold.placed'
   | 'legal-hold.lifted'
   | 'deletion.requested'
+  | 'keys.rotated'
   | StaffAuditType;
 
 export interface AuditEvent {
@@ -253,6 +254,11 @@ export class RecordingStore {
 
   async findRecording(id: string): Promise<RecordingRow | undefined> {
     return this.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The recording (or its tombstone) whose audio has this SHA-256, for /verify. */
+  async findRecordingBySha256(sha256: string): Promise<RecordingRow | undefined> {
+    return this.db.selectFrom('recordings').selectAll().where('sha256', '=', sha256).orderBy('created_at').executeTakeFirst();
   }
 
   async findRecordingByRef(assessmentRef: string): Promise<RecordingRow | undefined> {

@@ -10,4 +10,5 @@ export type StaffAuditType =
   | 'link.unlocked'
   | 'recording.postal-copy'
   | 'recording.staff-download'
-  | 'provider.created';
+  | 'provider.created'
+  | 'provider.keys-revoked';

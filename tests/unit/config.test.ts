@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../server/config';
@@ -16,6 +17,7 @@ const productionSecrets = {
   NINO_PEPPER: key(4),
   NINO_INDEX_KEY: key(5),
   FIELD_ENCRYPTION_KEYS: `f1:${key(6)}`,
+  MANIFEST_SIGNING_KEYS: JSON.stringify([{ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'm1' }]),
 };
 
 function errorOf(env: Record<string, string>): string {
@@ -114,4 +116,25 @@ describe('text message settings', () => {
   ])('a wrong %s stops start-up, naming it', (variable, env) => {
     expect(errorOf(env).startsWith(`${variable}: `)).toBe(true);
   });
+});
+
+test.each([
+  ['not JSON', 'ed25519'],
+  ['an empty list', '[]'],
+  ['a key of another kind', JSON.stringify([{ kty: 'RSA', kid: 'm1', d: 'x', x: 'y' }])],
+  ['a key without a kid', JSON.stringify([{ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) }])],
+])('MANIFEST_SIGNING_KEYS that is %s stops start-up, naming it', (_name, value) => {
+  expect(errorOf({ MANIFEST_SIGNING_KEYS: value }).startsWith('MANIFEST_SIGNING_KEYS: ')).toBe(true);
+});
+
+test('a development secrets file from an older version gains the secrets it lacks and keeps the rest', () => {
+  const first = loadConfig({ DATA_DIR: dataDir });
+  const file = path.join(dataDir, 'dev-secrets.json');
+  const stored = JSON.parse(readFileSync(file, 'utf8'));
+  delete stored.MANIFEST_SIGNING_KEYS;
+  writeFileSync(file, JSON.stringify(stored));
+  const second = loadConfig({ DATA_DIR: dataDir });
+  expect(second.secrets.sessionKey.equals(first.secrets.sessionKey)).toBe(true);
+  expect(second.secrets.manifestKeys).toHaveLength(1);
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('MANIFEST_SIGNING_KEYS');
 });

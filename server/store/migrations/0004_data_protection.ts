@@ -56,6 +56,7 @@ export function dataProtection(dialect: SqlDialect): Migration {
       await db.schema.alterTable('recordings').addColumn('deletion_request_reason', 'text').execute();
       await db.schema.alterTable('recordings').addColumn('manifest', 'text').execute();
       await db.schema.createIndex('recordings_retain_until').on('recordings').column('retain_until').execute();
+      await db.schema.createIndex('recordings_sha256').on('recordings').column('sha256').execute();
 
       await db.schema
         .createTable('job_leases')

@@ -1,0 +1,135 @@
+import { PROBLEMS, problemTypeUri, type ProblemType } from './problems';
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+/**
+ * The provider API's contract, served at /api/v1/openapi.json. The tests check every response the
+ * API gives against it, so the document and the code cannot drift apart unnoticed.
+ */
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Assessment recordings: provider API',
+    version: '1.0.0',
+    description:
+      'For assessment providers: register the audio recording of a health assessment and ask for the claimant to be texted a link. ' +
+      'Authenticate with `Authorization: Bearer <API key>`. A POST may carry an `Idempotency-Key` header: a repeat with the same key returns the first response and changes nothing.',
+  },
+  servers: [{ url: '/api/v1' }],
+  security: [{ apiKey: [] }],
+  paths: {
+    '/recordings': {
+      post: {
+        operationId: 'registerRecording',
+        summary: 'Register a recording: metadata and the audio, as multipart/form-data',
+        parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['assessmentRef', 'nino', 'mobile', 'audio'],
+                properties: {
+                  assessmentRef: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9-]{2,39}$' },
+                  recordedAt: { type: 'string', format: 'date-time' },
+                  nino: { type: 'string', description: 'National Insurance number; kept only as a hash' },
+                  mobile: { type: 'string', description: 'UK mobile number; kept only encrypted' },
+                  language: { type: 'string', enum: ['en', 'cy'] },
+                  sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Optional: checked against the SHA-256 the server computes' },
+                  audio: { type: 'string', contentMediaType: 'application/octet-stream', description: 'WAV, MP3, M4A, OGG or FLAC; the last part of the form' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '201': { description: 'Registered', content: { 'application/json': { schema: { $ref: '#/components/schemas/Recording' } } } },
+          '400': problemResponse('The request could not be read'),
+          '401': problemResponse('Missing, unknown or revoked API key'),
+          '409': problemResponse('Duplicate assessment reference, or the same Idempotency-Key is still being processed'),
+          '413': problemResponse('The audio file is too large'),
+          '415': problemResponse('The file is not audio'),
+          '422': problemResponse('A field is missing or invalid, or the Idempotency-Key was used for another request'),
+        },
+      },
+    },
+    '/recordings/{recordingId}': {
+      get: {
+        operationId: 'getRecording',
+        summary: "A recording's status and its latest link; no personal data",
+        parameters: [{ $ref: '#/components/parameters/RecordingId' }],
+        responses: {
+          '200': { description: 'The recording', content: { 'application/json': { schema: { $ref: '#/components/schemas/Recording' } } } },
+          '401': problemResponse('Missing, unknown or revoked API key'),
+          '404': problemResponse('No recording with this id registered by this provider'),
+        },
+      },
+    },
+    '/recordings/{recordingId}/links': {
+      post: {
+        operationId: 'sendLink',
+        summary: 'Text the claimant a link to the recording (revokes every earlier link)',
+        parameters: [{ $ref: '#/components/parameters/RecordingId' }, { $ref: '#/components/parameters/IdempotencyKey' }],
+        responses: {
+          '201': { description: 'Sent', content: { 'application/json': { schema: { $ref: '#/components/schemas/Link' } } } },
+          '401': problemResponse('Missing, unknown or revoked API key'),
+          '404': problemResponse('No recording with this id registered by this provider'),
+          '409': problemResponse('The recording can no longer be sent, or the same Idempotency-Key is still being processed'),
+          '422': problemResponse('The Idempotency-Key was used for another request'),
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+    parameters: {
+      RecordingId: { name: 'recordingId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+      IdempotencyKey: { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } },
+    },
+    schemas: {
+      Recording: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'assessmentRef', 'recordedAt', 'sizeBytes', 'sha256', 'contentType', 'status', 'latestLink'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          assessmentRef: { type: 'string' },
+          recordedAt: { type: 'string', format: 'date-time' },
+          sizeBytes: { type: 'integer' },
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          contentType: { type: 'string' },
+          status: { type: 'string', enum: ['available', 'unavailable'] },
+          latestLink: { oneOf: [{ type: 'null' }, { $ref: '#/components/schemas/Link' }] },
+        },
+      },
+      Link: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'sentAt', 'expiresAt', 'state', 'textMessage'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          sentAt: { type: 'string', format: 'date-time' },
+          expiresAt: { type: 'string', format: 'date-time' },
+          state: { type: 'string', enum: ['open', 'locked', 'expired', 'replaced', 'unavailable'] },
+          textMessage: { type: 'string', enum: ['pending', 'sending', 'sent', 'failed', 'superseded', 'delivered', 'undelivered', 'queued', 'unknown'] },
+        },
+      },
+      Problem: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'title', 'status'],
+        properties: {
+          type: { type: 'string', enum: (Object.keys(PROBLEMS) as ProblemType[]).map(problemTypeUri) },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          field: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;

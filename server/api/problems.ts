@@ -1,0 +1,42 @@
+import type { Response } from 'express';
+
+/**
+ * The provider API's errors, as RFC 9457 problem details. Each `type` is a stable URI a provider's
+ * code can switch on; the title never changes for a type, the detail says what to fix.
+ */
+export const PROBLEMS = {
+  unauthorised: { status: 401, title: 'Missing, unknown or revoked API key' },
+  'not-found': { status: 404, title: 'Not found' },
+  'bad-request': { status: 400, title: 'The request could not be read' },
+  'invalid-field': { status: 422, title: 'A field is missing or invalid' },
+  'duplicate-reference': { status: 409, title: 'A recording with this assessment reference already exists' },
+  'too-large': { status: 413, title: 'The audio file is larger than this API accepts' },
+  'not-audio': { status: 415, title: 'The file is not a recognised audio format' },
+  'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used for a different request' },
+  'idempotency-key-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
+  'recording-unavailable': { status: 409, title: 'The recording can no longer be sent' },
+  'service-unavailable': { status: 503, title: 'A service this API needs is temporarily unavailable' },
+  'server-error': { status: 500, title: 'Something went wrong on our side' },
+} as const;
+
+export type ProblemType = keyof typeof PROBLEMS;
+
+export const problemTypeUri = (type: ProblemType) => `https://assessment-recordings.service.gov.uk/problems/${type}`;
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  field?: string;
+}
+
+export function problemBody(type: ProblemType, detail?: string, field?: string): ProblemBody {
+  const { status, title } = PROBLEMS[type];
+  return { type: problemTypeUri(type), title, status, ...(detail ? { detail } : {}), ...(field ? { field } : {}) };
+}
+
+export function sendProblem(res: Response, type: ProblemType, detail?: string, field?: string): void {
+  const body = problemBody(type, detail, field);
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}

@@ -1,0 +1,243 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { PortalDeps } from '../deps';
+import { linkAccess, linkEndsAt } from '../policy/accessWindow';
+import { detectAudioFormat } from '../policy/audioFormat';
+import type { PortalServices } from '../services';
+import { InputError } from '../services/inputError';
+import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
+import { ObjectStoreUnavailable } from '../objects/s3Objects';
+import { isDatabaseUnavailable } from '../store/database';
+import { ProviderStore } from '../store/providerStore';
+import { StaffStore } from '../store/staffStore';
+import type { RecordingRow } from '../store/recordingStore';
+import { OPENAPI_DOCUMENT } from './openapi';
+import { problemBody, type ProblemType } from './problems';
+import { readUpload } from './upload';
+
+/** API keys are shown once and kept only as SHA-256: 256 random bits need no slow hash. */
+export const apiKeyHash = (key: string) => createHash('sha256').update(key).digest('hex');
+const API_KEY_PATTERN = /^rk_[A-Za-z0-9_-]{43}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+interface ApiResult {
+  status: number;
+  body: object;
+  location?: string;
+}
+
+const problem = (type: ProblemType, detail?: string, field?: string): ApiResult => {
+  const body = problemBody(type, detail, field);
+  return { status: body.status, body };
+};
+
+function send(res: Response, result: ApiResult, replayed = false) {
+  if (result.location) res.setHeader('Location', result.location);
+  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  res
+    .status(result.status)
+    .type(result.status >= 400 ? 'application/problem+json' : 'application/json')
+    .send(JSON.stringify(result.body));
+}
+
+/** Provider organisations and their API keys (for the operator CLI). */
+export function providerAccounts(deps: Pick<PortalDeps, 'clock' | 'store'>) {
+  const providers = new ProviderStore(deps.store.db);
+  return {
+    async add(nameInput: unknown, actor: string) {
+      const name = typeof nameInput === 'string' ? nameInput.trim() : '';
+      if (!/^[\w .&'()-]{2,100}$/.test(name)) throw new InputError('name', 'must be 2 to 100 letters, digits, spaces or . & \' ( ) -');
+      if (await providers.findProviderByName(name)) throw new InputError('name', 'a provider with this name already exists');
+      const id = randomUUID();
+      const apiKey = `rk_${randomBytes(32).toString('base64url')}`;
+      const now = deps.clock();
+      await providers.addProvider({ id, name, keyHash: apiKeyHash(apiKey) }, now);
+      await deps.store.recordEvent(now, { type: 'provider.created', actor, detail: { providerId: id, name } });
+      return { providerId: id, name, apiKey };
+    },
+
+    /** Revokes every key of the named provider: its systems get 401 from the next request. */
+    async revoke(nameInput: unknown, actor: string) {
+      const provider = typeof nameInput === 'string' ? await providers.findProviderByName(nameInput.trim()) : undefined;
+      if (!provider) throw new InputError('name', 'no provider with this name');
+      const now = deps.clock();
+      const revokedKeys = await providers.revokeKeys(provider.id, now);
+      await deps.store.recordEvent(now, { type: 'provider.keys-revoked', actor, detail: { providerId: provider.id, revokedKeys } });
+      return { providerId: provider.id, revokedKeys };
+    },
+  };
+}
+
+/**
+ * The assessment provider API under /api/v1: bearer API keys scoped to the provider's own
+ * recordings, multipart uploads checked before anything is stored, idempotent POSTs, and errors
+ * as problem+json. Responses carry no personal data.
+ */
+export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalServices, 'registerRecording' | 'sendLink'>): Router {
+  const router = Router();
+  const providers = new ProviderStore(deps.store.db);
+  const staffStore = new StaffStore(deps.store.db);
+  const providerOf = (res: Response): string => res.locals.providerId;
+
+  async function recordingView(recording: RecordingRow) {
+    const now = deps.clock();
+    const available = !recording.deleted_at && recording.retain_until > now.toISOString();
+    const [latest] = (await staffStore.linksOf(recording.id)).sort((a, b) => Number(a.revoked_at !== null) - Number(b.revoked_at !== null));
+    let latestLink = null;
+    if (latest) {
+      const facts = {
+        sentAt: new Date(latest.sent_at),
+        firstDownloadAt: latest.first_download_at ? new Date(latest.first_download_at) : null,
+        revokedAt: latest.revoked_at ? new Date(latest.revoked_at) : null,
+        lockedAt: latest.locked_at ? new Date(latest.locked_at) : null,
+        recordingAvailable: available,
+      };
+      const message = await deps.outbox.latestForLink(latest.id);
+      latestLink = {
+        id: latest.id,
+        sentAt: latest.sent_at,
+        expiresAt: linkEndsAt(facts, deps.config.access).toISOString(),
+        state: linkAccess(facts, now, deps.config.access).state,
+        textMessage: message?.delivery_status ?? message?.status ?? 'unknown',
+      };
+    }
+    return {
+      id: recording.id,
+      assessmentRef: recording.assessment_ref,
+      recordedAt: recording.recorded_at,
+      sizeBytes: recording.size_bytes,
+      sha256: recording.sha256,
+      contentType: recording.content_type,
+      status: available ? 'available' : 'unavailable',
+      latestLink,
+    };
+  }
+
+  /** The provider's own recording, or nothing: another provider's recording is "not found", never "forbidden". */
+  async function ownRecording(res: Response, id: string): Promise<RecordingRow | undefined> {
+    if (!UUID.test(id) || !(await providers.ownsRecording(providerOf(res), id))) return undefined;
+    return deps.store.findRecording(id);
+  }
+
+  /**
+   * Runs a POST once per Idempotency-Key: a repeat gets the stored first response (and its body is
+   * not read); a failure on our side frees the key for a retry.
+   */
+  async function idempotent(req: Request, res: Response, work: () => Promise<ApiResult>) {
+    const key = req.get('Idempotency-Key');
+    if (key === undefined) return send(res, await work());
+    if (!IDEMPOTENCY_KEY.test(key)) return send(res, problem('bad-request', 'Idempotency-Key must be 1 to 255 printable ASCII characters'));
+    const providerId = providerOf(res);
+    const claim = await providers.claimIdempotencyKey(providerId, key, `${req.method} ${req.baseUrl}${req.path}`, deps.clock());
+    if (claim.state !== 'new') {
+      req.resume();
+      if (claim.state === 'replay') return send(res, { status: claim.statusCode, body: JSON.parse(claim.body) }, true);
+      return send(res, problem(claim.state === 'in-progress' ? 'idempotency-key-in-progress' : 'idempotency-key-reused'));
+    }
+    let result: ApiResult;
+    try {
+      result = await work();
+    } catch (error) {
+      await providers.releaseIdempotencyKey(providerId, key).catch(() => {});
+      throw error;
+    }
+    await providers.completeIdempotencyKey(providerId, key, result.status, JSON.stringify(result.body));
+    send(res, result);
+  }
+
+  router.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(JSON.stringify(OPENAPI_DOCUMENT));
+  });
+
+  router.use(async (req, res, next) => {
+    const match = /^Bearer (\S+)$/.exec(req.get('Authorization') ?? '');
+    const providerId = match && API_KEY_PATTERN.test(match[1]) ? await providers.providerForKey(apiKeyHash(match[1])) : undefined;
+    if (!providerId) {
+      req.resume();
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      return send(res, problem('unauthorised'));
+    }
+    res.locals.providerId = providerId;
+    next();
+  });
+
+  router.post('/recordings', (req, res) =>
+    idempotent(req, res, async () => {
+      const upload = await readUpload(req, deps.config.apiMaxUploadBytes);
+      if (!upload.ok) {
+        if (upload.problem === 'too-large') res.setHeader('Connection', 'close');
+        return problem(upload.problem, upload.detail);
+      }
+      const { fields, audio } = upload;
+      for (const name of ['assessmentRef', 'nino', 'mobile'] as const) {
+        if (!fields[name]) return problem('invalid-field', `${name} is required`, name);
+      }
+      if (!audio || audio.length === 0) return problem('invalid-field', 'the audio file is required', 'audio');
+      if (!detectAudioFormat(audio)) return problem('not-audio', 'send WAV, MP3, M4A, OGG or FLAC audio');
+      if (fields.sha256 !== undefined && fields.sha256 !== createHash('sha256').update(audio).digest('hex')) {
+        return problem('invalid-field', 'the SHA-256 sent does not match the audio received', 'sha256');
+      }
+      const language = fields.language ?? 'en';
+      if (language !== 'en' && language !== 'cy') return problem('invalid-field', 'language must be en or cy', 'language');
+      const recordedAt = fields.recordedAt !== undefined ? new Date(fields.recordedAt) : undefined;
+      if (recordedAt && Number.isNaN(recordedAt.getTime())) return problem('invalid-field', 'recordedAt must be an ISO 8601 date and time', 'recordedAt');
+      if (ASSESSMENT_REF_PATTERN.test(fields.assessmentRef) && (await deps.store.findRecordingByRef(fields.assessmentRef))) {
+        return problem('duplicate-reference', undefined, 'assessmentRef');
+      }
+      let recordingId: string;
+      try {
+        ({ recordingId } = await services.registerRecording({
+          audio,
+          assessmentRef: fields.assessmentRef,
+          nino: fields.nino,
+          phone: fields.mobile,
+          recordedAt,
+          language,
+          actor: `provider:${providerOf(res)}`,
+        }));
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        const field = { ref: 'assessmentRef', phone: 'mobile', 'recorded-at': 'recordedAt', file: 'audio' }[error.field] ?? error.field;
+        return problem('invalid-field', error.message, field);
+      }
+      await providers.assignRecording(recordingId, providerOf(res));
+      const recording = (await deps.store.findRecording(recordingId))!;
+      return { status: 201, body: await recordingView(recording), location: `/api/v1/recordings/${recordingId}` };
+    }),
+  );
+
+  router.get('/recordings/:id', async (req, res) => {
+    const recording = await ownRecording(res, String(req.params.id));
+    send(res, recording ? { status: 200, body: await recordingView(recording) } : problem('not-found'));
+  });
+
+  router.post('/recordings/:id/links', (req, res) =>
+    idempotent(req, res, async () => {
+      req.resume();
+      const recording = await ownRecording(res, String(req.params.id));
+      if (!recording) return problem('not-found');
+      try {
+        await services.sendLink({ recordingId: recording.id, reason: 'requested by the assessment provider', actor: `provider:${providerOf(res)}` });
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        return problem('recording-unavailable', error.message);
+      }
+      const view = await recordingView((await deps.store.findRecording(recording.id))!);
+      return { status: 201, body: view.latestLink!, location: `/api/v1/recordings/${recording.id}` };
+    }),
+  );
+
+  router.use((_req, res) => send(res, problem('not-found')));
+
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return send(res, problem(status === 413 ? 'too-large' : 'bad-request'));
+    if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) return send(res, problem('service-unavailable'));
+    deps.logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'provider API error');
+    send(res, problem('server-error'));
+  });
+
+  return router;
+}

@@ -1,0 +1,49 @@
+import { CompactSign, compactVerify, createLocalJWKSet, importJWK, type JWK } from 'jose';
+import type { ManifestKey } from '../config';
+
+/** What a manifest vouches for: enough to recognise the genuine file, nothing personal. */
+export interface RecordingManifest {
+  assessmentRef: string;
+  recordedAt: string;
+  sizeBytes: number;
+  sha256: string;
+  issuedAt: string;
+}
+
+const MANIFEST_TYPE = 'assessment-recording-manifest+jws';
+
+const publicJwk = (key: ManifestKey): JWK => ({ kty: 'OKP', crv: 'Ed25519', x: key.x, kid: key.kid, alg: 'EdDSA', use: 'sig' });
+
+/**
+ * Signs recording manifests (compact JWS, EdDSA over Ed25519) and checks them against the published
+ * key set. Retired keys stay in the set, so a manifest signed before a rotation still verifies.
+ */
+export function manifestSigner(keys: readonly ManifestKey[]) {
+  const [current] = keys;
+  const jwks = { keys: keys.map(publicJwk) };
+  const keySet = createLocalJWKSet(jwks);
+  const signingKey = importJWK({ ...publicJwk(current), d: current.d }, 'EdDSA');
+
+  return {
+    /** The public keys, as served at /.well-known/jwks.json. */
+    jwks,
+    async sign(manifest: RecordingManifest): Promise<string> {
+      return new CompactSign(new TextEncoder().encode(JSON.stringify(manifest)))
+        .setProtectedHeader({ alg: 'EdDSA', kid: current.kid, typ: MANIFEST_TYPE })
+        .sign(await signingKey);
+    },
+    /** The manifest if its signature holds under a published key; undefined for anything else. */
+    async verify(jws: unknown): Promise<(RecordingManifest & { kid: string }) | undefined> {
+      if (typeof jws !== 'string' || jws.length > 4096) return undefined;
+      try {
+        const { payload, protectedHeader } = await compactVerify(jws, keySet, { algorithms: ['EdDSA'] });
+        if (protectedHeader.typ !== MANIFEST_TYPE || !protectedHeader.kid) return undefined;
+        return { ...(JSON.parse(new TextDecoder().decode(payload)) as RecordingManifest), kid: protectedHeader.kid };
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+export type ManifestSigner = ReturnType<typeof manifestSigner>;

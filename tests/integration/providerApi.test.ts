@@ -1,0 +1,184 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { demoAudio } from '../../server/demoAudio';
+import { ClaimantBrowser } from '../support/claimantBrowser';
+import { expectMatchesOpenApi } from '../support/openApiCheck';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+
+let portal: TestPortal;
+beforeEach(async () => {
+  portal = await startTestPortal({ API_MAX_UPLOAD_MB: '1' });
+});
+afterEach(async () => {
+  await portal.close();
+});
+
+async function addProvider(name = `Provider ${Math.random().toString(36).slice(2, 8)}`) {
+  const added = await portal.cli('providers', 'add', '--name', name);
+  expect(added.code).toBe(0);
+  return added.json as { providerId: string; name: string; apiKey: string };
+}
+
+/** Every object in the bucket, by walking the embedded S3 server's files (one `._S3rver_object` each). */
+function bucketFiles(): string[] {
+  const root = path.join(portal.dataDir, 's3', portal.config.s3.bucket);
+  try {
+    return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('._S3rver_object'));
+  } catch {
+    return [];
+  }
+}
+
+let refCounter = 0;
+function upload(apiKey: string, fields: Record<string, string> = {}, audio: Buffer = demoAudio(2), headers: Record<string, string> = {}) {
+  let call = request(portal.app).post('/api/v1/recordings').set('Authorization', `Bearer ${apiKey}`);
+  for (const [name, value] of Object.entries(headers)) call = call.set(name, value);
+  const form = { assessmentRef: `PIP-API-${++refCounter}`, nino: CLAIMANT.nino, mobile: CLAIMANT.phone, language: 'en', ...fields };
+  for (const [name, value] of Object.entries(form)) call = call.field(name, value);
+  return call.attach('audio', audio, { filename: 'assessment.wav', contentType: 'application/octet-stream' });
+}
+
+describe('the provider API', () => {
+  test('registers a recording, texts the link, and reports status without personal data; every answer matches the OpenAPI document', async () => {
+    const { apiKey } = await addProvider();
+    const audio = demoAudio(2);
+    const created = await upload(apiKey, { assessmentRef: 'PIP-2026-555', recordedAt: new Date(portal.clock().getTime() - 3_600_000).toISOString(), sha256: sha256(audio) }, audio);
+    expect(created.status).toBe(201);
+    expectMatchesOpenApi(created, 'post', '/api/v1/recordings');
+    expect(created.body.sha256).toBe(sha256(audio));
+    expect(created.body.sizeBytes).toBe(audio.length);
+    expect(created.body.latestLink).toBeNull();
+    expect(created.headers.location).toBe(`/api/v1/recordings/${created.body.id}`);
+    const id = created.body.id as string;
+
+    const sent = await request(portal.app).post(`/api/v1/recordings/${id}/links`).set('Authorization', `Bearer ${apiKey}`);
+    expect(sent.status).toBe(201);
+    expectMatchesOpenApi(sent, 'post', `/api/v1/recordings/${id}/links`);
+    expect(sent.body.state).toBe('open');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const message = portal.outbox().at(-1)!;
+    expect(message.to).toBe('+447700900123');
+    const claimant = new ClaimantBrowser(portal.app);
+    expect((await claimant.enterNino(new URL(message.url).pathname, CLAIMANT.nino)).status).toBe(303);
+
+    const status = await request(portal.app).get(`/api/v1/recordings/${id}`).set('Authorization', `Bearer ${apiKey}`);
+    expect(status.status).toBe(200);
+    expectMatchesOpenApi(status, 'get', `/api/v1/recordings/${id}`);
+    expect(status.body.latestLink.id).toBe(sent.body.id);
+    for (const secret of ['AB123456C', '+447700900123', '900123', new URL(message.url).pathname]) expect(status.text).not.toContain(secret);
+    const [registered] = (await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered' && event.recording_id === id);
+    expect(registered.actor).toMatch(/^provider:/);
+  });
+
+  test('a missing, malformed, unknown or revoked key is refused with 401', async () => {
+    const provider = await addProvider('Revoked Assessments Ltd');
+    for (const authorization of [undefined, 'Bearer', `Basic ${provider.apiKey}`, 'Bearer rk_' + 'A'.repeat(43), `Bearer ${provider.apiKey}x`]) {
+      let call = request(portal.app).get('/api/v1/recordings/00000000-0000-0000-0000-000000000000');
+      if (authorization) call = call.set('Authorization', authorization);
+      const answer = await call;
+      expect(answer.status).toBe(401);
+      expect(answer.headers['www-authenticate']).toBe('Bearer');
+      expectMatchesOpenApi(answer, 'get', '/api/v1/recordings/00000000-0000-0000-0000-000000000000');
+    }
+    expect((await upload(provider.apiKey)).status).toBe(201);
+    expect((await portal.cli('providers', 'revoke', '--name', 'Revoked Assessments Ltd')).json).toEqual({ providerId: provider.providerId, revokedKeys: 1 });
+    const afterRevoke = await upload(provider.apiKey);
+    expect(afterRevoke.status).toBe(401);
+    expectMatchesOpenApi(afterRevoke, 'post', '/api/v1/recordings');
+  });
+
+  test("another provider's recording is not found, for reading and for sending", async () => {
+    const owner = await addProvider();
+    const other = await addProvider();
+    const created = await upload(owner.apiKey);
+    const id = created.body.id as string;
+    const read = await request(portal.app).get(`/api/v1/recordings/${id}`).set('Authorization', `Bearer ${other.apiKey}`);
+    expect(read.status).toBe(404);
+    expectMatchesOpenApi(read, 'get', `/api/v1/recordings/${id}`);
+    const send = await request(portal.app).post(`/api/v1/recordings/${id}/links`).set('Authorization', `Bearer ${other.apiKey}`);
+    expect(send.status).toBe(404);
+    expectMatchesOpenApi(send, 'post', `/api/v1/recordings/${id}/links`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(portal.outbox()).toHaveLength(0);
+  });
+
+  test('a repeated POST with the same Idempotency-Key returns the first result and creates nothing new', async () => {
+    const { apiKey } = await addProvider();
+    const first = await upload(apiKey, { assessmentRef: 'PIP-IDEM-1' }, demoAudio(2), { 'Idempotency-Key': 'upload-7f3a' });
+    expect(first.status).toBe(201);
+    const objects = bucketFiles().length;
+    const again = await upload(apiKey, { assessmentRef: 'PIP-IDEM-1' }, demoAudio(2), { 'Idempotency-Key': 'upload-7f3a' });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expectMatchesOpenApi(again, 'post', '/api/v1/recordings');
+    expect(bucketFiles()).toHaveLength(objects);
+    expect((await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered')).toHaveLength(1);
+
+    const id = first.body.id as string;
+    const sendOnce = () => request(portal.app).post(`/api/v1/recordings/${id}/links`).set('Authorization', `Bearer ${apiKey}`).set('Idempotency-Key', 'send-1');
+    const sent = await sendOnce();
+    const resent = await sendOnce();
+    expect(resent.status).toBe(201);
+    expect(resent.body).toEqual(sent.body);
+    expectMatchesOpenApi(resent, 'post', `/api/v1/recordings/${id}/links`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(portal.outbox()).toHaveLength(1);
+
+    const reused = await request(portal.app).post(`/api/v1/recordings/${id}/links`).set('Authorization', `Bearer ${apiKey}`).set('Idempotency-Key', 'upload-7f3a');
+    expect(reused.status).toBe(422);
+    expectMatchesOpenApi(reused, 'post', `/api/v1/recordings/${id}/links`);
+  });
+
+  test('an upload over the configured size is refused with 413 and leaves no object in the bucket', async () => {
+    const { apiKey } = await addProvider();
+    const tooBig = Buffer.concat([demoAudio(1), Buffer.alloc(1024 * 1024)]);
+    const answer = await upload(apiKey, {}, tooBig);
+    expect(answer.status).toBe(413);
+    expectMatchesOpenApi(answer, 'post', '/api/v1/recordings');
+    expect(bucketFiles()).toEqual([]);
+    expect(await portal.store.auditEvents()).not.toContainEqual(expect.objectContaining({ type: 'recording.registered' }));
+  });
+
+  test('a file that is not audio is refused with 415, whatever it is called', async () => {
+    const { apiKey } = await addProvider();
+    const answer = await upload(apiKey, {}, Buffer.from('%PDF-1.7 this is a letter, not a recording'));
+    expect(answer.status).toBe(415);
+    expectMatchesOpenApi(answer, 'post', '/api/v1/recordings');
+    expect(answer.body.type).toBe('https://assessment-recordings.service.gov.uk/problems/not-audio');
+    expect(bucketFiles()).toEqual([]);
+  });
+
+  test('bad metadata, a wrong checksum, a duplicate reference and a body that is not multipart get clear 4xx problems', async () => {
+    const { apiKey } = await addProvider();
+    const cases: Array<[Record<string, string>, number, string]> = [
+      [{ nino: 'not a nino' }, 422, 'nino'],
+      [{ mobile: '01632 960000' }, 422, 'mobile'],
+      [{ language: 'fr' }, 422, 'language'],
+      [{ recordedAt: 'yesterday' }, 422, 'recordedAt'],
+      [{ sha256: '0'.repeat(64) }, 422, 'sha256'],
+      [{ assessmentRef: 'x' }, 422, 'assessmentRef'],
+    ];
+    for (const [fields, status, field] of cases) {
+      const answer = await upload(apiKey, fields);
+      expect({ fields, status: answer.status, field: answer.body.field }).toEqual({ fields, status, field });
+      expectMatchesOpenApi(answer, 'post', '/api/v1/recordings');
+    }
+    expect((await upload(apiKey, { assessmentRef: 'PIP-DUP-1' })).status).toBe(201);
+    const duplicate = await upload(apiKey, { assessmentRef: 'PIP-DUP-1' });
+    expect(duplicate.status).toBe(409);
+    expectMatchesOpenApi(duplicate, 'post', '/api/v1/recordings');
+    const notMultipart = await request(portal.app).post('/api/v1/recordings').set('Authorization', `Bearer ${apiKey}`).set('Content-Type', 'application/json').send('{"a":1}');
+    expect(notMultipart.status).toBe(400);
+    expectMatchesOpenApi(notMultipart, 'post', '/api/v1/recordings');
+    expect(bucketFiles()).toHaveLength(1);
+  });
+
+  test('serves its OpenAPI 3.1 document', async () => {
+    const answer = await request(portal.app).get('/api/v1/openapi.json');
+    expect(answer.status).toBe(200);
+    expect(answer.body.openapi).toBe('3.1.0');
+    expect(Object.keys(answer.body.paths)).toEqual(['/recordings', '/recordings/{recordingId}', '/recordings/{recordingId}/links']);
+  });
+});
