@@ -28,7 +28,29 @@ export interface RuntimeOptions {
   onQuery?: (sql: string) => void;
 }
 
-export const portalLogger = (): Logger => pino({ level: process.env.LOG_LEVEL ?? 'info' });
+/**
+ * JSON logs. Request lines carry only a method, a route shape and a status (see requestLogging); the
+ * redaction below is the second line of defence should anything log a request, a header or a claimant's
+ * details by accident.
+ */
+export const LOG_REDACTIONS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-twilio-signature"]',
+  'res.headers["set-cookie"]',
+  'res.headers.location',
+  '*.nino',
+  '*.phone',
+  '*.to',
+  '*.token',
+  '*.url',
+  '*.body',
+  '*.grant',
+  '*.password',
+];
+
+export const portalLogger = (level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger =>
+  pino({ level, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } }, destination);
 
 /** Redis for shared limits. Commands fail after one retry while it is down instead of waiting without bound. */
 export function connectRedis(url: string): Redis {

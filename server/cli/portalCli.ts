@@ -6,7 +6,7 @@ import pino from 'pino';
 import QRCode from 'qrcode';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig, type Config } from '../config';
-import { openRuntime, type Runtime } from '../runtime';
+import { openRuntime, portalLogger, type Runtime } from '../runtime';
 import { connectDatabase, migrateToLatest } from '../store/database';
 import { exportAuditLog, verifyAuditLog } from '../services/auditLog';
 import { retentionSweep } from '../services/retention';
@@ -233,7 +233,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     // The CLI starts its own embedded object store on a free port, so it works beside a running portal.
     const config = loadConfig({ ...io.env, EMBEDDED_S3_PORT: '0' });
     // Logs go to stderr: stdout carries only the command's JSON.
-    const logger = pino({ level: io.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+    const logger = portalLogger(io.env.LOG_LEVEL ?? 'warn', pino.destination(2));
     const openedRuntime = async () => (runtime ??= await openRuntime(config, { clock: io.clock, announce: io.err, logger }));
     let exitCode = 0;
     const result = await command.run(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { bucketConfiguration } from '../../scripts/applyBucketPolicy';
 import { loadConfig } from '../../server/config';
 import { startTestPortal } from '../support/testPortal';
 
@@ -103,4 +104,32 @@ test('the pods run locked down and spread so a disruption keeps the service up',
   const autoscaler = manifests.find((m) => m.kind === 'HorizontalPodAutoscaler')!;
   expect(budget.spec.minAvailable).toBeLessThan(autoscaler.spec.minReplicas);
   expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(25_000 + 5_000);
+});
+
+describe('the production bucket configuration', () => {
+  const commands = bucketConfiguration('assessment-recordings-prod');
+  const input = (name: string) => commands.find((command) => command.constructor.name === name)!.input as any;
+
+  test('turns versioning on and asks for default encryption', () => {
+    expect(input('PutBucketVersioningCommand').VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(input('PutBucketEncryptionCommand').ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(bucketConfiguration('b', 'arn:aws:kms:eu-west-2:1:key/k')[1].input).toMatchObject({ ServerSideEncryptionConfiguration: { Rules: [{ BucketKeyEnabled: true }] } });
+  });
+
+  test('blocks every kind of public access', () => {
+    expect(input('PutPublicAccessBlockCommand').PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+  });
+
+  test('denies unencrypted puts and plain-HTTP requests on this bucket only', () => {
+    const policy = JSON.parse(input('PutBucketPolicyCommand').Policy);
+    expect(JSON.stringify(policy)).not.toContain('${BUCKET}');
+    const unencrypted = policy.Statement.find((s: any) => s.Sid === 'DenyUnencryptedPuts');
+    expect(unencrypted).toMatchObject({ Effect: 'Deny', Action: 's3:PutObject', Resource: 'arn:aws:s3:::assessment-recordings-prod/*', Condition: { Null: { 's3:x-amz-server-side-encryption': 'true' } } });
+    expect(policy.Statement.find((s: any) => s.Sid === 'DenyInsecureTransport').Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+  });
+
+  test('expires noncurrent versions of recordings', () => {
+    const [rule] = input('PutBucketLifecycleConfigurationCommand').LifecycleConfiguration.Rules;
+    expect(rule).toMatchObject({ Status: 'Enabled', Filter: { Prefix: 'recordings/' }, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
+  });
 });

@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { seedDemo } from '../../server/demo';
+import { createHash } from 'node:crypto';
+import { portalLogger } from '../../server/runtime';
 import { portalServices } from '../../server/services';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
@@ -43,18 +45,32 @@ describe('security headers', () => {
   });
 });
 
-test('the request log names routes, not tokens, NINOs, phone numbers or presigned URLs', async () => {
-  const { path, token } = await portal.recordingWithLink();
+test('nothing logged during the whole journey carries a token, NINO, phone number, cookie or presigned URL', async () => {
+  const { path, token, audio } = await portal.recordingWithLink();
   const browser = new ClaimantBrowser(portal.app);
   await browser.get(path);
   await browser.enterNino(path, 'AB 65 43 21 D');
-  await browser.enterNino(path, CLAIMANT.nino);
+  const signIn = await browser.enterNino(path, CLAIMANT.nino);
+  const cookie = (signIn.headers['set-cookie'] as unknown as string[])[0].split(';')[0].split('=')[1];
+  await browser.get(`${path}/listen`);
+  await browser.get(`${path}/manifest`);
   const download = await browser.download(path);
+  await request(portal.app).get('/verify').query({ sha256: createHash('sha256').update(audio).digest('hex') });
+  await portal.cli('retention', 'sweep', '--dry-run');
+  await portal.cli('audit', 'verify');
   const logged = portal.logLines.join('\n');
   expect(logged).toContain('"path":"/r/:token/download"');
-  for (const secret of [token, 'AB654321D', 'AB 65 43 21 D', 'AB123456C', '7700900123', 'X-Amz-Signature', download.headers.location]) {
-    expect(logged).not.toContain(secret);
+  for (const secret of [token, cookie, 'AB654321D', 'AB 65 43 21 D', 'AB123456C', '7700900123', '+447700900123', 'X-Amz-Signature', download.headers.location]) {
+    expect([secret, logged.includes(secret)]).toEqual([secret, false]);
   }
+});
+
+test('the logger redacts personal fields and credentials even if code logs them by mistake', () => {
+  const lines: string[] = [];
+  const logger = portalLogger('info', { write: (line: string) => void lines.push(line) });
+  logger.info({ claimant: { nino: 'AB123456C', phone: '+447700900123' }, message: { to: '+447700900123', body: 'https://x/r/k1.secret', url: 'https://x/r/k1.secret' }, req: { headers: { authorization: 'Bearer abc', cookie: 'recording_session=jwt' } } }, 'oops');
+  expect(lines[0]).not.toMatch(/AB123456C|7700900123|k1\.secret|Bearer abc|recording_session/);
+  expect(lines[0]).toContain('[redacted]');
 });
 
 test('the demo seed creates one recording whose texted link opens with the demo NINO', async () => {

@@ -7,7 +7,7 @@ import { createApp } from '../../server/app';
 import { runCli } from '../../server/cli/portalCli';
 import { loadConfig, type Config } from '../../server/config';
 import { demoAudio } from '../../server/demoAudio';
-import { openRuntime, type Runtime } from '../../server/runtime';
+import { openRuntime, portalLogger, type Runtime } from '../../server/runtime';
 import { testClock } from './testClock';
 
 export const CLAIMANT = { nino: 'AB 12 34 56 C', phone: '07700 900123' };
@@ -32,7 +32,7 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
   const clock = testClock();
   const queries: string[] = [];
   const logLines: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
+  const logger = portalLogger('info', { write: (line: string) => void logLines.push(line) });
   const runtime: Runtime = await openRuntime(config, { clock, logger, onQuery: (sql) => queries.push(sql) });
   const app = createApp(runtime.deps);
 
