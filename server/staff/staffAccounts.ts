@@ -11,11 +11,19 @@ import { isStaffRole, MAX_FAILED_SIGN_INS, normaliseEmail, STAFF_SESSION_LIMITS,
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const TOTP_FIELD = 'staff_accounts.totp_secret';
 const ISSUER = 'Assessment recordings staff';
+/**
+ * Marks a hash of the password `staff add` printed: whoever ran the command has seen it, so it opens
+ * only the page where the staff member chooses their own.
+ */
+const ONE_TIME_MARK = 'one-time:';
+export const MIN_PASSWORD_LENGTH = 12;
 
 export interface StaffMember {
   id: string;
   email: string;
   role: StaffRole;
+  /** Signed in with the one-time password from `staff add`: must choose their own before anything else. */
+  mustChoosePassword: boolean;
 }
 
 export type SignInOutcome = { outcome: 'signed-in'; sessionToken: string; staff: StaffMember } | { outcome: 'refused' } | { outcome: 'locked' };
@@ -48,7 +56,7 @@ export function staffAccounts(deps: AccountDeps) {
       const id = randomUUID();
       const now = deps.clock();
       await deps.staffStore.addAccount(
-        { id, email, role: input.role, passwordHash: await argon2.hash(password, ARGON2_OPTIONS), totpSecretEncrypted: deps.cipher.encrypt(TOTP_FIELD, totpSecret) },
+        { id, email, role: input.role, passwordHash: ONE_TIME_MARK + (await argon2.hash(password, ARGON2_OPTIONS)), totpSecretEncrypted: deps.cipher.encrypt(TOTP_FIELD, totpSecret) },
         now,
       );
       await deps.store.recordEvent(now, { type: 'staff.created', actor: input.actor, detail: { staffId: id, role: input.role } });
@@ -65,7 +73,8 @@ export function staffAccounts(deps: AccountDeps) {
       const password = typeof input.password === 'string' && input.password.length <= 200 ? input.password : '';
       const code = typeof input.code === 'string' ? input.code.replace(/\s/g, '') : '';
       const account = email ? await deps.staffStore.findByEmail(email) : undefined;
-      const passwordMatches = await argon2.verify(account?.password_hash ?? (await decoyHash), password).catch(() => false);
+      const storedHash = account?.password_hash.replace(ONE_TIME_MARK, '') ?? (await decoyHash);
+      const passwordMatches = await argon2.verify(storedHash, password).catch(() => false);
       if (!account) return { outcome: 'refused' };
       if (account.locked_at) return { outcome: 'locked' };
       if (!passwordMatches || !/^\d{6}$/.test(code)) return refuse(account, now);
@@ -82,7 +91,7 @@ export function staffAccounts(deps: AccountDeps) {
       const sessionToken = randomBytes(32).toString('base64url');
       await deps.staffStore.startSession(sessionHash(sessionToken), account.id, now);
       await deps.store.recordEvent(now, { type: 'staff.signed-in', actor: account.id });
-      return { outcome: 'signed-in', sessionToken, staff: { id: account.id, email: account.email, role: account.role as StaffRole } };
+      return { outcome: 'signed-in', sessionToken, staff: { id: account.id, email: account.email, role: account.role as StaffRole, mustChoosePassword: account.password_hash.startsWith(ONE_TIME_MARK) } };
     },
 
     /** The staff member a session cookie belongs to, if the session is still live; touching it keeps it so. */
@@ -92,7 +101,7 @@ export function staffAccounts(deps: AccountDeps) {
       const staffId = await deps.staffStore.touchSession(hash, deps.clock(), STAFF_SESSION_LIMITS);
       const account = staffId ? await deps.staffStore.findById(staffId) : undefined;
       if (!account || !isStaffRole(account.role)) return undefined;
-      return { id: account.id, email: account.email, role: account.role, sessionHash: hash };
+      return { id: account.id, email: account.email, role: account.role, mustChoosePassword: account.password_hash.startsWith(ONE_TIME_MARK), sessionHash: hash };
     },
 
     async signOut(staff: { id: string; sessionHash: string }) {
@@ -108,6 +117,22 @@ export function staffAccounts(deps: AccountDeps) {
     },
 
     lockedAccounts: () => deps.staffStore.lockedAccounts(),
+
+    /** Replaces the one-time password with the staff member's own; it cannot be the one-time one again. */
+    async choosePassword(staff: StaffMember, input: { password: unknown; confirm: unknown }): Promise<void> {
+      const password = typeof input.password === 'string' ? input.password : '';
+      if (password.length < MIN_PASSWORD_LENGTH || password.length > 200) {
+        throw new InputError('password', `Enter a password of ${MIN_PASSWORD_LENGTH} to 200 characters`);
+      }
+      if (input.confirm !== password) throw new InputError('confirm', 'The passwords do not match');
+      const account = await deps.staffStore.findById(staff.id);
+      if (!account || !account.password_hash.startsWith(ONE_TIME_MARK)) throw new InputError('password', 'Your password has already been set');
+      if (await argon2.verify(account.password_hash.slice(ONE_TIME_MARK.length), password).catch(() => false)) {
+        throw new InputError('password', 'Choose a password different from the one-time password');
+      }
+      await deps.staffStore.replaceOneTimePassword(staff.id, account.password_hash, await argon2.hash(password, ARGON2_OPTIONS));
+      await deps.store.recordEvent(deps.clock(), { type: 'staff.password-chosen', actor: staff.id });
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { Router, type NextFunction, type Request, type RequestHandler, type Resp
 import { doubleCsrf } from 'csrf-csrf';
 import { rateLimit } from 'express-rate-limit';
 import { InputError } from '../services/inputError';
-import type { StaffAccounts, StaffMember } from './staffAccounts';
+import { MIN_PASSWORD_LENGTH, type StaffAccounts, type StaffMember } from './staffAccounts';
 import type { StaffConsole } from './staffConsole';
 import { parseReason, staffMay, type StaffAction } from './staffPolicy';
 
@@ -100,7 +100,7 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
       return render(req, res, 'sign-in', { pageTitle: 'Sign in', email, errors: [{ text: 'Enter a correct email address, password and security code', href: '#email' }] }, 401);
     }
     setSessionCookie(res, result.sessionToken);
-    res.redirect(303, '/staff/find');
+    res.redirect(303, result.staff.mustChoosePassword ? '/staff/password' : '/staff/find');
   });
 
   router.use(requireStaff);
@@ -112,6 +112,21 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
     res.clearCookie(STAFF_CSRF_COOKIE, { path: '/staff' });
     res.redirect(303, '/staff/sign-in');
   });
+
+  router.get('/password', (req, res) => render(req, res, 'password', { pageTitle: 'Choose your password', minLength: MIN_PASSWORD_LENGTH }));
+
+  router.post('/password', async (req, res) => {
+    try {
+      await accounts.choosePassword(staffOf(res)!, { password: req.body?.password, confirm: req.body?.confirm });
+      res.redirect(303, '/staff/find');
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      render(req, res, 'password', { pageTitle: 'Choose your password', minLength: MIN_PASSWORD_LENGTH, errors: [{ text: error.message, href: `#${error.field}` }], fieldErrors: { [error.field]: error.message } }, 400);
+    }
+  });
+
+  // The one-time password from `staff add` opens nothing else.
+  router.use((_req, res, next) => (staffOf(res)!.mustChoosePassword ? res.redirect(303, '/staff/password') : next()));
 
   router.get('/', (_req, res) => res.redirect(303, '/staff/find'));
 

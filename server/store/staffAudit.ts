@@ -6,6 +6,7 @@ export type StaffAuditType =
   | 'staff.locked'
   | 'staff.unlocked'
   | 'staff.signed-out'
+  | 'staff.password-chosen'
   | 'staff.found'
   | 'link.unlocked'
   | 'recording.postal-copy'

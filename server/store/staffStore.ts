@@ -88,6 +88,11 @@ export class StaffStore {
     return updated !== undefined;
   }
 
+  /** Swaps the password hash only if it is still the one read, so two racing forms cannot both set one. */
+  async replaceOneTimePassword(id: string, currentHash: string, newHash: string): Promise<void> {
+    await this.db.updateTable('staff_accounts').set({ password_hash: newHash }).where('id', '=', id).where('password_hash', '=', currentHash).execute();
+  }
+
   async unlockAccount(id: string): Promise<boolean> {
     const updated = await this.db
       .updateTable('staff_accounts')

@@ -40,6 +40,11 @@ describeInChromium('staff console pages in Chromium', () => {
     for (let attempt = 0; attempt < 4; attempt++) await signIn(page, locked.email, 'wrong password', '000000');
 
     await signIn(page, supervisor.email, supervisor.oneTimePassword, totpCode(supervisor, portal));
+    expect(new URL(page.url()).pathname).toBe('/staff/password');
+    await checkPage(page, 'staff-choose-password');
+    await page.fill('#password', 'correct horse battery staple');
+    await page.fill('#confirm', 'correct horse battery staple');
+    await page.click('[data-qa="save-password"]');
     expect(new URL(page.url()).pathname).toBe('/staff/find');
     await checkPage(page, 'staff-find');
 

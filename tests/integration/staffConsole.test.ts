@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { addStaff, signedInStaff, StaffBrowser, totpCode } from '../support/staffBrowser';
+import { addStaff, choosePassword, signedInStaff, StaffBrowser, totpCode } from '../support/staffBrowser';
 import { HOUR, MINUTE } from '../support/testClock';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
@@ -31,11 +31,12 @@ describe('signing in to the staff console', () => {
     const browser = new StaffBrowser(portal.app);
     const signIn = await browser.signIn(credentials, totpCode(credentials, portal));
     expect(signIn.status).toBe(303);
-    expect(signIn.headers.location).toBe('/staff/find');
+    expect(signIn.headers.location).toBe('/staff/password');
     const cookie = (signIn.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('staff_session='))!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/Secure/);
     expect(cookie).toMatch(/SameSite=Strict/);
+    await choosePassword(browser);
     const page = await browser.get('/staff/find');
     expect(page.status).toBe(200);
     expect(page.headers['cache-control']).toBe('no-store');
@@ -54,6 +55,31 @@ describe('signing in to the staff console', () => {
     expect(replay.text).toContain('Enter a correct email address, password and security code');
     portal.clock.advance(30_000);
     expect((await new StaffBrowser(portal.app).signIn(credentials, totpCode(credentials, portal))).status).toBe(303);
+  });
+
+  test('the one-time password opens only the page to choose a new one; afterwards it no longer works', async () => {
+    const credentials = await addStaff(portal, 'supervisor');
+    const browser = new StaffBrowser(portal.app);
+    await browser.signIn(credentials, totpCode(credentials, portal));
+    for (const path of ['/staff/find', '/staff/accounts']) expect((await browser.get(path)).headers.location).toBe('/staff/password');
+    await browser.get('/staff/password');
+    const short = await browser.post('/staff/password', { password: 'short', confirm: 'short' });
+    expect(short.status).toBe(400);
+    expect(short.text).toContain('Enter a password of 12 to 200 characters');
+    const same = await browser.post('/staff/password', { password: credentials.oneTimePassword, confirm: credentials.oneTimePassword });
+    expect(same.text).toContain('Choose a password different from the one-time password');
+    const mismatch = await browser.post('/staff/password', { password: 'a long enough password', confirm: 'another long password' });
+    expect(mismatch.text).toContain('The passwords do not match');
+    expect((await browser.get('/staff/find')).status).toBe(303);
+
+    const password = await choosePassword(browser);
+    expect((await browser.get('/staff/find')).status).toBe(200);
+    expect((await auditOf('staff.password-chosen')).map((event) => event.type)).toEqual(['staff.password-chosen']);
+    portal.clock.advance(30_000);
+    expect((await new StaffBrowser(portal.app).signIn(credentials, totpCode(credentials, portal))).status).toBe(401);
+    portal.clock.advance(30_000);
+    const withOwn = await new StaffBrowser(portal.app).signIn({ ...credentials, oneTimePassword: password }, totpCode(credentials, portal));
+    expect(withOwn.headers.location).toBe('/staff/find');
   });
 
   test('an unknown email is refused exactly like a wrong password', async () => {

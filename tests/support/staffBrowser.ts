@@ -77,6 +77,15 @@ export async function signedInStaff(portal: TestPortal, role: string) {
   const browser = new StaffBrowser(portal.app);
   const answer = await browser.signIn(credentials, totpCode(credentials, portal));
   if (answer.status !== 303) throw new Error(`sign-in failed with ${answer.status}`);
+  const password = await choosePassword(browser);
   const account = await portal.store.db.withTables<{ staff_accounts: { id: string; email: string } }>().selectFrom('staff_accounts').select('id').where('email', '=', credentials.email).executeTakeFirstOrThrow();
-  return { credentials, browser, staffId: account.id };
+  return { credentials, browser, password, staffId: account.id };
+}
+
+/** The first sign-in's one step: replacing the one-time password from `staff add` with one's own. */
+export async function choosePassword(browser: StaffBrowser, password = 'correct horse battery staple'): Promise<string> {
+  await browser.get('/staff/password');
+  const answer = await browser.post('/staff/password', { password, confirm: password });
+  if (answer.status !== 303) throw new Error(`choosing a password failed with ${answer.status}`);
+  return password;
 }
