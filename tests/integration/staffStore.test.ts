@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../server/store/database';
+import { ProviderStore } from '../../server/store/providerStore';
+import { StaffStore } from '../../server/store/staffStore';
+import { HOUR, MINUTE } from '../support/testClock';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
+
+const T0 = new Date('2026-11-23T10:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const LIMITS = { idleMs: 15 * MINUTE, absoluteMs: 8 * HOUR };
+
+describe.each(DATABASE_KINDS)('staff and provider stores on %s', (kind) => {
+  let staff: StaffStore;
+  let providers: ProviderStore;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'staff-store-'));
+    const schema = kind === 'postgres' ? await freshPostgresSchema(POSTGRES_URL!) : undefined;
+    const { db } = await openDatabase({ url: schema?.url, sqliteFile: path.join(dir, 'portal.sqlite'), poolSize: 20, statementTimeoutMs: 5000 });
+    staff = new StaffStore(db);
+    providers = new ProviderStore(db);
+    await staff.addAccount({ id: 'staff-1', email: 'a@dwp.example.gov.uk', role: 'agent', passwordHash: 'h', totpSecretEncrypted: 's' }, T0);
+    cleanup = async () => {
+      await db.destroy();
+      await schema?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  });
+  afterEach(() => cleanup());
+
+  test('twenty failed sign-ins racing each other lock the account exactly once, at the fifth', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => staff.recordFailedSignIn('staff-1', T0, 5)));
+    expect(results.filter((result) => result.justLocked)).toHaveLength(1);
+    const account = (await staff.findById('staff-1'))!;
+    expect(account.failed_signins).toBe(5);
+    expect(account.locked_at).toBe(T0.toISOString());
+    expect(await staff.acceptSignIn('staff-1', 100)).toBe(false);
+    expect(await staff.unlockAccount('staff-1')).toBe(true);
+    expect(await staff.unlockAccount('staff-1')).toBe(false);
+    expect((await staff.findById('staff-1'))!.failed_signins).toBe(0);
+  });
+
+  test('a TOTP step is accepted once, even by racing sign-ins, and never an earlier one', async () => {
+    const accepted = await Promise.all(Array.from({ length: 10 }, () => staff.acceptSignIn('staff-1', 100)));
+    expect(accepted.filter(Boolean)).toHaveLength(1);
+    expect(await staff.acceptSignIn('staff-1', 99)).toBe(false);
+    expect(await staff.acceptSignIn('staff-1', 101)).toBe(true);
+  });
+
+  test('a session lives while touched within 15 minutes, never past 8 hours, and not after sign-out', async () => {
+    await staff.startSession('session-1', 'staff-1', T0);
+    expect(await staff.touchSession('session-1', at(15 * MINUTE - 1), LIMITS)).toBe('staff-1');
+    expect(await staff.touchSession('session-1', at(30 * MINUTE), LIMITS)).toBeUndefined();
+
+    await staff.startSession('session-2', 'staff-1', T0);
+    for (let minutes = 10; minutes < 8 * 60; minutes += 10) expect(await staff.touchSession('session-2', at(minutes * MINUTE), LIMITS)).toBe('staff-1');
+    expect(await staff.touchSession('session-2', at(8 * HOUR), LIMITS)).toBeUndefined();
+
+    await staff.startSession('session-3', 'staff-1', T0);
+    await staff.endSession('session-3', at(MINUTE));
+    expect(await staff.touchSession('session-3', at(2 * MINUTE), LIMITS)).toBeUndefined();
+  });
+
+  test('an Idempotency-Key raced by ten requests lets exactly one through; the rest wait, then replay its response', async () => {
+    await providers.addProvider({ id: 'provider-1', name: 'Provider One', keyHash: 'k1' }, T0);
+    const claims = await Promise.all(Array.from({ length: 10 }, () => providers.claimIdempotencyKey('provider-1', 'key-1', 'POST /a', T0)));
+    expect(claims.filter((claim) => claim.state === 'new')).toHaveLength(1);
+    expect(claims.filter((claim) => claim.state === 'in-progress')).toHaveLength(9);
+    await providers.completeIdempotencyKey('provider-1', 'key-1', 201, '{"id":"r1"}');
+    expect(await providers.claimIdempotencyKey('provider-1', 'key-1', 'POST /a', T0)).toEqual({ state: 'replay', statusCode: 201, body: '{"id":"r1"}' });
+    expect(await providers.claimIdempotencyKey('provider-1', 'key-1', 'POST /b', T0)).toEqual({ state: 'different-request' });
+
+    expect((await providers.claimIdempotencyKey('provider-1', 'key-2', 'POST /a', T0)).state).toBe('new');
+    await providers.releaseIdempotencyKey('provider-1', 'key-2');
+    expect((await providers.claimIdempotencyKey('provider-1', 'key-2', 'POST /a', T0)).state).toBe('new');
+  });
+
+  test('a revoked API key no longer names its provider', async () => {
+    await providers.addProvider({ id: 'provider-1', name: 'Provider One', keyHash: 'k1' }, T0);
+    expect(await providers.providerForKey('k1')).toBe('provider-1');
+    expect(await providers.revokeKeys('provider-1', T0)).toBe(1);
+    expect(await providers.providerForKey('k1')).toBeUndefined();
+  });
+});
