@@ -7,6 +7,8 @@ import type { NinoHasher } from '../security/ninoHasher';
 import type { PortalServices } from '../services';
 import { InputError } from '../services/inputError';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
+import { exportAuditLog } from '../services/auditLog';
+import { liftLegalHold, placeLegalHold, requestDeletion } from '../services/retention';
 import type { RecordingRow } from '../store/recordingStore';
 import type { StaffStore } from '../store/staffStore';
 import { linkStateLabel, linkTimeline, type TimelineEntry } from './linkTimeline';
@@ -28,6 +30,8 @@ export interface RecordingSummary {
   phoneMasked: string;
   language: string;
   available: boolean;
+  deletionRequested: boolean;
+  legalHolds: Array<{ placedAt: Date; reason: string }>;
 }
 
 export interface LinkView {
@@ -65,9 +69,10 @@ const POSTAL_KINDS = { postal: 'Postal copy', 'right-of-access': 'Right of acces
  */
 export function staffConsole(deps: ConsoleDeps) {
   const now = () => deps.clock();
-  const available = (recording: RecordingRow) => !recording.deleted_at && recording.retain_until > now().toISOString();
+  const available = (recording: RecordingRow) =>
+    !recording.deleted_at && !recording.deletion_requested_at && recording.retain_until > now().toISOString();
 
-  function summary(recording: RecordingRow): RecordingSummary {
+  function summary(recording: RecordingRow, legalHolds: RecordingSummary['legalHolds'] = []): RecordingSummary {
     return {
       id: recording.id,
       assessmentRef: recording.assessment_ref,
@@ -76,6 +81,8 @@ export function staffConsole(deps: ConsoleDeps) {
       phoneMasked: recording.phone_encrypted ? maskPhone(deps.cipher.decrypt('recordings.phone', recording.phone_encrypted)) : 'none on record',
       language: recording.language === 'cy' ? 'Welsh' : 'English',
       available: available(recording),
+      deletionRequested: recording.deletion_requested_at !== null && !recording.deleted_at,
+      legalHolds,
     };
   }
 
@@ -116,7 +123,7 @@ export function staffConsole(deps: ConsoleDeps) {
         throw new InputError('query', 'Enter an assessment reference or a National Insurance number');
       }
       await deps.store.recordEvent(now(), { type: 'staff.found', actor: staff.id, detail: { by: nino.ok ? 'nino' : 'reference', results: recordings.length } });
-      return recordings.map(summary);
+      return recordings.map((recording) => summary(recording));
     },
 
     async recording(recordingId: string): Promise<RecordingView | undefined> {
@@ -164,7 +171,8 @@ export function staffConsole(deps: ConsoleDeps) {
           const detail = JSON.parse(event.detail) as Record<string, string>;
           return { at: new Date(event.at), by: nameActor(event.actor), kind: detail.kind, sentOn: detail.sentOn, address: detail.address, reason: detail.reason };
         });
-      return { recording: summary(recording), links, postalCopies };
+      const holds = (await deps.store.activeLegalHolds(recording.id)).map((hold) => ({ placedAt: new Date(hold.placed_at), reason: hold.reason }));
+      return { recording: summary(recording, holds), links, postalCopies };
     },
 
     /** A new link (revoking the earlier ones), to the number on record or a corrected one after identity checks. */
@@ -205,6 +213,36 @@ export function staffConsole(deps: ConsoleDeps) {
         recordingId: recording.id,
         detail: { kind: POSTAL_KINDS[kind], sentOn: input.sentOn as string, address: maskAddressLine(addressLine), reason },
       });
+    },
+
+    /** Supervisors only (the route checks): keeps the recording past its date while a dispute is open. */
+    async placeLegalHold(staff: StaffMember, recordingId: string, reasonInput: unknown) {
+      await placeLegalHold(deps, { recordingId: (await recordingOrFail(recordingId)).id, reason: requiredReason(reasonInput), actor: staff.id });
+    },
+
+    async liftLegalHold(staff: StaffMember, recordingId: string, reasonInput: unknown) {
+      const { lifted } = await liftLegalHold(deps, { recordingId: (await recordingOrFail(recordingId)).id, reason: requiredReason(reasonInput), actor: staff.id });
+      if (lifted === 0) throw new InputError('lift-reason', 'No legal hold stands on this recording');
+    },
+
+    /** The recording goes at the next retention sweep, unless a legal hold stands. */
+    async requestDeletion(staff: StaffMember, recordingId: string, reasonInput: unknown) {
+      return requestDeletion(deps, { recordingId: (await recordingOrFail(recordingId)).id, reason: requiredReason(reasonInput), actor: staff.id });
+    },
+
+    /** Auditors only (the route checks): the audit events of a period, as JSON lines; the export is itself audited. */
+    async exportAudit(staff: StaffMember, input: { from: unknown; to: unknown }): Promise<{ fileName: string; lines: string[] }> {
+      const day = (value: unknown, field: string) => {
+        const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
+        if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw new InputError(field, 'Enter a real date, for example 2026-11-23');
+        return date;
+      };
+      const from = day(input.from, 'from');
+      const to = new Date(day(input.to, 'to').getTime() + 86_400_000);
+      if (to <= from) throw new InputError('to', 'The end date must be the same as or after the start date');
+      const lines = await exportAuditLog(deps.store, { from, to });
+      await deps.store.recordEvent(now(), { type: 'staff.audit-exported', actor: staff.id, detail: { from: input.from as string, to: input.to as string, events: lines.length } });
+      return { fileName: `audit-${input.from as string}-to-${input.to as string}.jsonl`, lines };
     },
 
     /** Supervisors only (the route checks): the audio itself, for a right of access request, audited first. */

@@ -10,17 +10,21 @@ export type StaffAction =
   | 'unlock-link'
   | 'record-postal-copy'
   | 'download-recording'
-  | 'unlock-staff-account';
+  | 'place-legal-hold'
+  | 'request-deletion'
+  | 'unlock-staff-account'
+  | 'export-audit';
 
 /**
  * Agents help claimants on the phone; supervisors can also hand out the audio itself (a right of
- * access request) and unlock colleagues; auditors only look.
+ * access request), hold a recording for a dispute, ask for its deletion and unlock colleagues;
+ * auditors only look, and export the audit log.
  */
 const AGENT: StaffAction[] = ['find', 'view', 'reissue-link', 'unlock-link', 'record-postal-copy'];
 const PERMISSIONS: Record<StaffRole, ReadonlySet<StaffAction>> = {
   agent: new Set(AGENT),
-  supervisor: new Set<StaffAction>([...AGENT, 'download-recording', 'unlock-staff-account']),
-  auditor: new Set<StaffAction>(['find', 'view']),
+  supervisor: new Set<StaffAction>([...AGENT, 'download-recording', 'place-legal-hold', 'request-deletion', 'unlock-staff-account']),
+  auditor: new Set<StaffAction>(['find', 'view', 'export-audit']),
 };
 
 export function staffMay(role: string, action: StaffAction): boolean {

@@ -24,6 +24,9 @@ const FIELD_IDS: Record<string, Record<string, string>> = {
   reissue: {},
   postal: { reason: 'postal-reason', sentOn: 'sentOn-day' },
   download: { reason: 'download-reason' },
+  hold: { reason: 'hold-reason' },
+  lift: {},
+  deletion: { reason: 'deletion-reason' },
 };
 
 /**
@@ -172,6 +175,8 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
           unlock: staffMay(role, 'unlock-link'),
           postal: staffMay(role, 'record-postal-copy'),
           download: staffMay(role, 'download-recording'),
+          hold: staffMay(role, 'place-legal-hold'),
+          deletion: staffMay(role, 'request-deletion'),
         },
         done: extra.done,
         errors: extra.error && fieldId ? [{ text: extra.error.message, href: `#${fieldId}` }] : undefined,
@@ -227,6 +232,41 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       await renderRecording(req, res, param(req, 'id'), { error, form: 'download' });
+    }
+  });
+
+  router.post('/recordings/:id/legal-holds', allow('place-legal-hold'), (req, res) =>
+    act(req, res, param(req, 'id'), 'hold', async () => {
+      await staffConsole.placeLegalHold(staffOf(res)!, param(req, 'id'), req.body?.reason);
+      return 'A legal hold has been placed. The recording will be kept until it is lifted.';
+    }),
+  );
+
+  router.post('/recordings/:id/legal-holds/lift', allow('place-legal-hold'), (req, res) =>
+    act(req, res, param(req, 'id'), 'lift', async () => {
+      await staffConsole.liftLegalHold(staffOf(res)!, param(req, 'id'), req.body?.reason);
+      return 'The legal hold has been lifted.';
+    }),
+  );
+
+  router.post('/recordings/:id/deletion-request', allow('request-deletion'), (req, res) =>
+    act(req, res, param(req, 'id'), 'deletion', async () => {
+      const result = await staffConsole.requestDeletion(staffOf(res)!, param(req, 'id'), req.body?.reason);
+      return result.blockedByLegalHold
+        ? 'Deletion has been requested. A legal hold stands: the recording will be deleted once it is lifted.'
+        : 'Deletion has been requested. The recording will be deleted at the next retention sweep.';
+    }),
+  );
+
+  router.get('/audit', allow('export-audit'), (req, res) => render(req, res, 'audit', { pageTitle: 'Export the audit log', activeNav: 'audit' }));
+
+  router.post('/audit', allow('export-audit'), async (req, res) => {
+    try {
+      const { fileName, lines } = await staffConsole.exportAudit(staffOf(res)!, { from: req.body?.from, to: req.body?.to });
+      res.attachment(fileName).type('application/x-ndjson').send(lines.map((line) => `${line}\n`).join(''));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      render(req, res, 'audit', { pageTitle: 'Export the audit log', activeNav: 'audit', errors: [{ text: error.message, href: `#${error.field}` }], fieldErrors: { [error.field]: error.message } }, 400);
     }
   });
 

@@ -8,6 +8,7 @@ export type StaffAuditType =
   | 'staff.signed-out'
   | 'staff.password-chosen'
   | 'staff.found'
+  | 'staff.audit-exported'
   | 'link.unlocked'
   | 'recording.postal-copy'
   | 'recording.staff-download'

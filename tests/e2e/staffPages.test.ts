@@ -70,4 +70,22 @@ describeInChromium('staff console pages in Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/staff/sign-in');
     await context.close();
   });
+
+  test('an auditor chooses a password and reaches the audit export page; both pass axe', async () => {
+    const auditor = await addStaff(portal, 'auditor');
+    const context = await browser.newContext(DESKTOP);
+    const page = await context.newPage();
+    await signIn(page, auditor.email, auditor.oneTimePassword, totpCode(auditor, portal));
+    await page.fill('#password', 'short');
+    await page.fill('#confirm', 'short');
+    await page.click('[data-qa="save-password"]');
+    expect(await page.title()).toMatch(/^Error: Choose your password/);
+    await checkPage(page, 'staff-choose-password-error');
+    await page.fill('#password', 'correct horse battery staple');
+    await page.fill('#confirm', 'correct horse battery staple');
+    await page.click('[data-qa="save-password"]');
+    await page.click('a[href="/staff/audit"]');
+    await checkPage(page, 'staff-audit-export');
+    await context.close();
+  });
 });

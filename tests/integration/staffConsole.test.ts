@@ -336,6 +336,49 @@ describe('staff actions', () => {
   });
 });
 
+describe('supervisors and auditors', () => {
+  test('a legal hold keeps a recording that is asked to be deleted; the claimant link stops working at once', async () => {
+    const { recordingId, path } = await portal.recordingWithLink();
+    const { browser, staffId } = await signedInStaff(portal, 'supervisor');
+    await browser.get(`/staff/recordings/${recordingId}`);
+    const held = await browser.post(`/staff/recordings/${recordingId}/legal-holds`, { reason: 'Appeal SC123/26 is open' });
+    expect(held.status).toBe(200);
+    expect(held.text).toContain('Appeal SC123/26 is open');
+    const requested = await browser.post(`/staff/recordings/${recordingId}/deletion-request`, { reason: 'Claimant asked for erasure' });
+    expect(requested.text).toContain('A legal hold stands: the recording will be deleted once it is lifted');
+    expect(requested.text).toContain('Deletion requested');
+    expect((await new ClaimantBrowser(portal.app).get(path)).status).toBe(410);
+    const lifted = await browser.post(`/staff/recordings/${recordingId}/legal-holds/lift`, { reason: 'Appeal decided' });
+    expect(lifted.text).toContain('The legal hold has been lifted');
+    expect((await browser.post(`/staff/recordings/${recordingId}/legal-holds/lift`, { reason: 'Again' })).status).toBe(400);
+    const events = (await portal.store.auditEvents()).filter((event) => ['legal-hold.placed', 'deletion.requested', 'legal-hold.lifted'].includes(event.type));
+    expect(events.map((event) => [event.type, event.actor])).toEqual([
+      ['legal-hold.placed', staffId],
+      ['deletion.requested', staffId],
+      ['legal-hold.lifted', staffId],
+    ]);
+  });
+
+  test('an auditor reads but sees no action, and exports the audit log of a period as JSON lines, which is itself audited', async () => {
+    const { recordingId } = await portal.recordingWithLink();
+    const { browser, staffId } = await signedInStaff(portal, 'auditor');
+    const page = await browser.get(`/staff/recordings/${recordingId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toMatch(/<form method="post" action="\/staff\/(recordings|links)\//);
+    await browser.get('/staff/audit');
+    const today = portal.clock().toISOString().slice(0, 10);
+    expect((await browser.post('/staff/audit', { from: today, to: '2026-02-30' })).status).toBe(400);
+    const exported = await browser.post('/staff/audit', { from: today, to: today });
+    expect(exported.status).toBe(200);
+    expect(exported.headers['content-disposition']).toBe(`attachment; filename=audit-${today}-to-${today}.jsonl`);
+    const lines = exported.text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((event) => event.type)).toContain('recording.registered');
+    expect(exported.text).not.toContain('AB123456C');
+    const [audited] = await auditOf('staff.audit-exported');
+    expect(audited.actor).toBe(staffId);
+  });
+});
+
 type Role = 'agent' | 'supervisor' | 'auditor';
 interface Scene {
   recordingId: string;
@@ -362,12 +405,21 @@ const ACTIONS: Record<string, { done: number; prepare?: (scene: Scene) => Promis
   },
   'download the audio': { done: 303, run: (browser, scene) => browser.post(`/staff/recordings/${scene.recordingId}/download`, { reason: 'Role check' }) },
   'see locked staff accounts': { done: 200, run: (browser) => browser.get('/staff/accounts') },
+  'place a legal hold': { done: 200, run: (browser, scene) => browser.post(`/staff/recordings/${scene.recordingId}/legal-holds`, { reason: 'Role check' }) },
+  'request deletion': { done: 200, run: (browser, scene) => browser.post(`/staff/recordings/${scene.recordingId}/deletion-request`, { reason: 'Role check' }) },
+  'export the audit log': {
+    done: 200,
+    run: (browser) => {
+      const today = portal.clock().toISOString().slice(0, 10);
+      return browser.post('/staff/audit', { from: today, to: today });
+    },
+  },
 };
 
 const ALLOWED: Record<Role, string[]> = {
   agent: ['find a recording', 'view a recording', 'send a new link', 'unlock a link', 'record a postal copy'],
-  supervisor: Object.keys(ACTIONS),
-  auditor: ['find a recording', 'view a recording'],
+  supervisor: Object.keys(ACTIONS).filter((action) => action !== 'export the audit log'),
+  auditor: ['find a recording', 'view a recording', 'export the audit log'],
 };
 
 describe('roles', () => {
