@@ -42,7 +42,8 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
     });
 
     parser.on('field', (name, value, info) => {
-      if (info.valueTruncated || !FIELD_NAMES.has(name)) return fail('bad-request', `unexpected or oversized field "${name.slice(0, 40)}"`);
+      // busboy gives no name (undefined) for a part with `name=""`: it is still the client's fault, not a crash.
+      if (info.valueTruncated || !FIELD_NAMES.has(name)) return fail('bad-request', `unexpected or oversized field "${String(name ?? '').slice(0, 40)}"`);
       fields[name] = value;
     });
     parser.on('file', (name, stream) => {

@@ -216,7 +216,7 @@ test('the provider API: any body, any content type, any id, with a valid key →
   await unchanged(async () => {
     await fc.assert(
       fc.asyncProperty(request, async ([path, body, type]) => {
-        const answer = await http.send({ method: 'POST', path, headers: { ...auth, 'content-type': type }, body });
+        const answer = await http.send({ method: "POST", path, headers: { ...auth, "content-type": type }, body, timeoutMs: 3000 });
         expectHandled(answer, `POST ${path.slice(0, 120)} (${type}) ${body.slice(0, 200)}`);
         expect(answer.status).toBeGreaterThanOrEqual(400);
       }),

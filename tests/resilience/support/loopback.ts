@@ -17,6 +17,7 @@ export interface RawRequest {
   path: string;
   headers?: Record<string, string | string[]>;
   body?: string | Buffer;
+  timeoutMs?: number;
 }
 
 /**
@@ -41,6 +42,8 @@ export async function listenOnLoopback(app: Express) {
         res.on('error', reject);
       });
       call.on('error', reject);
+      // A request the portal never answers is a failure in itself (a hung parser, a lost promise).
+      call.setTimeout(req.timeoutMs ?? 10_000, () => call.destroy(new Error(`no answer within ${req.timeoutMs ?? 10_000} ms: ${req.method ?? 'GET'} ${req.path.slice(0, 200)}`)));
       call.end(req.body);
     });
   }
