@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
+import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+import { stateSnapshot } from './support/loopback';
+
+/**
+ * Dependencies failing in the middle of a claimant's journey. The one-request versions (an S3
+ * endpoint that was never there, PostgreSQL and Redis cut under /readyz, an SMS provider down) are
+ * in tests/integration; here the real servers stop and come back, and the database is held locked.
+ */
+
+const WRONG_NINO = 'AB 65 43 21 D';
+const expectUnavailablePage = (answer: { status: number; text: string }) => {
+  expect(answer.status).toBe(503);
+  expect(answer.text).toContain('Sorry, the service is unavailable');
+  expect(answer.text).not.toMatch(/\bat .*:\d+:\d+|node_modules\//);
+};
+
+describe('the S3 server stops mid-journey and comes back', () => {
+  let s3Dir: string;
+  let s3: EmbeddedS3;
+  let portal: TestPortal;
+  const BUCKET = 'assessment-recordings';
+
+  beforeAll(async () => {
+    // The portal's object store is a separate S3-compatible server, as in production, so the test can stop it.
+    s3Dir = mkdtempSync(path.join(tmpdir(), 'faults-s3-'));
+    s3 = await startEmbeddedS3(s3Dir, BUCKET, 0);
+    portal = await startTestPortal({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+  });
+  afterAll(async () => {
+    await portal.close();
+    await s3.close().catch(() => {});
+    rmSync(s3Dir, { recursive: true, force: true });
+  });
+
+  test('"temporarily unavailable" while it is down, the first download not recorded, and the same grant works once it returns', async () => {
+    const { path: linkPath, linkId, audio } = await portal.recordingWithLink();
+    const browser = new ClaimantBrowser(portal.app);
+    expect((await browser.enterNino(linkPath, CLAIMANT.nino)).status).toBe(303);
+    const page = await browser.get(linkPath);
+    expect(page.status).toBe(200);
+    const grant = grantOf(page.text)!;
+    const before = await stateSnapshot(portal);
+
+    await s3.close(); // the process serving the bucket stops
+    const down = await browser.post(`${linkPath}/download`, { grant });
+    expectUnavailablePage(down);
+    expect(down.headers.location).toBeUndefined();
+    expect(await stateSnapshot(portal)).toEqual(before); // no first download, no spent grant, no audit event
+    expect((await portal.store.findLink(linkId))!.first_download_at).toBeNull();
+    const ready = await browser.get('/readyz');
+    expect(ready.status).toBe(503);
+
+    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port)); // back on the same address, same data
+    const back = await browser.post(`${linkPath}/download`, { grant });
+    expect(back.status).toBe(303);
+    const file = await fetch(back.headers.location);
+    expect(file.status).toBe(200);
+    expect(sha256(Buffer.from(await file.arrayBuffer()))).toBe(sha256(audio));
+    const link = (await portal.store.findLink(linkId))!;
+    expect(link.first_download_at).not.toBeNull();
+    expect(link.download_count).toBe(1);
+    expect((await browser.get('/readyz')).status).toBe(200);
+  });
+});
+
+describe('the database is held locked by another process', () => {
+  let portal: TestPortal;
+  beforeAll(async () => {
+    portal = await startTestPortal();
+  });
+  afterAll(async () => {
+    await portal.close();
+  });
+
+  /** Another connection to the same SQLite file holds the write lock (as a stuck migration or backup would). */
+  function holdWriteLock() {
+    const other = new Database(portal.config.database.sqliteFile);
+    other.exec('BEGIN EXCLUSIVE');
+    return () => {
+      other.exec('ROLLBACK');
+      other.close();
+    };
+  }
+
+  test('a wrong NINO and a download each get 503 after the busy timeout; nothing is half-written; both work once the lock is released', async () => {
+    const { path: linkPath, linkId } = await portal.recordingWithLink();
+    const browser = new ClaimantBrowser(portal.app);
+    expect((await browser.enterNino(linkPath, CLAIMANT.nino)).status).toBe(303);
+    const grant = grantOf((await browser.get(linkPath)).text)!;
+    const guesser = new ClaimantBrowser(portal.app);
+    const before = await stateSnapshot(portal);
+    const auditBefore = await portal.cli('audit', 'verify');
+
+    const release = holdWriteLock();
+    try {
+      expectUnavailablePage(await guesser.enterNino(linkPath, WRONG_NINO));
+      expectUnavailablePage(await browser.post(`${linkPath}/download`, { grant }));
+    } finally {
+      release();
+    }
+
+    // Neither the attempt counter, nor the grant, nor the download, nor an audit event was written in part.
+    expect(await stateSnapshot(portal)).toEqual(before);
+    const auditAfter = await portal.cli('audit', 'verify');
+    expect(auditAfter).toEqual(auditBefore);
+    expect(auditAfter.json.intact).toBe(true);
+
+    expect((await guesser.enterNino(linkPath, WRONG_NINO)).status).toBe(400);
+    expect((await portal.store.findLink(linkId))!.failed_attempts).toBe(1);
+    expect((await browser.post(`${linkPath}/download`, { grant })).status).toBe(303);
+    expect((await portal.store.findLink(linkId))!.download_count).toBe(1);
+  }, 40_000);
+});
