@@ -1,0 +1,33 @@
+import { startTestPortal, type TestPortal } from '../support/testPortal';
+import { productionEnv } from './support/loopback';
+import { runMixedLoad } from './support/mixedLoad';
+
+/**
+ * Load held: 30 seconds of mixed traffic (landing pages, NINO checks, downloads, staff searches) at a
+ * fixed rate against one instance in its production configuration. Zero errors, the rate kept, and
+ * the heap no larger at the end than at the start beyond a bound. The 5-minute version is `npm run soak`.
+ */
+const SECONDS = Number(process.env.LOAD_TEST_SECONDS ?? 30);
+const RATE = Number(process.env.LOAD_TEST_RATE ?? 40);
+
+let portal: TestPortal;
+beforeAll(async () => {
+  // Per-address limits would (rightly) refuse one address sending this much; traffic here stands for many claimants.
+  portal = await startTestPortal(productionEnv({ RATE_LIMIT_PAGES_PER_MIN: '1000000', RATE_LIMIT_NINO_PER_15_MIN: '100000' }));
+});
+afterAll(async () => {
+  await portal.close();
+});
+
+test(`${SECONDS} s of mixed traffic at ${RATE} requests a second: no errors, rate held, memory bounded`, async () => {
+  const report = await runMixedLoad(portal, { seconds: SECONDS, ratePerSecond: RATE });
+  if (report.errors || process.env.LOAD_TEST_REPORT) console.log(JSON.stringify(report, null, 2));
+  expect(report.errorSamples).toEqual([]);
+  expect(report.errors).toBe(0);
+  expect(report.lagging).toBe(0);
+  expect(report.achievedRate).toBeGreaterThanOrEqual(RATE * 0.9);
+  for (const kind of Object.values(report.byKind)) expect(kind.requests).toBeGreaterThan(0);
+  // Growth of the live heap (after a full collection) from the end of the warm-up to the end of the run.
+  expect(report.memory.heapGrowthMb).toBeLessThan(32);
+  expect(report.memory.rssPeakMb).toBeLessThan(600);
+}, (SECONDS + 60) * 1000);
