@@ -2,10 +2,18 @@
  * `npm run bench`: throughput figures, each beside what bounds it, measured in the same run on the
  * same machine (these machines are shared and noisy, so only ratios compare across runs).
  * Prints a table and writes bench-results/latest.json.
+ *
+ *   BENCH_QUICK=1      shorter runs and smaller tables (about a minute in all)
+ *   BENCH_ONLY=a,b     only these figures: sms, nino, http, gatekeeper, lookups
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import argon2 from 'argon2';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { loadConfig } from '../server/config';
 import { openRuntime } from '../server/runtime';
@@ -13,8 +21,15 @@ import { portalServices } from '../server/services';
 import { fieldCipher } from '../server/security/fieldCipher';
 import { SMS_PAYLOAD_FIELD } from '../server/sms/dispatcher';
 import { startFakeTwilio, TWILIO } from '../tests/support/fakeSmsProviders';
+import { productionEnv } from '../tests/resilience/support/loopback';
+import { CLAIMANT, startTestPortal } from '../tests/support/testPortal';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+/** Seconds each HTTP load runs. */
+const LOAD_SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 3 : 10));
+const CORES = availableParallelism();
 
 interface Figure {
   name: string;
@@ -30,7 +45,7 @@ interface Figure {
 
 /** 10,000 queued messages delivered to a local Twilio stand-in that allows `limit` per second. */
 async function smsDispatch(): Promise<Figure> {
-  const messages = Number(process.env.BENCH_SMS_MESSAGES ?? 10_000);
+  const messages = Number(process.env.BENCH_SMS_MESSAGES ?? (QUICK ? 1_000 : 10_000));
   const limit = Number(process.env.BENCH_SMS_RATE ?? 200);
   const fake = await startFakeTwilio({ perSecond: limit });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-sms-'));
@@ -93,8 +108,298 @@ async function smsDispatch(): Promise<Figure> {
   }
 }
 
+// ---------- helpers for the HTTP figures ----------
+
+interface Target {
+  child: ChildProcess;
+  port: number;
+  info: Record<string, string>;
+  grants(count: number): Promise<string[]>;
+  /** VmHWM: the most resident memory the process has held so far. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** A portal or bare-Express process of its own (scripts/benchTarget.ts), so the load generator does not share its core. */
+async function startTarget(mode: 'portal' | 'hello'): Promise<Target> {
+  const child = fork(path.join(__dirname, 'benchTarget.ts'), [mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const info = await new Promise<Record<string, string>>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as Record<string, string>));
+    child.once('exit', (code) => reject(new Error(`bench target ${mode} exited with ${code}`)));
+  });
+  return {
+    child,
+    port: Number(info.port),
+    info,
+    grants: (count) =>
+      new Promise((resolve) => {
+        child.once('message', (message) => resolve((message as { grants: string[] }).grants));
+        child.send({ type: 'grants', count });
+      }),
+    peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
+    stop: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Answers other than the expected status, errors and timeouts. */
+  failures: number;
+}
+
+async function load(options: autocannon.Options, expectedStatus: number): Promise<Load> {
+  const result = await autocannon(options.amount ? options : { duration: LOAD_SECONDS, ...options });
+  const statuses = result.statusCodeStats as unknown as Record<string, { count: number }>;
+  const unexpected = Object.entries(statuses ?? {}).filter(([code]) => Number(code) !== expectedStatus).reduce((n, [, s]) => n + s.count, 0);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, failures: unexpected + result.errors + result.timeouts };
+}
+
+// ---------- 1. NINO verification against argon2's own bound ----------
+
+/** argon2id verifications per second with the portal's parameters, one worker thread per core. */
+async function argon2Bound(seconds: number): Promise<number> {
+  const pepper = Buffer.alloc(32, 1);
+  // The same parameters as server/security/ninoHasher.ts (OWASP's baseline: 19 MiB, 2 passes, 1 lane).
+  const hash = await argon2.hash('AB123456C', { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1, secret: pepper });
+  const code = `
+    const argon2 = require('argon2');
+    const { workerData, parentPort } = require('node:worker_threads');
+    (async () => {
+      const secret = Buffer.from(workerData.pepper, 'base64');
+      const end = Date.now() + workerData.ms;
+      let n = 0;
+      while (Date.now() < end) { await argon2.verify(workerData.hash, 'AB123456C', { secret }); n++; }
+      parentPort.postMessage(n);
+    })();`;
+  const started = performance.now();
+  const counts = await Promise.all(
+    Array.from({ length: CORES }, () => new Promise<number>((resolve, reject) => {
+      const worker = new Worker(code, { eval: true, workerData: { hash, pepper: pepper.toString('base64'), ms: seconds * 1000 } });
+      worker.once('message', (n: number) => void worker.terminate().then(() => resolve(n)));
+      worker.once('error', reject);
+    })),
+  );
+  return counts.reduce((a, b) => a + b, 0) / ((performance.now() - started) / 1000);
+}
+
+async function ninoVerification(): Promise<Figure> {
+  const bound = await argon2Bound(LOAD_SECONDS);
+  const portal = await startTarget('portal');
+  try {
+    const post = await load(
+      { url: `http://127.0.0.1:${portal.port}${portal.info.path}`, method: 'POST', connections: CORES * 4, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `nino=${encodeURIComponent(CLAIMANT.nino)}` },
+      303,
+    );
+    return {
+      name: 'NINO verification, full POST (303 + session)',
+      value: post.rps,
+      unit: 'req/s',
+      baseline: bound,
+      baselineName: `argon2id verify alone, ${CORES} worker threads`,
+      ratio: post.rps / bound,
+      goal: '>= 0.85, no failures',
+      met: post.rps / bound >= 0.85 && post.failures === 0,
+      notes: { p50Ms: post.p50, p99Ms: post.p99, requests: post.requests, failures: post.failures },
+    };
+  } finally {
+    await portal.stop();
+  }
+}
+
+// ---------- 2 and 4. Landing page and download redirect against bare Express; peak RSS ----------
+
+async function httpThroughput(): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const hello = await startTarget('hello');
+  const baselines: Record<number, Load> = {};
+  let helloPeak = 0;
+  try {
+    for (const connections of [50, 200]) baselines[connections] = await load({ url: `http://127.0.0.1:${hello.port}/hello`, connections }, 200);
+    helloPeak = hello.peakRssMb();
+  } finally {
+    await hello.stop();
+  }
+  const portal = await startTarget('portal');
+  try {
+    const base = `http://127.0.0.1:${portal.port}${portal.info.path}`;
+    const figure = (name: string, measured: Load, connections: number): Figure => {
+      const baseline = baselines[connections];
+      const ratio = measured.rps / baseline.rps;
+      const latencyGoal = connections === 50;
+      return {
+        name: `${name}, ${connections} connections`,
+        value: measured.rps,
+        unit: 'req/s',
+        baseline: baseline.rps,
+        baselineName: 'bare Express "hello"',
+        ratio,
+        goal: latencyGoal ? '>= 0.50, p99 < 50 ms, no failures' : '>= 0.50, no failures',
+        met: ratio >= 0.5 && measured.failures === 0 && (!latencyGoal || measured.p99 < 50),
+        notes: { p50Ms: measured.p50, p99Ms: measured.p99, baselineP50Ms: baseline.p50, baselineP99Ms: baseline.p99, requests: measured.requests, failures: measured.failures },
+      };
+    };
+    for (const connections of [50, 200]) figures.push(figure('Landing page GET /r/<token>', await load({ url: base, connections }, 200), connections));
+    const landingPeak = portal.peakRssMb();
+    figures.push({
+      name: 'Peak RSS under the landing-page load',
+      value: landingPeak,
+      unit: 'MB',
+      baseline: helloPeak,
+      baselineName: 'bare Express "hello" under its load',
+      ratio: landingPeak / helloPeak,
+      goal: '< 200 MB',
+      met: landingPeak < 200,
+      notes: { includes: 1, embeddedS3AndSqliteInProcess: 1 },
+    });
+    for (const connections of [50, 200]) {
+      // Each download spends a one-time grant, so the run is a fixed number of requests, each with its own.
+      const amount = Math.round((QUICK ? 1_500 : 4_000) * (connections === 200 ? 1.5 : 1));
+      const grants = await portal.grants(amount);
+      let next = 0;
+      const measured = await load(
+        {
+          url: `${base}/download`,
+          connections,
+          amount,
+          requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'content-type': 'application/x-www-form-urlencoded', cookie: portal.info.cookie }, body: `grant=${grants[next++ % grants.length]}` }) }],
+        },
+        303,
+      );
+      figures.push(figure('Download redirect POST /r/<token>/download', measured, connections));
+    }
+  } finally {
+    await portal.stop();
+  }
+  return figures;
+}
+
+// ---------- 3. Gatekeeper cost per download, in process ----------
+
+async function gatekeeperCost(): Promise<Figure> {
+  const portal = await startTestPortal(productionEnv());
+  try {
+    const { token } = await portal.recordingWithLink();
+    const { gatekeeper } = portalServices(portal.deps);
+    const resolved = (await gatekeeper.resolve(token))!;
+    const verified = await gatekeeper.checkNino(resolved, CLAIMANT.nino);
+    if (verified.outcome !== 'verified') throw new Error(`NINO check: ${verified.outcome}`);
+    const session = verified.session;
+    const operations = QUICK ? 500 : 2_000;
+    const grants = await Promise.all(Array.from({ length: operations + 50 }, () => gatekeeper.issueGrant(session)));
+    const presign = () =>
+      portal.deps.objects.presignGet({ key: resolved.recording.object_key, contentType: resolved.recording.content_type, disposition: 'attachment', fileName: 'x.wav', ttlSeconds: 60, now: new Date() });
+    for (let i = 0; i < 50; i++) await gatekeeper.download(resolved, session, grants[i], 'bench'); // warm up
+    let started = performance.now();
+    for (let i = 0; i < operations; i++) {
+      const outcome = await gatekeeper.download(resolved, session, grants[50 + i], 'bench');
+      if (outcome.outcome !== 'redirect') throw new Error(`download ${i}: ${outcome.outcome}`);
+    }
+    const perDownload = ((performance.now() - started) / operations) * 1000;
+    started = performance.now();
+    for (let i = 0; i < operations; i++) {
+      await portal.deps.objects.exists(resolved.recording.object_key);
+      await presign();
+    }
+    const perStorage = ((performance.now() - started) / operations) * 1000;
+    return {
+      name: 'Gatekeeper per download (grant check + S3 HEAD + redeem and record + presign)',
+      value: perDownload,
+      unit: 'µs/op',
+      baseline: perStorage,
+      baselineName: 'S3 HEAD + presign alone',
+      ratio: perDownload / perStorage,
+      goal: '< 5000 µs/op',
+      met: perDownload < 5000,
+      notes: { operations, databaseAndGrantUs: perDownload - perStorage },
+    };
+  } finally {
+    await portal.close();
+  }
+}
+
+// ---------- 5. Lookup cost as the tables grow ----------
+
+async function lookupScaling(): Promise<Figure[]> {
+  const sizes = QUICK ? [1_000, 10_000, 100_000] : [1_000, 100_000, 1_000_000];
+  const portal = await startTestPortal();
+  const raw = new Database(portal.config.database.sqliteFile);
+  raw.pragma('busy_timeout = 5000');
+  try {
+    const addRecording = raw.prepare(
+      `insert into recordings (id, assessment_ref, recorded_at, retain_until, object_key, content_type, size_bytes, sha256, duration_seconds, language, created_at)
+       values (?, ?, '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z', ?, 'audio/wav', 1, ?, 1, 'en', '2026-01-01T00:00:00.000Z')`,
+    );
+    const addLink = raw.prepare(
+      `insert into links (id, recording_id, token_hash, key_id, phone_masked, sent_at, issued_by, reason)
+       values (?, ?, ?, 'k1', '07*** ***123', '2026-01-01T00:00:00.000Z', 'bench', 'bench')`,
+    );
+    const tokenHash = (i: number) => `bench-token-${i.toString(16).padStart(12, '0')}`;
+    const addRows = raw.transaction((from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const id = `bench-${i}`;
+        addRecording.run(id, `BENCH-${i}`, `recordings/${id}.wav`, i.toString(16).padStart(64, '0'));
+        addLink.run(`link-${i}`, id, tokenHash(i));
+      }
+    });
+    const costs: Array<{ size: number; us: number; insertSeconds: number }> = [];
+    let rows = 0;
+    for (const size of sizes) {
+      const insertStarted = performance.now();
+      for (let from = rows; from < size; from += 50_000) addRows(from, Math.min(size, from + 50_000));
+      rows = size;
+      const insertSeconds = (performance.now() - insertStarted) / 1000;
+      raw.exec('analyze');
+      const lookups = 3_000;
+      // Random existing tokens, so the cost is the index's and not one cached page's.
+      const picks = Array.from({ length: lookups }, () => Math.floor(Math.random() * size));
+      for (const i of picks.slice(0, 300)) await portal.store.findLinkByTokenHash(tokenHash(i));
+      const started = performance.now();
+      for (const i of picks) if (!(await portal.store.findLinkByTokenHash(tokenHash(i)))) throw new Error(`link ${i} not found`);
+      costs.push({ size, us: ((performance.now() - started) / lookups) * 1000, insertSeconds });
+    }
+    const [first] = costs;
+    return costs.map(({ size, us, insertSeconds }) => ({
+      name: `Link lookup by token hash, ${size.toLocaleString('en-GB')} recordings and links (SQLite)`,
+      value: us,
+      unit: 'µs/op',
+      baseline: first.us,
+      baselineName: `the same at ${first.size.toLocaleString('en-GB')}`,
+      ratio: us / first.us,
+      goal: '<= 2.0 (flat: indexed)',
+      met: us / first.us <= 2,
+      notes: { insertSeconds },
+    }));
+  } finally {
+    raw.close();
+    await portal.close();
+  }
+}
+
+const FIGURES: Record<string, () => Promise<Figure[]>> = {
+  sms: async () => [await smsDispatch()],
+  nino: async () => [await ninoVerification()],
+  http: httpThroughput,
+  gatekeeper: async () => [await gatekeeperCost()],
+  lookups: lookupScaling,
+};
+
 async function main() {
-  const figures = [await smsDispatch()];
+  const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+  const figures: Figure[] = [];
+  for (const [name, run] of Object.entries(FIGURES)) {
+    if (only && !only.includes(name)) continue;
+    const started = performance.now();
+    figures.push(...(await run()));
+    console.error(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
   console.table(
     figures.map((f) => ({
       benchmark: f.name,
@@ -103,11 +408,11 @@ async function main() {
       ratio: f.ratio.toFixed(3),
       goal: f.goal,
       met: f.met ? 'yes' : 'NO',
-      ...f.notes,
     })),
   );
+  for (const f of figures) if (f.notes) console.log(`${f.name}: ${Object.entries(f.notes).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(1)}`).join(', ')}`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), node: process.version, figures }, null, 2)}\n`);
+  writeFileSync('bench-results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: CORES, quick: QUICK, figures }, null, 2)}\n`);
   console.log('Written to bench-results/latest.json');
 }
 
