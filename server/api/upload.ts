@@ -47,6 +47,8 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
       fields[name] = value;
     });
     parser.on('file', (name, stream) => {
+      // A body cut off mid-file errors the file's stream as well as the parser; both are the client's fault.
+      stream.on('error', () => fail('bad-request', 'the multipart body could not be read'));
       if (name !== 'audio' || audioSeen) {
         fail('bad-request', 'the only file part is "audio"');
         stream.resume();

@@ -182,3 +182,30 @@ describe('the provider API', () => {
     expect(Object.keys(answer.body.paths)).toEqual(['/recordings', '/recordings/{recordingId}', '/recordings/{recordingId}/links']);
   });
 });
+
+describe('hostile input to the provider API', () => {
+  test('a truncated or malformed multipart body, an odd Idempotency-Key and an unknown path get 4xx problems, never a 500', async () => {
+    const { apiKey } = await addProvider();
+    const boundary = 'xYzBoundary';
+    const truncated = await request(portal.app)
+      .post('/api/v1/recordings')
+      .set('Authorization', `Bearer ${apiKey}`)
+      .set('Content-Type', `multipart/form-data; boundary=${boundary}`)
+      .send(`--${boundary}\r\nContent-Disposition: form-data; name="assessmentRef"\r\n\r\nPIP-1\r\n--${boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\n\r\nRIFF`);
+    expect(truncated.status).toBe(400);
+    expectMatchesOpenApi(truncated, 'post', '/api/v1/recordings');
+
+    const extraField = await upload(apiKey, { surprise: 'x'.repeat(2000) });
+    expect(extraField.status).toBe(400);
+    expectMatchesOpenApi(extraField, 'post', '/api/v1/recordings');
+
+    const oddKey = await upload(apiKey, {}, demoAudio(1), { 'Idempotency-Key': 'é'.repeat(300) });
+    expect(oddKey.status).toBe(400);
+    expectMatchesOpenApi(oddKey, 'post', '/api/v1/recordings');
+
+    const unknown = await request(portal.app).get('/api/v1/nothing-here').set('Authorization', `Bearer ${apiKey}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(bucketFiles()).toEqual([]);
+  });
+});

@@ -336,6 +336,22 @@ describe('staff actions', () => {
   });
 });
 
+describe('hostile input to the staff console', () => {
+  test('oversized, badly encoded or repeated fields get a 4xx page and change nothing', async () => {
+    const { browser } = await signedInStaff(portal, 'agent');
+    await browser.get('/staff/find');
+    const token = browser.csrfToken()!;
+    const before = (await portal.store.auditEvents()).length;
+    const send = (body: string) =>
+      request(portal.app).post('/staff/find').set('Cookie', browser.cookieHeader()).set('Content-Type', 'application/x-www-form-urlencoded').send(body);
+    for (const body of [`_csrf=${token}&query=${'a'.repeat(5000)}`, `_csrf=${token}&query=%E0%A4%A`, `_csrf=${token}&query=a&query=b`, `_csrf=${token}&query=%00%FF`]) {
+      const { status } = await send(body);
+      expect({ body: body.slice(0, 40), clientError: status >= 400 && status < 500 }).toEqual({ body: body.slice(0, 40), clientError: true });
+    }
+    expect((await portal.store.auditEvents()).length).toBe(before);
+  });
+});
+
 describe('supervisors and auditors', () => {
   test('a legal hold keeps a recording that is asked to be deleted; the claimant link stops working at once', async () => {
     const { recordingId, path } = await portal.recordingWithLink();
