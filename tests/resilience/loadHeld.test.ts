@@ -29,5 +29,7 @@ test(`${SECONDS} s of mixed traffic at ${RATE} requests a second: no errors, rat
   for (const kind of Object.values(report.byKind)) expect(kind.requests).toBeGreaterThan(0);
   // Growth of the live heap (after a full collection) from the end of the warm-up to the end of the run.
   expect(report.memory.heapGrowthMb).toBeLessThan(32);
-  expect(report.memory.rssPeakMb).toBeLessThan(600);
+  // Resident memory may not climb far either. Only its growth is bounded: Jest's worker holds whatever earlier
+  // test files left, so its absolute size says little (npm run bench measures the portal's own peak RSS).
+  expect(report.memory.rssPeakMb - report.memory.rssStartMb).toBeLessThan(150);
 }, (SECONDS + 60) * 1000);
