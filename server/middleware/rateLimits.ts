@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { RenderProblem } from '../routes/problems';
 
 /** With Redis every instance counts the same hits; without it each counts its own, in memory. */
-function sharedStore(redis: Redis | undefined, prefix: string): Store | undefined {
+export function sharedStore(redis: Redis | undefined, prefix: string): Store | undefined {
   if (!redis) return undefined;
   return new RedisStore({
     prefix,

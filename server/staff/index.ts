@@ -6,6 +6,7 @@ import { StaffStore } from '../store/staffStore';
 import { staffAccounts } from './staffAccounts';
 import { staffConsole } from './staffConsole';
 import { staffRoutes } from './staffRoutes';
+import { sharedStore } from '../middleware/rateLimits';
 
 /** Wires the staff console from the portal's dependencies and services, by hand. */
 export function staffServices(deps: PortalDeps, services: Pick<PortalServices, 'sendLink'>) {
@@ -21,5 +22,5 @@ export function staffServices(deps: PortalDeps, services: Pick<PortalServices, '
 /** The /staff router, for app.ts. */
 export function staffConsoleRoutes(deps: PortalDeps, services: Pick<PortalServices, 'sendLink'>) {
   const staff = staffServices(deps, services);
-  return staffRoutes(staff.accounts, staff.console, deps.config.secrets.sessionKey);
+  return staffRoutes(staff.accounts, staff.console, deps.config.secrets.sessionKey, sharedStore(deps.redis, `${deps.config.redisKeyPrefix}rate:staff-sign-in:`));
 }

@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import { InputError } from '../services/inputError';
 import { MIN_PASSWORD_LENGTH, type StaffAccounts, type StaffMember } from './staffAccounts';
 import type { StaffConsole } from './staffConsole';
@@ -34,7 +34,7 @@ const FIELD_IDS: Record<string, Record<string, string>> = {
  * is a random cookie whose hash is a server-side row (idle and absolute limits, sign-out). Every
  * form carries a double-submit CSRF token bound to the session; every action checks the role.
  */
-export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole, sessionKey: Buffer): Router {
+export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole, sessionKey: Buffer, limiterStore?: Store): Router {
   const router = Router();
   const csrfSecret = Buffer.from(hkdfSync('sha256', sessionKey, '', 'staff console csrf', 32)).toString('base64');
   const csrf = doubleCsrf({
@@ -44,10 +44,13 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
     cookieOptions: { sameSite: 'strict', secure: true, httpOnly: true, path: '/staff' },
     getCsrfTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
   });
-  // Slows password guessing from one address; the per-account lock stops guessing spread wider.
+  // Slows password guessing from one address (counted in Redis when there is one, so every instance
+  // counts the same tries); the per-account lock stops guessing spread wider.
   const signInLimit = rateLimit({
     windowMs: 15 * 60_000,
     limit: 30,
+    store: limiterStore,
+    passOnStoreError: true,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, res) => problem(res, 429, 'Too many attempts to sign in', 'Wait 15 minutes, then try again.'),

@@ -109,6 +109,18 @@ describe('signing in to the staff console', () => {
     expect((await new StaffBrowser(portal.app).signIn(credentials, totpCode(credentials, portal))).status).toBe(303);
   });
 
+  test('sign-in attempts from one address slow down: the 31st in 15 minutes is refused with 429, whatever the account', async () => {
+    const browser = new StaffBrowser(portal.app);
+    await browser.get('/staff/sign-in');
+    for (let attempt = 1; attempt <= 30; attempt++) {
+      const email = `guess${attempt}@dwp.example.gov.uk`;
+      expect((await browser.post('/staff/sign-in', { email, password: 'guess', code: '000000' })).status).toBe(401);
+    }
+    const refused = await browser.post('/staff/sign-in', { email: 'guess31@dwp.example.gov.uk', password: 'guess', code: '000000' });
+    expect(refused.status).toBe(429);
+    expect(refused.text).toContain('Too many attempts to sign in');
+  });
+
   test('the sign-in form itself needs its CSRF token', async () => {
     const credentials = await addStaff(portal, 'agent');
     const browser = new StaffBrowser(portal.app);
