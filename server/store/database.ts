@@ -56,7 +56,11 @@ export function connectDatabase(settings: DatabaseSettings, onQuery?: (sql: stri
  * migrator holds a PostgreSQL advisory lock (or SQLite's write lock) while it works.
  */
 export async function migrateToLatest({ db, dialect }: OpenDatabase): Promise<MigrationResult[]> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
+  // Kysely looks for its bookkeeping tables in every schema it can see; name ours, so a database
+  // shared by several schemas (one per deployment, or per test) keeps them apart.
+  const migrationTableSchema =
+    dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0].schema : undefined;
+  const { error, results } = await new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema }).migrateToLatest();
   if (error) throw error;
   return results ?? [];
 }
