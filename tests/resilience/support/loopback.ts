@@ -28,7 +28,10 @@ export async function listenOnLoopback(app: Express) {
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  // Idle sockets are closed by the client (after 4 s) before the server's 5-second keep-alive timeout
+  // can close one just as a request is written to it (an ECONNRESET the portal never saw), and the most
+  // recently used socket is reused first.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4_000, scheduling: 'lifo' });
 
   function send(req: RawRequest): Promise<RawAnswer> {
     const started = performance.now();
