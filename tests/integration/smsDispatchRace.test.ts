@@ -42,8 +42,6 @@ test.each(DATABASE_KINDS)(`two dispatchers racing over ${MESSAGES} pending messa
     const [countsA, countsB] = await Promise.all([a.drain(), b.drain()]);
 
     expect(countsA.sent + countsB.sent).toBe(MESSAGES);
-    expect(countsA.sent).toBeGreaterThan(0);
-    expect(countsB.sent).toBeGreaterThan(0);
     const bodies = fake.messages.map((m) => m.body);
     expect(bodies).toHaveLength(MESSAGES);
     expect(new Set(bodies).size).toBe(MESSAGES);
