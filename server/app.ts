@@ -19,14 +19,18 @@ import { webhookRoutes } from './routes/webhooks';
 import { informationRoutes } from './routes/information';
 import { verificationRoutes } from './routes/verification';
 import { problemRenderer } from './routes/problems';
-import { portalServices } from './services';
+import { portalServices, type PortalServices } from './services';
 import { staffConsoleRoutes } from './staff';
 import { providerApiRoutes } from './api/providerApi';
 
 const GOVUK_FRONTEND = path.dirname(require.resolve('govuk-frontend/package.json'));
 
 /** Builds the portal from explicit dependencies; the order below is the order a request meets it. */
-export function createApp(deps: PortalDeps) {
+/**
+ * `services` can be passed in so the process that starts the SMS dispatcher and the app share one
+ * set (one dispatcher, one signer); tests leave it out.
+ */
+export function createApp(deps: PortalDeps, services: PortalServices = portalServices(deps)) {
   const { config } = deps;
   const app = express();
   app.set('trust proxy', config.trustProxy);
@@ -61,7 +65,6 @@ export function createApp(deps: PortalDeps) {
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
 
   const renderProblem = problemRenderer(config.access);
-  const services = portalServices(deps);
 
   app.use('/staff', staffConsoleRoutes(deps, services));
   app.use('/api/v1', providerApiRoutes(deps, services));

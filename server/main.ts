@@ -44,7 +44,8 @@ async function main() {
   const config = configOrExit();
   const runtime = await openRuntime(config, { announce: config.production ? undefined : (line) => console.log(line) });
   const { logger } = runtime.deps;
-  const portal = createServer(createApp(runtime.deps));
+  const services = portalServices(runtime.deps);
+  const portal = createServer(createApp(runtime.deps, services));
   await listen(portal, config.port);
   const servers = [portal];
   if (config.metricsPort !== 0) {
@@ -56,7 +57,6 @@ async function main() {
   logger.info({ port, metricsPort: config.metricsPort || undefined }, 'portal listening');
   console.log(`Portal listening on ${config.baseUrl.origin} (port ${port})`);
 
-  const services = portalServices(runtime.deps);
   services.dispatcher.start(config.sms.dispatchIntervalMs);
   // Every instance tries; the lease in the database lets one sweep at a time.
   const sweeper = setInterval(() => {

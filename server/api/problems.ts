@@ -1,4 +1,3 @@
-import type { Response } from 'express';
 
 /**
  * The provider API's errors, as RFC 9457 problem details. Each `type` is a stable URI a provider's
@@ -34,9 +33,4 @@ export interface ProblemBody {
 export function problemBody(type: ProblemType, detail?: string, field?: string): ProblemBody {
   const { status, title } = PROBLEMS[type];
   return { type: problemTypeUri(type), title, status, ...(detail ? { detail } : {}), ...(field ? { field } : {}) };
-}
-
-export function sendProblem(res: Response, type: ProblemType, detail?: string, field?: string): void {
-  const body = problemBody(type, detail, field);
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Translator } from '../i18n';
 import { translatorFor } from '../middleware/language';
 import type { AccessRules } from '../policy/accessWindow';
 import { formatDate, formatPeriod } from './format';
@@ -9,23 +10,17 @@ const ACCESSIBILITY_STATEMENT = { prepared: new Date('2026-11-23T12:00:00Z'), re
 /** Pages anyone can read without a link: the front page, help for claimants and supporters, the accessibility statement. */
 export function informationRoutes(rules: AccessRules): Router {
   const router = Router();
+  /** The periods the start and help pages state, in the reader's language. */
+  const periods = (t: Translator) => ({ linkTtl: formatPeriod(rules.linkTtlMs, t), redownloadWindow: formatPeriod(rules.redownloadWindowMs, t) });
 
   router.get('/', (_req, res) => {
     const t = translatorFor(res);
-    res.render('pages/start', {
-      pageTitle: t('service.name'),
-      linkTtl: formatPeriod(rules.linkTtlMs, t),
-      redownloadWindow: formatPeriod(rules.redownloadWindowMs, t),
-    });
+    res.render('pages/start', { pageTitle: t('service.name'), ...periods(t) });
   });
 
   router.get('/help', (_req, res) => {
     const t = translatorFor(res);
-    res.render('pages/help', {
-      pageTitle: t('help.title'),
-      linkTtl: formatPeriod(rules.linkTtlMs, t),
-      redownloadWindow: formatPeriod(rules.redownloadWindowMs, t),
-    });
+    res.render('pages/help', { pageTitle: t('help.title'), ...periods(t) });
   });
 
   router.get('/accessibility', (_req, res) => {
