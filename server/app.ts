@@ -19,6 +19,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { informationRoutes } from './routes/information';
 import { verificationRoutes } from './routes/verification';
 import { problemRenderer } from './routes/problems';
+import { staticPageRenderer } from './routes/staticPages';
 import { portalServices, type PortalServices } from './services';
 import { staffConsoleRoutes } from './staff';
 import { providerApiRoutes } from './api/providerApi';
@@ -64,13 +65,14 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   app.use(languageChoice());
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
 
-  const renderProblem = problemRenderer(config.access);
+  const renderStaticPage = staticPageRenderer();
+  const renderProblem = problemRenderer(config.access, renderStaticPage);
 
   app.use('/staff', staffConsoleRoutes(deps, services));
   app.use('/api/v1', providerApiRoutes(deps, services));
-  app.use(informationRoutes(config.access));
+  app.use(informationRoutes(config.access, renderStaticPage));
   app.use(verificationRoutes(deps.store, services.manifests));
-  app.use(claimantRoutes(services.gatekeeper, renderProblem, claimantRateLimits(config, deps.redis, renderProblem)));
+  app.use(claimantRoutes(services.gatekeeper, { renderProblem, renderStaticPage }, claimantRateLimits(config, deps.redis, renderProblem)));
 
   app.use((_req, res) => renderProblem(res, 'page-not-found'));
   app.use(errorHandler(deps.logger, renderProblem));

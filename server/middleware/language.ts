@@ -21,6 +21,7 @@ function speak(res: Response, lang: Language) {
 
 export const languageOf = (res: Response): Language => localsOf(res).lang ?? DEFAULT_LANGUAGE;
 export const translatorFor = (res: Response): Translator => translator(languageOf(res));
+export const languagePagePathOf = (res: Response): string => localsOf(res).languagePagePath ?? '';
 
 /**
  * The language of the page: the claimant's own choice (`?lang=cy` from the toggle, then the `lang`

@@ -7,6 +7,7 @@ import type { ClaimantSession } from '../security/claimantTokens';
 import type { Gatekeeper, ResolvedLink } from '../services/gatekeeper';
 import { formatBytes, formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from './format';
 import type { ProblemKind, RenderProblem } from './problems';
+import type { RenderStaticPage } from './staticPages';
 
 export const SESSION_COOKIE = 'recording_session';
 
@@ -28,7 +29,11 @@ interface Limits {
 const tokenOf = (req: Request) => String(req.params.token);
 
 /** The claimant's journey: open the link, confirm the NINO, listen, download. */
-export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProblem, limits: Limits): Router {
+export function claimantRoutes(
+  gatekeeper: Gatekeeper,
+  { renderProblem, renderStaticPage }: { renderProblem: RenderProblem; renderStaticPage: RenderStaticPage },
+  limits: Limits,
+): Router {
   const router = Router();
   const linkPath = (token: string) => `/r/${token}`;
 
@@ -42,7 +47,9 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
     }
     // Staff record the claimant's language with the recording; the toggle still overrides it.
     preferLanguage(res, resolved.recording.language);
-    setLanguagePagePath(res, linkPath(token));
+    // Fetching the link's own page, the toggle's query-only links already reopen it (and the page holds
+    // nothing of the link); an answer to a form post names the page GET can fetch.
+    if (req.method !== 'GET' || req.path !== linkPath(token)) setLanguagePagePath(res, linkPath(token));
     if (resolved.access.state !== 'open') {
       renderProblem(res, CLOSED_LINK_PAGES[resolved.access.state]);
       return undefined;
@@ -50,15 +57,14 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
     return resolved;
   }
 
-  function renderNinoForm(res: Response, token: string, options: { error?: string; value?: string; sessionEnded?: boolean; status?: number } = {}) {
-    const t = translatorFor(res);
-    res.status(options.status ?? 200).render('pages/enter-nino', {
-      pageTitle: t('nino.title'),
-      formAction: linkPath(token),
-      ninoValue: options.value,
-      sessionEnded: options.sessionEnded,
-      errors: options.error ? [{ text: options.error, href: '#nino' }] : undefined,
-    });
+  /**
+   * The form posts back to the page's own address, so it holds nothing of the link and, before any
+   * answer, is the same page for every claimant in a language.
+   */
+  function renderNinoForm(res: Response, options: { sessionEnded?: boolean } | { error: string; value?: string }) {
+    const pageTitle = translatorFor(res)('nino.title');
+    if (!('error' in options)) return renderStaticPage(res, 'pages/enter-nino', { pageTitle, sessionEnded: options.sessionEnded });
+    res.status(400).render('pages/enter-nino', { pageTitle, ninoValue: options.value, errors: [{ text: options.error, href: '#nino' }] });
   }
 
   function setSessionCookie(res: Response, jwt: string) {
@@ -87,7 +93,7 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
     const session = await gatekeeper.sessionFor(resolved, cookie);
     if (!session) {
       await gatekeeper.recordOpened(resolved, req.get('user-agent'));
-      return renderNinoForm(res, token, { sessionEnded: cookie !== undefined });
+      return renderNinoForm(res, { sessionEnded: cookie !== undefined });
     }
     const t = translatorFor(res);
     const { recording, access } = resolved;
@@ -120,13 +126,9 @@ export function claimantRoutes(gatekeeper: Gatekeeper, renderProblem: RenderProb
     const echoed = typeof input === 'string' && input.length <= 40 ? input : undefined;
     switch (result.outcome) {
       case 'invalid':
-        return renderNinoForm(res, token, { error: t(result.reason === 'empty' ? 'nino.error.empty' : 'nino.error.format'), value: echoed, status: 400 });
+        return renderNinoForm(res, { error: t(result.reason === 'empty' ? 'nino.error.empty' : 'nino.error.format'), value: echoed });
       case 'wrong':
-        return renderNinoForm(res, token, {
-          error: t.plural(result.attemptsRemaining, 'nino.error.wrong.one', 'nino.error.wrong.other'),
-          value: echoed,
-          status: 400,
-        });
+        return renderNinoForm(res, { error: t.plural(result.attemptsRemaining, 'nino.error.wrong.one', 'nino.error.wrong.other'), value: echoed });
       case 'locked':
         return renderProblem(res, 'link-locked');
       case 'verified':

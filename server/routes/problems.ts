@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import { translatorFor } from '../middleware/language';
 import type { AccessRules } from '../policy/accessWindow';
 import { formatPeriod } from './format';
+import type { RenderStaticPage } from './staticPages';
 
 export type ProblemKind =
   | 'link-not-recognised'
@@ -38,11 +39,11 @@ const STATUS: Record<ProblemKind, number> = {
   'server-error': 500,
 };
 
-export function problemRenderer(rules: AccessRules) {
+export function problemRenderer(rules: AccessRules, renderStaticPage: RenderStaticPage) {
   return function renderProblem(res: Response, kind: ProblemKind, retry?: { href: string; text: string }): void {
     const t = translatorFor(res);
     const periods = { linkTtl: formatPeriod(rules.linkTtlMs, t), window: formatPeriod(rules.redownloadWindowMs, t) };
-    res.status(STATUS[kind]).render('pages/problem', {
+    renderStaticPage(res.status(STATUS[kind]), 'pages/problem', {
       pageTitle: t(`problem.${kind}.title`),
       paragraphs: t.paragraphs(`problem.${kind}.body`, periods),
       retryHref: retry?.href,

@@ -45,6 +45,29 @@ export interface NewLink {
   reason: string;
 }
 
+/** An audit event as a row holds it, before it is chained. */
+type AuditContent = Omit<AuditEventsTable, 'id' | 'prev_hash' | 'hash' | 'type'> & { type: AuditType };
+
+function auditContent(at: Date, event: AuditEvent): AuditContent {
+  return {
+    at: at.toISOString(),
+    type: event.type,
+    actor: event.actor,
+    recording_id: event.recordingId ?? null,
+    link_id: event.linkId ?? null,
+    detail: JSON.stringify(event.detail ?? {}),
+  };
+}
+
+interface QueuedEvent {
+  content: AuditContent;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Keeps one group commit's multi-row insert well under SQLite's 32,766 bound parameters (8 a row). */
+const MAX_EVENTS_PER_COMMIT = 500;
+
 /** The text message that carries a new link, queued in the link's own transaction. */
 export interface QueuedMessage {
   language: string;
@@ -67,7 +90,12 @@ export class RecordingStore {
     private readonly onEvent: (type: AuditType) => void = () => {},
   ) {}
 
+  /** Events waiting for the next group commit (see recordEvent). */
+  private queuedEvents: QueuedEvent[] = [];
+  private eventCommits: Promise<void> | undefined;
+
   async close(): Promise<void> {
+    await this.eventCommits;
     await this.db.destroy();
   }
 
@@ -80,7 +108,7 @@ export class RecordingStore {
     const events: AuditType[] = [];
     const result = await this.db.transaction().execute((trx) =>
       work(trx, async (at, event) => {
-        await this.insertAudit(trx, at, event);
+        await this.appendAudit(trx, [auditContent(at, event)]);
         events.push(event.type);
       }),
     );
@@ -89,32 +117,59 @@ export class RecordingStore {
   }
 
   /**
-   * Appends an event to the hash chain. The chain's head row is read with a row lock (PostgreSQL)
-   * or under SQLite's single writer, so concurrent transactions append one after another.
+   * Appends events to the hash chain, in order. The chain's head row is read with a row lock
+   * (PostgreSQL) or under SQLite's single writer, so concurrent transactions append one after another.
    */
-  private async insertAudit(trx: Transaction<Database>, at: Date, event: AuditEvent): Promise<void> {
-    const content = {
-      at: at.toISOString(),
-      type: event.type,
-      actor: event.actor,
-      recording_id: event.recordingId ?? null,
-      link_id: event.linkId ?? null,
-      detail: JSON.stringify(event.detail ?? {}),
-    };
+  private async appendAudit(trx: Transaction<Database>, contents: readonly AuditContent[]): Promise<void> {
     const head = await trx
       .selectFrom('audit_chain')
       .select('last_hash')
       .where('id', '=', 1)
       .$if(isPostgres(trx), (query) => query.forUpdate())
       .executeTakeFirstOrThrow();
-    const hash = chainHash(head.last_hash, content);
-    const row: Omit<AuditEventsTable, 'id'> = { ...content, prev_hash: head.last_hash, hash };
-    await trx.insertInto('audit_events').values(row).execute();
-    await trx.updateTable('audit_chain').set({ last_hash: hash }).where('id', '=', 1).execute();
+    let previous = head.last_hash;
+    const rows = contents.map((content): Omit<AuditEventsTable, 'id'> => {
+      const hash = chainHash(previous, content);
+      const row = { ...content, prev_hash: previous, hash };
+      previous = hash;
+      return row;
+    });
+    await trx.insertInto('audit_events').values(rows).execute();
+    await trx.updateTable('audit_chain').set({ last_hash: previous }).where('id', '=', 1).execute();
   }
 
+  /**
+   * An event that is not part of another change (a link opened, a staff sign-in). Resolves once the
+   * event is committed. Events arriving while a commit is under way wait and share the next one (group
+   * commit): under load, one transaction and one hold on the chain's head row carry many events.
+   */
   async recordEvent(at: Date, event: AuditEvent): Promise<void> {
-    await this.atomically(async (_trx, audit) => audit(at, event));
+    // Built before queuing, so an event that cannot be written fails alone rather than its whole batch.
+    const content = auditContent(at, event);
+    return new Promise((resolve, reject) => {
+      this.queuedEvents.push({ content, resolve, reject });
+      this.eventCommits ??= this.commitQueuedEvents();
+    });
+  }
+
+  /** Commits batches until the queue is empty; clears `eventCommits` in the same step that finds it so. */
+  private async commitQueuedEvents(): Promise<void> {
+    try {
+      while (this.queuedEvents.length > 0) {
+        const batch = this.queuedEvents.splice(0, MAX_EVENTS_PER_COMMIT);
+        try {
+          await this.db.transaction().execute((trx) => this.appendAudit(trx, batch.map(({ content }) => content)));
+          batch.forEach(({ content, resolve }) => {
+            this.onEvent(content.type);
+            resolve();
+          });
+        } catch (error) {
+          batch.forEach(({ reject }) => reject(error));
+        }
+      }
+    } finally {
+      this.eventCommits = undefined;
+    }
   }
 
   /** Recordings the retention sweep must look at: past their date or asked to be deleted, not yet gone. */

@@ -67,6 +67,26 @@ describe('the claimant journey', () => {
     expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="assessment-recording-\d{4}-\d{2}-\d{2}\.wav"$/);
   });
 
+  test('the NINO form holds nothing of the link: it posts back to its own address, the same page for every link in a language', async () => {
+    const first = await portal.recordingWithLink();
+    const second = await portal.recordingWithLink();
+    const pages = await Promise.all([first.path, second.path, `${first.path}?lang=cy`, `${second.path}?lang=cy`].map((path) => new ClaimantBrowser(portal.app).get(path)));
+    for (const page of pages) {
+      expect(page.status).toBe(200);
+      expect(page.text).not.toContain(first.token);
+      expect(page.text).not.toContain(second.token);
+      expect(page.text).toContain('<form method="post" novalidate>');
+    }
+    const [english1, english2, welsh1, welsh2] = pages.map((page) => page.text);
+    expect(english2).toBe(english1);
+    expect(welsh2).toBe(welsh1);
+    expect(welsh1).toContain('Beth yw eich rhif Yswiriant Gwladol?');
+    expect(english1).toContain('What is your National Insurance number?');
+    // The form, posted from the page's own address, checks the NINO of the link in that address.
+    const browser = new ClaimantBrowser(portal.app);
+    expect((await browser.enterNino(second.path, CLAIMANT.nino)).headers.location).toBe(second.path);
+  });
+
   test('the presigned URL lasts 60 seconds by default', async () => {
     const { path } = await portal.recordingWithLink();
     const browser = await signedIn(path);

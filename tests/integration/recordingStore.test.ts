@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { connectDatabase, migrateToLatest, openDatabase } from '../../server/store/database';
+import { verifyChain } from '../../server/policy/auditChain';
 import { RecordingStore, type NewRecording } from '../../server/store/recordingStore';
 import { DAY, HOUR } from '../support/testClock';
 import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
@@ -150,6 +152,66 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
     const opened = (await store.auditTrail({ linkId: link.id }))[1];
     expect(JSON.parse(opened.detail)).toEqual({ device: 'phone' });
     expect(typeof opened.id).toBe('number');
+  });
+
+  test('events recorded at once share commits, and each is in the chain once, in the order recorded', async () => {
+    const id = await recording();
+    const link = await issue(id, 'h', T0);
+    const transactions = () => store.db.selectFrom('audit_events').select((eb) => eb.fn.count<number>('id').as('n')).executeTakeFirstOrThrow();
+    const before = Number((await transactions()).n);
+    const statements: string[] = [];
+    const counting = new RecordingStore(connectDatabase(settings, (sql) => statements.push(sql)).db, (type) => events.push(type));
+    try {
+      events.length = 0;
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => counting.recordEvent(at(i), { type: 'link.opened', actor: 'claimant', linkId: link.id, detail: { n: i } })),
+      );
+      expect(events).toHaveLength(200);
+      // The first event commits alone; the other 199 were queued behind it and went in one transaction.
+      expect(statements.filter((text) => /^begin/i.test(text))).toHaveLength(2);
+    } finally {
+      await counting.close();
+    }
+    const trail = await store.auditTrail({ linkId: link.id });
+    expect(trail.filter((e) => e.type === 'link.opened').map((e) => JSON.parse(e.detail).n)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(Number((await transactions()).n)).toBe(before + 200);
+    expect(verifyChain(await store.auditEvents())).toEqual({ intact: true, events: before + 200 });
+  });
+
+  test('when a commit fails, every event queued in it is refused and none of them is written', async () => {
+    const id = await recording();
+    // The database refusing one row (as it would a full disk or a lost connection) fails its whole batch.
+    if (kind === 'postgres') {
+      await sql`create function refuse_audit() returns trigger language plpgsql as $$
+        begin if new.actor = 'refused' then raise exception 'refused'; end if; return new; end $$`.execute(store.db);
+      await sql`create trigger refuse_audit before insert on audit_events for each row execute function refuse_audit()`.execute(store.db);
+    } else {
+      await sql`create trigger refuse_audit before insert on audit_events when new.actor = 'refused' begin select raise(abort, 'refused'); end`.execute(store.db);
+    }
+    const count = async () => (await store.auditEvents()).length;
+    const before = await count();
+    const results = await Promise.allSettled([
+      store.recordEvent(at(1), { type: 'link.opened', actor: 'claimant', recordingId: id }),
+      store.recordEvent(at(2), { type: 'link.opened', actor: 'refused', recordingId: id }),
+      store.recordEvent(at(3), { type: 'link.opened', actor: 'claimant', recordingId: id }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(await count()).toBe(before + 1);
+    await store.recordEvent(at(4), { type: 'link.opened', actor: 'claimant', recordingId: id });
+    expect(await count()).toBe(before + 2);
+    expect(verifyChain(await store.auditEvents())).toEqual({ intact: true, events: before + 2 });
+  });
+
+  test('an event that cannot be written fails alone, before it is queued', async () => {
+    const id = await recording();
+    const before = (await store.auditEvents()).length;
+    const results = await Promise.allSettled([
+      store.recordEvent(at(1), { type: 'link.opened', actor: 'claimant', recordingId: id }),
+      store.recordEvent(new Date(Number.NaN), { type: 'link.opened', actor: 'claimant', recordingId: id }),
+      store.recordEvent(at(3), { type: 'link.opened', actor: 'claimant', recordingId: id }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.auditEvents()).length).toBe(before + 2);
   });
 
   test('ping answers while the database is reachable', async () => {
