@@ -4,9 +4,13 @@
  * Prints a table and writes bench-results/latest.json.
  *
  *   BENCH_QUICK=1      shorter runs and smaller tables (about a minute in all)
- *   BENCH_ONLY=a,b     only these figures: sms, nino, http, gatekeeper, lookups
+ *   BENCH_ONLY=a,b     only these figures: sms, nino, http, gatekeeper, lookups, scaling
+ *   DATABASE_URL       a PostgreSQL database for the scaling figure (a schema of its own, dropped after)
+ *
+ * The HTTP figures load processes of their own (scripts/benchTarget.ts), built first with `npm run build`
+ * and run with plain node, as the container runs the portal.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +27,7 @@ import { SMS_PAYLOAD_FIELD } from '../server/sms/dispatcher';
 import { startFakeTwilio, TWILIO } from '../tests/support/fakeSmsProviders';
 import { productionEnv } from '../tests/resilience/support/loopback';
 import { CLAIMANT, startTestPortal } from '../tests/support/testPortal';
+import { freshPostgresSchema } from '../tests/support/testServices';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -120,9 +125,23 @@ interface Target {
   stop(): Promise<void>;
 }
 
-/** A portal or bare-Express process of its own (scripts/benchTarget.ts), so the load generator does not share its core. */
-async function startTarget(mode: 'portal' | 'hello'): Promise<Target> {
-  const child = fork(path.join(__dirname, 'benchTarget.ts'), [mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+const PROJECT_ROOT = path.join(__dirname, '..');
+let built = false;
+
+/** Compiles server/ and the bench target to dist/ once per run. */
+function buildOnce() {
+  if (built) return;
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  built = true;
+}
+
+/**
+ * A portal, bucket or bare-Express process of its own (dist/scripts/benchTarget.js), so the load
+ * generator does not share its event loop. The portal's request logs go to stdout, discarded here.
+ */
+async function startTarget(mode: 'portal' | 'hello' | 's3', env: Record<string, string> = {}): Promise<Target> {
+  buildOnce();
+  const child = fork(path.join(PROJECT_ROOT, 'dist/scripts/benchTarget.js'), [mode], { execArgv: [], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const info = await new Promise<Record<string, string>>((resolve, reject) => {
     child.once('message', (message) => resolve(message as Record<string, string>));
     child.once('exit', (code) => reject(new Error(`bench target ${mode} exited with ${code}`)));
@@ -144,6 +163,15 @@ async function startTarget(mode: 'portal' | 'hello'): Promise<Target> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The S3-compatible server the portals under load talk to, started once for the run. */
+let bucket: Target | undefined;
+
+/** A portal process in its production configuration, over `env`'s database and the shared bucket. */
+async function startPortal(env: Record<string, string> = {}): Promise<Target> {
+  bucket ??= await startTarget('s3');
+  return startTarget('portal', { BENCH_S3_ENDPOINT: bucket.info.endpoint, ...env });
 }
 
 interface Load {
@@ -204,7 +232,7 @@ async function argon2Bound(seconds: number): Promise<number> {
 
 async function ninoVerification(): Promise<Figure> {
   const bound = await argon2Bound(LOAD_SECONDS);
-  const portal = await startTarget('portal');
+  const portal = await startPortal();
   try {
     const post = await load(
       { url: `http://127.0.0.1:${portal.port}${portal.info.path}`, method: 'POST', connections: CORES * 4, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `nino=${encodeURIComponent(CLAIMANT.nino)}` },
@@ -239,7 +267,7 @@ async function httpThroughput(): Promise<Figure[]> {
   } finally {
     await hello.stop();
   }
-  const portal = await startTarget('portal');
+  const portal = await startPortal();
   try {
     const base = `http://127.0.0.1:${portal.port}${portal.info.path}`;
     const figure = (name: string, measured: Load, connections: number): Figure => {
@@ -278,7 +306,7 @@ async function httpThroughput(): Promise<Figure[]> {
       ratio: landingPeak / helloPeak,
       goal: '< 200 MB',
       met: landingPeak < 200,
-      // The portal's process also holds the embedded S3 server and SQLite, and both run TypeScript through tsx.
+      // The portal's process holds SQLite too; the bucket runs in a process of its own, as S3 does.
     });
     for (const connections of [50, 200]) {
       // Each download spends a one-time grant, so the run is a fixed number of requests, each with its own.
@@ -404,22 +432,68 @@ async function lookupScaling(): Promise<Figure[]> {
   }
 }
 
+// ---------- 5. Scaling: one and two instances over one PostgreSQL ----------
+
+/**
+ * The landing page at 200 connections against one portal, then against two over the same PostgreSQL
+ * database (100 connections each, at once). The load generator, both portals and PostgreSQL share
+ * this machine's cores, so the ratio says how far a second instance helps here, not on separate hosts.
+ */
+async function postgresScaling(): Promise<Figure[]> {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    console.error('bench: scaling skipped (set DATABASE_URL to a PostgreSQL database to measure it)');
+    return [];
+  }
+  const schema = await freshPostgresSchema(databaseUrl);
+  const portals: Target[] = [];
+  try {
+    for (let i = 0; i < 2; i++) portals.push(await startPortal({ BENCH_DATABASE_URL: schema.url }));
+    const landing = (portal: Target, connections: number) => load({ url: `http://127.0.0.1:${portal.port}${portal.info.path}`, connections }, 200);
+    const one = await landing(portals[0], 200);
+    const two = await Promise.all(portals.map((portal) => landing(portal, 100)));
+    const together = two.reduce((sum, run) => sum + run.rps, 0);
+    const failures = one.failures + two.reduce((sum, run) => sum + run.failures, 0);
+    return [
+      {
+        name: 'Landing page over PostgreSQL, 2 instances against 1 (200 connections in all)',
+        value: together,
+        unit: 'req/s',
+        baseline: one.rps,
+        baselineName: '1 instance',
+        ratio: together / one.rps,
+        goal: `report (${CORES} cores shared with the load and PostgreSQL), no failures`,
+        met: failures === 0,
+        notes: { oneP99Ms: one.p99, twoP99Ms: Math.max(...two.map((run) => run.p99)), failures },
+      },
+    ];
+  } finally {
+    await Promise.all(portals.map((portal) => portal.stop()));
+    await schema.drop();
+  }
+}
+
 const FIGURES: Record<string, () => Promise<Figure[]>> = {
   sms: async () => [await smsDispatch()],
   nino: async () => [await ninoVerification()],
   http: httpThroughput,
   gatekeeper: async () => [await gatekeeperCost()],
   lookups: lookupScaling,
+  scaling: postgresScaling,
 };
 
 async function main() {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
   const figures: Figure[] = [];
-  for (const [name, run] of Object.entries(FIGURES)) {
-    if (only && !only.includes(name)) continue;
-    const started = performance.now();
-    figures.push(...(await run()));
-    console.error(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  try {
+    for (const [name, run] of Object.entries(FIGURES)) {
+      if (only && !only.includes(name)) continue;
+      const started = performance.now();
+      figures.push(...(await run()));
+      console.error(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await bucket?.stop();
   }
   console.table(
     figures.map((f) => ({

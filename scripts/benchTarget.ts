@@ -1,60 +1,100 @@
 /**
- * A server for `npm run bench` to load, in a process of its own so the load generator does not share
- * its event loop: `portal` is the real portal in its production configuration on a temporary
- * DATA_DIR (SQLite, embedded S3, outbox); `hello` is bare Express answering "hello", the baseline.
- * It reports its port (and, for the portal, a link, a signed-in session and download grants) over IPC.
+ * A server for `npm run bench` to load, each in a process of its own so that the load generator does
+ * not share its event loop, run from the compiled build (`dist/`) as the container runs the portal:
+ *
+ *   hello   bare Express answering "hello": the baseline. It loads nothing else.
+ *   s3      the embedded S3-compatible server alone, standing in for the bucket a deployment talks to
+ *           (it runs apart from the portal there, and here, so the portal's figures are the portal's).
+ *   portal  the portal as `npm start` builds it, in its production configuration: SQLite under a fresh
+ *           DATA_DIR (or PostgreSQL at BENCH_DATABASE_URL), the outbox, the bucket at BENCH_S3_ENDPOINT,
+ *           JSON request logs to stdout. It registers a recording, texts its link, signs in once and
+ *           issues download grants on request.
+ *
+ * Each reports over IPC: `{ port, ... }` once listening, then answers `{ type: 'grants', count }`.
  */
 import http from 'node:http';
+import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import express from 'express';
-import { portalServices } from '../server/services';
-import { productionEnv } from '../tests/resilience/support/loopback';
-import { CLAIMANT, startTestPortal } from '../tests/support/testPortal';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 type Message = { type: 'grants'; count: number };
 
-async function listen(app: express.Express): Promise<number> {
-  const server = http.createServer({ keepAlive: true }, app);
+async function listen(handler: http.RequestListener): Promise<number> {
+  const server = http.createServer({ keepAlive: true }, handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
 
-async function main() {
-  const mode = process.argv[2];
-  if (mode === 'hello') {
-    const app = express();
-    app.disable('x-powered-by');
-    app.get('/hello', (_req, res) => {
-      res.send('hello');
-    });
-    process.send!({ type: 'ready', port: await listen(app) });
-    return;
-  }
-  const portal = await startTestPortal(productionEnv({ RATE_LIMIT_PAGES_PER_MIN: '1000000', RATE_LIMIT_NINO_PER_15_MIN: '100000' }));
-  const { path, token } = await portal.recordingWithLink();
-  const port = await listen(portal.app);
-  const verified = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `nino=${encodeURIComponent(CLAIMANT.nino)}` });
-  const cookie = verified.headers.getSetCookie()[0].split(';')[0];
-  const { gatekeeper } = portalServices(portal.deps);
-  const resolved = (await gatekeeper.resolve(token))!;
-  const session = (await gatekeeper.sessionFor(resolved, cookie.split('=')[1]))!;
-  // The harness's own records of every log line and SQL statement are not the portal's memory.
-  setInterval(() => {
-    portal.logLines.length = 0;
-    portal.queries.length = 0;
-  }, 200).unref();
-  process.on('message', async (message: Message) => {
-    if (message.type === 'grants') {
-      const grants = await Promise.all(Array.from({ length: message.count }, () => gatekeeper.issueGrant(session)));
-      process.send!({ type: 'grants', grants });
-    }
+async function hello() {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/hello', (_req, res) => {
+    res.send('hello');
   });
-  process.send!({ type: 'ready', port, path, cookie, nino: CLAIMANT.nino });
+  process.send!({ port: await listen(app) });
 }
 
-main().catch((error) => {
+async function s3() {
+  const { startEmbeddedS3 } = await import('../server/objects/embeddedS3.js');
+  const server = await startEmbeddedS3(mkdtempSync(path.join(tmpdir(), 'bench-s3-')), 'assessment-recordings', 0);
+  process.send!({ endpoint: server.endpoint });
+}
+
+async function portal() {
+  const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openRuntime }, { portalServices }] = await Promise.all([
+    import('../server/app.js'),
+    import('../server/config.js'),
+    import('../server/demo.js'),
+    import('../server/demoAudio.js'),
+    import('../server/runtime.js'),
+    import('../server/services/index.js'),
+  ]);
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    ...generateSecrets(),
+    BASE_URL: 'https://recordings.example.gov.uk',
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-portal-')),
+    DATABASE_URL: process.env.BENCH_DATABASE_URL,
+    S3_ENDPOINT: process.env.BENCH_S3_ENDPOINT,
+    S3_ACCESS_KEY_ID: 'S3RVER',
+    S3_SECRET_ACCESS_KEY: 'S3RVER',
+    // The limiters still run on every request; only their ceilings are out of the load's way.
+    RATE_LIMIT_PAGES_PER_MIN: '1000000',
+    RATE_LIMIT_NINO_PER_15_MIN: '100000',
+  });
+  const runtime = await openRuntime(config);
+  const services = portalServices(runtime.deps);
+  const port = await listen(createApp(runtime.deps, services));
+
+  const { recordingId } = await services.registerRecording({ audio: demoAudio(), assessmentRef: `BENCH-${process.pid}-${Date.now()}`, nino: DEMO.nino, phone: DEMO.phone, actor: 'bench' });
+  const { url } = await services.sendLink({ recordingId, actor: 'bench', reason: 'benchmark' });
+  const linkPath = new URL(url).pathname;
+  const verified = await fetch(`http://127.0.0.1:${port}${linkPath}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `nino=${encodeURIComponent(DEMO.nino)}`,
+  });
+  const cookie = verified.headers.getSetCookie()[0].split(';')[0];
+  const { gatekeeper } = services;
+  const resolved = (await gatekeeper.resolve(linkPath.split('/')[2]))!;
+  const session = (await gatekeeper.sessionFor(resolved, cookie.split('=')[1]))!;
+  process.on('message', async (message: Message) => {
+    if (message.type !== 'grants') return;
+    const grants = await Promise.all(Array.from({ length: message.count }, () => gatekeeper.issueGrant(session)));
+    process.send!({ type: 'grants', grants });
+  });
+  process.send!({ port, path: linkPath, cookie, nino: DEMO.nino });
+}
+
+const MODES: Record<string, () => Promise<void>> = { hello, s3, portal };
+
+// Ends with the benchmark, however the benchmark ends.
+process.on('disconnect', () => process.exit(0));
+
+(MODES[process.argv[2]] ?? (() => Promise.reject(new Error(`mode must be one of ${Object.keys(MODES).join(', ')}`))))().catch((error) => {
   console.error(error);
   process.exit(1);
 });

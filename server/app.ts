@@ -36,6 +36,9 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   const app = express();
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  // Pages are sent with no-store and assets carry their content hash in their names, so an ETag (a
+  // hash of every page sent) would never be used.
+  app.disable('etag');
 
   const views = nunjucks.configure([path.join(PROJECT_ROOT, 'views'), path.join(GOVUK_FRONTEND, 'dist')], {
     autoescape: true,

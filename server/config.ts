@@ -158,23 +158,28 @@ function keyList(name: string, raw: string, exactBytes?: number): KeyRing {
   return keyRing(entries);
 }
 
+/** New values for every secret, in the forms .env.example describes (key ids `k1` and `m1`). */
+export function generateSecrets(): Record<(typeof SECRET_VARIABLES)[number], string> {
+  const key = () => randomBytes(32).toString('base64');
+  return {
+    LINK_SIGNING_KEYS: `k1:${key()}`,
+    SESSION_SECRET: key(),
+    NINO_PEPPER: key(),
+    NINO_INDEX_KEY: key(),
+    FIELD_ENCRYPTION_KEYS: `k1:${key()}`,
+    MANIFEST_SIGNING_KEYS: JSON.stringify([{ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'm1' }]),
+  };
+}
+
 /**
  * Outside production a fresh machine has no secrets yet; generate them once and keep them beside the
  * data they protect, so `npm start` works with no set-up and restarts can still read old records.
  */
 function developmentSecrets(dataDir: string): Record<(typeof SECRET_VARIABLES)[number], string> {
   const file = path.join(dataDir, 'dev-secrets.json');
-  const key = () => randomBytes(32).toString('base64');
-  const generators: Record<(typeof SECRET_VARIABLES)[number], () => string> = {
-    LINK_SIGNING_KEYS: () => `k1:${key()}`,
-    SESSION_SECRET: key,
-    NINO_PEPPER: key,
-    NINO_INDEX_KEY: key,
-    FIELD_ENCRYPTION_KEYS: () => `k1:${key()}`,
-    MANIFEST_SIGNING_KEYS: () => JSON.stringify([{ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'm1' }]),
-  };
   const existing: Partial<Record<string, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const secrets = Object.fromEntries(SECRET_VARIABLES.map((name) => [name, existing[name] ?? generators[name]()])) as Record<(typeof SECRET_VARIABLES)[number], string>;
+  const fresh = generateSecrets();
+  const secrets = Object.fromEntries(SECRET_VARIABLES.map((name) => [name, existing[name] ?? fresh[name]])) as Record<(typeof SECRET_VARIABLES)[number], string>;
   // Secrets added by a newer version join the file; the ones already there stay, so old records still read.
   if (SECRET_VARIABLES.some((name) => existing[name] === undefined)) {
     mkdirSync(dataDir, { recursive: true });

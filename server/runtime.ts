@@ -1,15 +1,13 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { PortalDeps } from './deps';
-import { startEmbeddedS3, type EmbeddedS3 } from './objects/embeddedS3';
+import type { EmbeddedS3 } from './objects/embeddedS3';
 import { s3Objects } from './objects/s3Objects';
 import { portalMetrics } from './observability/metrics';
-import { notifySender } from './sms/notifySender';
 import { outboxSender } from './sms/outboxSender';
 import type { SmsSender } from './sms/smsSender';
-import { twilioSender } from './sms/twilioSender';
 import { openDatabase } from './store/database';
 import { RecordingStore } from './store/recordingStore';
 import { SmsOutboxStore } from './store/smsOutboxStore';
@@ -52,8 +50,15 @@ export const LOG_REDACTIONS = [
 export const portalLogger = (level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger =>
   pino({ level, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } }, destination);
 
+/*
+ * The clients of optional components (Redis, PostgreSQL, Twilio, Notify, the embedded S3 server) are
+ * loaded only when the configuration names them: together they are most of a process's memory, and an
+ * instance uses one of each kind at most.
+ */
+
 /** Redis for shared limits. Commands fail after one retry while it is down instead of waiting without bound. */
 export function connectRedis(url: string): Redis {
+  const { Redis }: typeof import('ioredis') = require('ioredis');
   const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
   redis.on('error', () => {});
   return redis;
@@ -62,10 +67,14 @@ export function connectRedis(url: string): Redis {
 /** The provider SMS_PROVIDER names; Twilio posts its delivery receipts back to this portal. */
 export function smsSender(config: Config, announce?: (line: string) => void): SmsSender {
   switch (config.sms.provider) {
-    case 'twilio':
+    case 'twilio': {
+      const { twilioSender }: typeof import('./sms/twilioSender') = require('./sms/twilioSender');
       return twilioSender(config.sms.twilio!, new URL('/webhooks/twilio/status', config.baseUrl).toString());
-    case 'notify':
+    }
+    case 'notify': {
+      const { notifySender }: typeof import('./sms/notifySender') = require('./sms/notifySender');
       return notifySender(config.sms.notify!);
+    }
     case 'outbox':
       return outboxSender(config.sms.outboxFile, announce);
   }
@@ -90,6 +99,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
 
     let embedded: EmbeddedS3 | undefined;
     if (!config.s3.endpoint) {
+      const { startEmbeddedS3 }: typeof import('./objects/embeddedS3') = require('./objects/embeddedS3');
       embedded = await startEmbeddedS3(config.dataDir, config.s3.bucket, config.s3.embeddedPort);
       closers.push(() => embedded!.close());
     }

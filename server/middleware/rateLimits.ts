@@ -1,13 +1,14 @@
 import type { Request, Response } from 'express';
 import { rateLimit, type Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type { RedisReply } from 'rate-limit-redis';
 import type { Config } from '../config';
 import type { RenderProblem } from '../routes/problems';
 
 /** With Redis every instance counts the same hits; without it each counts its own, in memory. */
 export function sharedStore(redis: Redis | undefined, prefix: string): Store | undefined {
   if (!redis) return undefined;
+  const { RedisStore }: typeof import('rate-limit-redis') = require('rate-limit-redis');
   return new RedisStore({
     prefix,
     sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,

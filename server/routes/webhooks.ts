@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router, type Response } from 'express';
-import twilio from 'twilio';
 import type { PortalDeps } from '../deps';
 import { notifyDeliveryStatus, twilioDeliveryStatus } from '../policy/deliveryStatus';
 
@@ -22,12 +21,14 @@ export function webhookRoutes(deps: Pick<PortalDeps, 'config' | 'outbox' | 'cloc
   const { twilio: twilioConfig, notify: notifyConfig } = deps.config.sms;
 
   if (twilioConfig) {
+    // Loaded only when Twilio is the provider (see runtime.ts).
+    const { validateRequest }: typeof import('twilio') = require('twilio');
     const callbackUrl = new URL('/webhooks/twilio/status', deps.config.baseUrl).toString();
     router.post('/webhooks/twilio/status', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 }), async (req, res) => {
       const signature = req.get('x-twilio-signature');
       const params: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.body ?? {})) if (typeof value === 'string') params[name] = value;
-      if (!signature || !twilio.validateRequest(twilioConfig.authToken, signature, callbackUrl, params)) return void refuse(res);
+      if (!signature || !validateRequest(twilioConfig.authToken, signature, callbackUrl, params)) return void refuse(res);
       const status = twilioDeliveryStatus(params.MessageStatus);
       if (!status || !params.MessageSid) return void res.status(400).json({ error: 'MessageSid and a known MessageStatus are required' });
       const outcome = await deps.outbox.recordDelivery('twilio', params.MessageSid, status, deps.clock());

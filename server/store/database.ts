@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
-import { Pool } from 'pg';
 import type { Config } from '../config';
 import { migrationProvider, type SqlDialect } from './migrations';
 import type { Database } from './schema';
@@ -15,7 +14,7 @@ type DatabaseSettings = Config['database'];
 
 /**
  * The embedded database: one SQLite file under DATA_DIR, shared safely by the portal and the CLI.
- * The native module is loaded only here, so a PostgreSQL deployment never loads it.
+ * Each database's client is loaded only when it is used, so a deployment loads one of them.
  */
 function sqliteDialect(file: string): SqliteDialect {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -56,6 +55,7 @@ function withStatementCache(sqlite: SqliteDatabase): SqliteDatabase {
 
 /** Production: a pool per instance, every statement bounded so a stuck query cannot hold a request. */
 function postgresDialect(settings: DatabaseSettings & { url: string }): PostgresDialect {
+  const { Pool }: typeof import('pg') = require('pg');
   const pool = new Pool({
     connectionString: settings.url,
     max: settings.poolSize,

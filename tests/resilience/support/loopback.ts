@@ -1,7 +1,7 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { generateSecrets } from '../../../server/config';
 import type { TestPortal } from '../../support/testPortal';
 
 export interface RawAnswer {
@@ -121,17 +121,7 @@ export function expectNoStackTrace(text: string) {
  * cached (outside production they are recompiled on every render, about 10 ms a page on this machine).
  */
 export function productionEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const key = () => randomBytes(32).toString('base64');
-  return {
-    NODE_ENV: 'production',
-    LINK_SIGNING_KEYS: `k1:${key()}`,
-    SESSION_SECRET: key(),
-    NINO_PEPPER: key(),
-    NINO_INDEX_KEY: key(),
-    FIELD_ENCRYPTION_KEYS: `k1:${key()}`,
-    MANIFEST_SIGNING_KEYS: JSON.stringify([{ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'm1' }]),
-    ...extra,
-  };
+  return { NODE_ENV: 'production', ...generateSecrets(), ...extra };
 }
 
 export interface FiredAnswer {
