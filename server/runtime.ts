@@ -47,7 +47,12 @@ export const LOG_REDACTIONS = [
   '*.password',
 ];
 
-export const portalLogger = (level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger =>
+/**
+ * Lines go to stdout asynchronously: while one write is under way the next lines gather and go in the
+ * following one, rather than each request waiting on a write of its own. What is still buffered is
+ * written when the process exits.
+ */
+export const portalLogger = (level = process.env.LOG_LEVEL ?? 'info', destination: pino.DestinationStream = pino.destination({ sync: false })): Logger =>
   pino({ level, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } }, destination);
 
 /*
