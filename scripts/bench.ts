@@ -186,6 +186,13 @@ interface Load {
   timeouts: number;
 }
 
+/**
+ * A short unmeasured run first, so that every process is measured after its code has been compiled
+ * and optimised, not while it is being (the first seconds of a fresh portal run at about half speed).
+ */
+const WARM_UP_SECONDS = QUICK ? 1 : 3;
+const warmUp = (url: string) => autocannon({ url, connections: 50, duration: WARM_UP_SECONDS });
+
 async function load(options: autocannon.Options, expectedStatus: number): Promise<Load> {
   const result = await autocannon(options.amount ? options : { duration: LOAD_SECONDS, ...options });
   const statuses = result.statusCodeStats as unknown as Record<string, { count: number }>;
@@ -262,7 +269,9 @@ async function httpThroughput(): Promise<Figure[]> {
   const baselines: Record<number, Load> = {};
   let helloPeak = 0;
   try {
-    for (const connections of [50, 200]) baselines[connections] = await load({ url: `http://127.0.0.1:${hello.port}/hello`, connections }, 200);
+    const url = `http://127.0.0.1:${hello.port}/hello`;
+    await warmUp(url);
+    for (const connections of [50, 200]) baselines[connections] = await load({ url, connections }, 200);
     helloPeak = hello.peakRssMb();
   } finally {
     await hello.stop();
@@ -295,6 +304,7 @@ async function httpThroughput(): Promise<Figure[]> {
         },
       };
     };
+    await warmUp(base);
     for (const connections of [50, 200]) figures.push(figure('Landing page GET /r/<token>', await load({ url: base, connections }, 200), connections));
     const landingPeak = portal.peakRssMb();
     figures.push({
@@ -308,21 +318,24 @@ async function httpThroughput(): Promise<Figure[]> {
       met: landingPeak < 200,
       // The portal's process holds SQLite too; the bucket runs in a process of its own, as S3 does.
     });
-    for (const connections of [50, 200]) {
-      // Each download spends a one-time grant, so the run is a fixed number of requests, each with its own.
-      const amount = Math.round((QUICK ? 1_500 : 4_000) * (connections === 200 ? 1.5 : 1));
+    // Each download spends a one-time grant, so a run is a fixed number of requests, each with its own.
+    const downloads = async (connections: number, amount: number) => {
       const grants = await portal.grants(amount);
       let next = 0;
-      const measured = await load(
+      return load(
         {
           url: `${base}/download`,
           connections,
           amount,
-          requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'content-type': 'application/x-www-form-urlencoded', cookie: portal.info.cookie }, body: `grant=${grants[next++ % grants.length]}` }) }],
+          requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'content-type': 'application/x-www-form-urlencoded', cookie: portal.info.cookie }, body: `grant=${grants[next++]}` }) }],
         },
         303,
       );
-      figures.push(figure('Download redirect POST /r/<token>/download', measured, connections));
+    };
+    await downloads(50, QUICK ? 300 : 1_000);
+    for (const connections of [50, 200]) {
+      const amount = Math.round((QUICK ? 1_500 : 4_000) * (connections === 200 ? 1.5 : 1));
+      figures.push(figure('Download redirect POST /r/<token>/download', await downloads(connections, amount), connections));
     }
   } finally {
     await portal.stop();
@@ -449,7 +462,9 @@ async function postgresScaling(): Promise<Figure[]> {
   const portals: Target[] = [];
   try {
     for (let i = 0; i < 2; i++) portals.push(await startPortal({ BENCH_DATABASE_URL: schema.url }));
-    const landing = (portal: Target, connections: number) => load({ url: `http://127.0.0.1:${portal.port}${portal.info.path}`, connections }, 200);
+    const landingUrl = (portal: Target) => `http://127.0.0.1:${portal.port}${portal.info.path}`;
+    const landing = (portal: Target, connections: number) => load({ url: landingUrl(portal), connections }, 200);
+    for (const portal of portals) await warmUp(landingUrl(portal));
     const one = await landing(portals[0], 200);
     const two = await Promise.all(portals.map((portal) => landing(portal, 100)));
     const together = two.reduce((sum, run) => sum + run.rps, 0);
