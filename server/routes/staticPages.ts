@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import { languageOf, languagePagePathOf } from '../middleware/language';
 
 /** Plain values only, so that the values themselves, and nothing hidden behind them, make the key. */
-type PlainValue = string | number | boolean | undefined | readonly string[] | { readonly [key: string]: string | undefined };
+type PlainValue = string | number | boolean | undefined | readonly string[];
 
 /** The variants are views × languages × a few flags, a few dozen; the bound only guards against a mistake. */
 const MAX_PAGES = 500;
