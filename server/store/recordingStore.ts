@@ -140,15 +140,17 @@ export class RecordingStore {
 
   /**
    * An event that is not part of another change (a link opened, a staff sign-in). Resolves once the
-   * event is committed. Events arriving while a commit is under way wait and share the next one (group
-   * commit): under load, one transaction and one hold on the chain's head row carry many events.
+   * event is committed. Events recorded in the same turn of the event loop, or while a commit is under
+   * way, share one transaction and one hold on the chain's head row (group commit).
    */
   async recordEvent(at: Date, event: AuditEvent): Promise<void> {
     // Built before queuing, so an event that cannot be written fails alone rather than its whole batch.
     const content = auditContent(at, event);
     return new Promise((resolve, reject) => {
       this.queuedEvents.push({ content, resolve, reject });
-      this.eventCommits ??= this.commitQueuedEvents();
+      // The commit waits for the end of this turn, when every request read in it has queued its event:
+      // SQLite answers synchronously, so without the wait no event would ever find a commit under way.
+      this.eventCommits ??= new Promise(setImmediate).then(() => this.commitQueuedEvents());
     });
   }
 
