@@ -136,12 +136,31 @@ function buildOnce() {
 }
 
 /**
+ * The process settings the container gives the portal (the runtime stage's ENV in infra/Dockerfile):
+ * heap and allocator limits, which the portal and the baseline run with here too.
+ */
+function containerProcessSettings(): Record<string, string> {
+  const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'infra/Dockerfile'), 'utf8');
+  const runtimeStage = dockerfile.slice(dockerfile.search(/^FROM .* AS runtime$/m));
+  const settings: Record<string, string> = {};
+  for (const [, line] of runtimeStage.matchAll(/^ENV (.+)$/gm)) {
+    for (const [, name, value] of line.matchAll(/(\w+)=(\S+)/g)) if (name === 'NODE_OPTIONS' || name.startsWith('MALLOC_')) settings[name] = value;
+  }
+  return settings;
+}
+
+/**
  * A portal, bucket or bare-Express process of its own (dist/scripts/benchTarget.js), so the load
  * generator does not share its event loop. The portal's request logs go to stdout, discarded here.
  */
 async function startTarget(mode: 'portal' | 'hello' | 's3', env: Record<string, string> = {}): Promise<Target> {
   buildOnce();
-  const child = fork(path.join(PROJECT_ROOT, 'dist/scripts/benchTarget.js'), [mode], { execArgv: [], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const processSettings = mode === 's3' ? {} : containerProcessSettings();
+  const child = fork(path.join(PROJECT_ROOT, 'dist/scripts/benchTarget.js'), [mode], {
+    execArgv: [],
+    env: { ...process.env, ...processSettings, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const info = await new Promise<Record<string, string>>((resolve, reject) => {
     child.once('message', (message) => resolve(message as Record<string, string>));
     child.once('exit', (code) => reject(new Error(`bench target ${mode} exited with ${code}`)));

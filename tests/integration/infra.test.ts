@@ -92,6 +92,10 @@ test('the image runs Node 24 LTS as a non-root user, from the build output', () 
   expect(dockerfile.match(/^FROM node:24[^\s]* AS \w+$/gm)).toHaveLength(2);
   expect(dockerfile).toMatch(/^USER node$/m);
   expect(dockerfile).toMatch(/CMD \["node", "dist\/server\/main.js"\]/);
+  // A heap allowed to fill the pod would have it killed for memory instead of collected.
+  const heapCapMb = Number(/--max-old-space-size=(\d+)/.exec(dockerfile)![1]);
+  const podLimitMb = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)![1]);
+  expect(heapCapMb * 2).toBeLessThanOrEqual(podLimitMb);
   const build = JSON.parse(readFileSync(path.resolve(__dirname, '../../tsconfig.build.json'), 'utf8'));
   // The image runs the portal and, for migrations alone, the operator CLI.
   expect(build.include).toEqual(expect.arrayContaining(['server', 'scripts/portal.ts']));
