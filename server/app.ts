@@ -66,13 +66,15 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   app.use(noStore);
   app.use(cookieParser());
   app.use(languageChoice());
+  // The API reads its own bodies (multipart) and answers every refusal as a problem document, so it
+  // comes before the pages' form parser, whose refusals are pages.
+  app.use('/api/v1', providerApiRoutes(deps, services));
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
 
   const renderStaticPage = staticPageRenderer();
   const renderProblem = problemRenderer(config.access, renderStaticPage);
 
   app.use('/staff', staffConsoleRoutes(deps, services));
-  app.use('/api/v1', providerApiRoutes(deps, services));
   app.use(informationRoutes(config.access, renderStaticPage));
   app.use(verificationRoutes(deps.store, services.manifests));
   app.use(claimantRoutes(services.gatekeeper, { renderProblem, renderStaticPage }, claimantRateLimits(config, deps.redis, renderProblem)));

@@ -203,6 +203,15 @@ describe('hostile input to the provider API', () => {
     expect(oddKey.status).toBe(400);
     expectMatchesOpenApi(oddKey, 'post', '/api/v1/recordings');
 
+    // A page form's body, and too big for the pages' form parser: still the API's own answer.
+    const formBody = await request(portal.app)
+      .post('/api/v1/recordings')
+      .set('Authorization', `Bearer ${apiKey}`)
+      .type('form')
+      .send(`assessmentRef=${'x'.repeat(5000)}`);
+    expect(formBody.status).toBe(400);
+    expectMatchesOpenApi(formBody, 'post', '/api/v1/recordings');
+
     const unknown = await request(portal.app).get('/api/v1/nothing-here').set('Authorization', `Bearer ${apiKey}`);
     expect(unknown.status).toBe(404);
     expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
