@@ -325,6 +325,9 @@ async function httpThroughput(): Promise<Figure[]> {
     };
     await warmUp(base);
     for (const connections of [50, 200]) figures.push(figure('Landing page GET /r/<token>', await load({ url: base, connections }, 200), connections));
+    // As a phone's browser asks for it (autocannon sends no Accept-Encoding): the page comes compressed.
+    const asBrowsers = { 'accept-encoding': 'gzip, deflate, br' };
+    figures.push(figure('Landing page GET /r/<token> with Accept-Encoding: gzip, deflate, br', await load({ url: base, connections: 50, headers: asBrowsers }, 200), 50));
     const landingPeak = portal.peakRssMb();
     figures.push({
       name: 'Peak RSS under the landing-page load',

@@ -39,6 +39,48 @@ export function encode(body: Buffer, encoding: ContentEncoding, effort: 'fast' |
   return gzipSync(body, { level: effort === 'best' ? 9 : 6 });
 }
 
+/**
+ * A body sent whole to many clients (an asset, a page that is the same for every claimant in a
+ * language): compressed once per encoding, at its best, when first asked for, and kept.
+ */
+export class KeptBody {
+  readonly plain: Buffer;
+  private readonly encoded = new Map<ContentEncoding, Buffer>();
+
+  constructor(
+    body: Buffer | string,
+    readonly compressible: boolean,
+  ) {
+    this.plain = typeof body === 'string' ? Buffer.from(body) : body;
+  }
+
+  encodedAs(encoding: ContentEncoding): Buffer {
+    let body = this.encoded.get(encoding);
+    if (!body) {
+      body = encode(this.plain, encoding, 'best');
+      this.encoded.set(encoding, body);
+    }
+    return body;
+  }
+}
+
+/** Sends a kept body in the best encoding the client accepts; the response's Content-Type is set already. */
+export function sendKept(res: Response, kept: KeptBody): void {
+  if (kept.compressible) {
+    res.vary('Accept-Encoding');
+    const encoding = negotiateEncoding(res.req.get('Accept-Encoding'));
+    if (encoding) {
+      res.set('Content-Encoding', encoding);
+      res.send(kept.encodedAs(encoding));
+      return;
+    }
+  }
+  res.send(kept.plain);
+}
+
+/** Whether a page's text is worth compressing (see MIN_BYTES). */
+export const worthCompressing = (text: string) => Buffer.byteLength(text) >= MIN_BYTES;
+
 export const isCompressibleType = (contentType: string | undefined) => contentType !== undefined && COMPRESSIBLE_TYPE.test(contentType);
 
 /**
@@ -50,7 +92,7 @@ export function compressResponses(): RequestHandler {
   return (req, res, next) => {
     const send = res.send;
     res.send = function sendCompressed(this: Response, body?: unknown) {
-      if (typeof body !== 'string' || Buffer.byteLength(body) < MIN_BYTES || res.get('Content-Encoding')) return send.call(this, body);
+      if (typeof body !== 'string' || !worthCompressing(body) || res.get('Content-Encoding')) return send.call(this, body);
       if (!res.get('Content-Type')) res.type('html');
       if (!isCompressibleType(res.get('Content-Type'))) return send.call(this, body);
       res.vary('Accept-Encoding');

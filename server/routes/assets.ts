@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
-import { encode, negotiateEncoding, type ContentEncoding } from '../middleware/compression';
+import { KeptBody, sendKept } from '../middleware/compression';
 
 /**
  * The stylesheets, scripts, fonts and images the pages load, served under a path that contains a hash
@@ -34,21 +34,8 @@ interface Asset {
   hash: string;
   url: string;
   contentType: string;
-  body: Buffer;
-  compressible: boolean;
-}
-
-/** Compressed once per process, on first request: brotli at its best takes a moment for the GOV.UK stylesheet. */
-const compressedCache = new Map<string, Buffer>();
-
-function compressed(asset: Asset, encoding: ContentEncoding): Buffer {
-  const key = `${asset.hash}:${encoding}`;
-  let body = compressedCache.get(key);
-  if (!body) {
-    body = encode(asset.body, encoding, 'best');
-    compressedCache.set(key, body);
-  }
-  return body;
+  /** Compressed once per process, on first request: brotli at its best takes a moment for the GOV.UK stylesheet. */
+  body: KeptBody;
 }
 
 function filesUnder(dir: string, publicPrefix: string): [string, string][] {
@@ -93,8 +80,7 @@ export function hashedAssets(files: ReadonlyMap<string, string>) {
         hash,
         url: `${HASHED_ASSETS_PREFIX}/${hash}${plainPath}`,
         contentType: CONTENT_TYPES[extension],
-        body,
-        compressible: COMPRESSIBLE.has(extension),
+        body: new KeptBody(body, COMPRESSIBLE.has(extension)),
       });
       pending.delete(plainPath);
     }
@@ -116,17 +102,7 @@ export function hashedAssets(files: ReadonlyMap<string, string>) {
     // A page from the previous release may ask for an old hash: give it today's file, but do not let it be kept.
     res.set('Cache-Control', hash === asset.hash ? CACHE_FOREVER : 'no-cache');
     res.set('Content-Type', asset.contentType);
-    let body = asset.body;
-    if (asset.compressible) {
-      res.vary('Accept-Encoding');
-      const encoding = negotiateEncoding(req.get('Accept-Encoding'));
-      if (encoding) {
-        res.set('Content-Encoding', encoding);
-        body = compressed(asset, encoding);
-      }
-    }
-    res.set('Content-Length', String(body.length));
-    res.end(body);
+    sendKept(res, asset.body);
   });
 
   return { url, router };

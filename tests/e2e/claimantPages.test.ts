@@ -233,9 +233,23 @@ describe('claimant pages over HTTP', () => {
     expect(compressed.headers.vary).toContain('Accept-Encoding');
     expect(compressed.headers['cache-control']).toBe('no-store');
     expect(compressed.text).toContain('What is your National Insurance number?');
+    expect(compressed.headers['content-type']).toBe('text/html; charset=utf-8');
     const plain = await request(portal.app).get(path).set('Accept-Encoding', 'identity');
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(Number(compressed.headers['content-length'])).toBeLessThan(Number(plain.headers['content-length']) / 2);
+
+    // Another claimant's link, as a phone's browser asks for it: the same page, in brotli.
+    const other = await recordingInLanguage(portal, 'en');
+    const brotli = await request(portal.app).get(other.path).set('Accept-Encoding', 'gzip, deflate, br');
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(brotli.text).toBe(plain.text);
+    expect(Number(brotli.headers['content-length'])).toBeLessThan(Number(compressed.headers['content-length']));
+
+    // A page answering the claimant's own input is made for them, and compressed all the same.
+    const wrong = await request(portal.app).post(path).type('form').send({ nino: 'not a nino' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.headers['content-encoding']).toBe('gzip');
+    expect(wrong.text).toContain('not a nino');
   });
 
   test('"stay signed in" renews the session for the same link: as JSON for the page script, as a redirect for a plain form', async () => {
