@@ -195,13 +195,13 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
           recordedAt,
           language,
           actor: `provider:${providerOf(res)}`,
+          providerId: providerOf(res),
         }));
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         const field = { ref: 'assessmentRef', phone: 'mobile', 'recorded-at': 'recordedAt', file: 'audio' }[error.field] ?? error.field;
         return problem('invalid-field', error.message, field);
       }
-      await providers.assignRecording(recordingId, providerOf(res));
       const recording = (await deps.store.findRecording(recordingId))!;
       return { status: 201, body: await recordingView(recording), location: `/api/v1/recordings/${recordingId}` };
     }),

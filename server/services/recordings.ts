@@ -20,6 +20,8 @@ export interface NewRecordingInput {
   recordedAt?: Date;
   language?: 'en' | 'cy';
   actor: string;
+  /** Set when an assessment provider sends it through the API: the provider owns it. */
+  providerId?: string;
 }
 
 type RecordingDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects'> & { ninoHasher: NinoHasher; cipher: FieldCipher; manifests: ManifestSigner };
@@ -59,25 +61,32 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
     issuedAt: now.toISOString(),
   });
   await deps.objects.put(objectKey, input.audio, format.contentType, sha256);
-  await deps.store.addRecording(
-    {
-      id,
-      assessment_ref: input.assessmentRef,
-      recorded_at: recordedAt.toISOString(),
-      retain_until: retainUntil(recordedAt, deps.config.retentionMonths).toISOString(),
-      object_key: objectKey,
-      content_type: format.contentType,
-      size_bytes: input.audio.length,
-      sha256,
-      duration_seconds: format.durationSeconds ?? null,
-      nino_hash: await deps.ninoHasher.hash(nino.nino),
-      nino_index: deps.ninoHasher.blindIndex(nino.nino),
-      phone_encrypted: deps.cipher.encrypt('recordings.phone', phone.e164),
-      language: input.language ?? 'en',
-      manifest,
-    },
-    now,
-    input.actor,
-  );
+  try {
+    await deps.store.addRecording(
+      {
+        id,
+        assessment_ref: input.assessmentRef,
+        recorded_at: recordedAt.toISOString(),
+        retain_until: retainUntil(recordedAt, deps.config.retentionMonths).toISOString(),
+        object_key: objectKey,
+        content_type: format.contentType,
+        size_bytes: input.audio.length,
+        sha256,
+        duration_seconds: format.durationSeconds ?? null,
+        nino_hash: await deps.ninoHasher.hash(nino.nino),
+        nino_index: deps.ninoHasher.blindIndex(nino.nino),
+        phone_encrypted: deps.cipher.encrypt('recordings.phone', phone.e164),
+        language: input.language ?? 'en',
+        manifest,
+      },
+      now,
+      input.actor,
+      input.providerId,
+    );
+  } catch (error) {
+    // Not registered, so nothing may keep its audio: the object goes too (retention would never find it).
+    await deps.objects.deleteEverywhere(objectKey).catch(() => {});
+    throw error;
+  }
   return { recordingId: id };
 }

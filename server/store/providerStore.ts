@@ -48,10 +48,6 @@ export class ProviderStore {
     return row?.provider_id;
   }
 
-  async assignRecording(recordingId: string, providerId: string): Promise<void> {
-    await this.db.insertInto('provider_recordings').values({ recording_id: recordingId, provider_id: providerId }).execute();
-  }
-
   async ownsRecording(providerId: string, recordingId: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('provider_recordings')

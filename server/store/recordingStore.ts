@@ -3,6 +3,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { chainHash } from '../policy/auditChain';
 import { isPostgres, pingDatabase } from './database';
 import type { AuditEventsTable, Database, LinksTable, RecordingsTable } from './schema';
+import type { ProviderRecordingsTable } from './staffSchema';
 import type { StaffAuditType } from './staffAudit';
 
 export type AuditType =
@@ -294,12 +295,24 @@ export class RecordingStore {
       .execute();
   }
 
-  async addRecording(recording: NewRecording, now: Date, actor: string): Promise<void> {
+  /**
+   * @param providerId the assessment provider that sent it through the API, recorded as its owner in
+   *   the same transaction: a recording the provider could not see would also block its retry (the
+   *   reference is taken).
+   */
+  async addRecording(recording: NewRecording, now: Date, actor: string, providerId?: string): Promise<void> {
     await this.atomically(async (trx, audit) => {
       await trx
         .insertInto('recordings')
         .values({ ...recording, created_at: now.toISOString(), deleted_at: null, deletion_reason: null })
         .execute();
+      if (providerId !== undefined) {
+        await trx
+          .withTables<{ provider_recordings: ProviderRecordingsTable }>()
+          .insertInto('provider_recordings')
+          .values({ recording_id: recording.id, provider_id: providerId })
+          .execute();
+      }
       await audit(now, {
         type: 'recording.registered',
         actor,

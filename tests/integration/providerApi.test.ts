@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
 import { ClaimantBrowser } from '../support/claimantBrowser';
@@ -129,6 +130,23 @@ describe('the provider API', () => {
     const reused = await request(portal.app).post(`/api/v1/recordings/${id}/links`).set('Authorization', `Bearer ${apiKey}`).set('Idempotency-Key', 'upload-7f3a');
     expect(reused.status).toBe(422);
     expectMatchesOpenApi(reused, 'post', `/api/v1/recordings/${id}/links`);
+  });
+
+  test('a recording whose owner cannot be written is not kept at all, and the retry with the same Idempotency-Key registers it', async () => {
+    const { apiKey } = await addProvider();
+    // The database refusing the ownership row, as a lost connection between two statements would.
+    await sql`create trigger refuse_owner before insert on provider_recordings begin select raise(abort, 'refused'); end`.execute(portal.store.db);
+    const failed = await upload(apiKey, { assessmentRef: 'PIP-OWNER-1' }, demoAudio(2), { 'Idempotency-Key': 'owner-1' });
+    expect(failed.status).toBe(500);
+    expect(await portal.store.findRecordingByRef('PIP-OWNER-1')).toBeUndefined();
+    expect((await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered')).toEqual([]);
+    expect(bucketFiles()).toEqual([]);
+
+    await sql`drop trigger refuse_owner`.execute(portal.store.db);
+    const retried = await upload(apiKey, { assessmentRef: 'PIP-OWNER-1' }, demoAudio(2), { 'Idempotency-Key': 'owner-1' });
+    expect(retried.status).toBe(201);
+    expect((await request(portal.app).get(`/api/v1/recordings/${retried.body.id}`).set('Authorization', `Bearer ${apiKey}`)).status).toBe(200);
+    expect(bucketFiles()).toHaveLength(1);
   });
 
   test('an upload over the configured size is refused with 413 and leaves no object in the bucket', async () => {
