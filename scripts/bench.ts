@@ -264,7 +264,7 @@ async function ninoVerification(): Promise<Figure> {
       method: 'POST',
       connections: CORES * 4,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `nino=${encodeURIComponent(CLAIMANT.nino)}`,
+      body: `nino=${encodeURIComponent(portal.info.nino)}`,
     };
     await autocannon({ ...posts, duration: WARM_UP_SECONDS });
     // The bound is measured before and after the load and averaged, so that a change in what else the

@@ -178,13 +178,11 @@ export function generateSecrets(): Record<(typeof SECRET_VARIABLES)[number], str
 function developmentSecrets(dataDir: string): Record<(typeof SECRET_VARIABLES)[number], string> {
   const file = path.join(dataDir, 'dev-secrets.json');
   const existing: Partial<Record<string, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const fresh = generateSecrets();
-  const secrets = Object.fromEntries(SECRET_VARIABLES.map((name) => [name, existing[name] ?? fresh[name]])) as Record<(typeof SECRET_VARIABLES)[number], string>;
+  if (SECRET_VARIABLES.every((name) => existing[name] !== undefined)) return existing as Record<(typeof SECRET_VARIABLES)[number], string>;
   // Secrets added by a newer version join the file; the ones already there stay, so old records still read.
-  if (SECRET_VARIABLES.some((name) => existing[name] === undefined)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  }
+  const secrets = { ...generateSecrets(), ...existing };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
 
