@@ -1,5 +1,5 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { objectRequests } from './objectRequests';
 
 export interface S3Settings {
   endpoint: string | undefined;
@@ -64,6 +64,16 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  const requests = objectRequests(client, settings.bucket);
+
+  async function exists(key: string): Promise<boolean> {
+    const status = await requests.headStatus(key).catch((error: unknown) => {
+      throw new ObjectStoreUnavailable(error);
+    });
+    if (status === 404) return false;
+    if (status >= 200 && status < 300) return true;
+    throw new ObjectStoreUnavailable(new Error(`HEAD ${key} answered ${status}`));
+  }
 
   const origin = settings.endpoint
     ? new URL(settings.endpoint).origin
@@ -103,35 +113,20 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
         ({ NextKeyMarker: keyMarker, NextVersionIdMarker: versionIdMarker } = page.IsTruncated ? page : { NextKeyMarker: undefined, NextVersionIdMarker: undefined });
       } while (keyMarker);
     },
-    async exists(key) {
-      try {
-        await client.send(new HeadObjectCommand({ Bucket: settings.bucket, Key: key }));
-        return true;
-      } catch (error) {
-        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 404) return false;
-        throw new ObjectStoreUnavailable(error);
-      }
-    },
+    exists,
     presignGet(request) {
-      const command = new GetObjectCommand({
-        Bucket: settings.bucket,
-        Key: request.key,
-        ResponseContentType: request.contentType,
-        ResponseContentDisposition: contentDisposition(request.disposition, request.fileName),
-        ResponseCacheControl: 'private, no-store',
-      });
-      return getSignedUrl(client, command, { expiresIn: request.ttlSeconds, signingDate: request.now });
+      const overrides = {
+        'response-cache-control': 'private, no-store',
+        'response-content-disposition': contentDisposition(request.disposition, request.fileName),
+        'response-content-type': request.contentType,
+      };
+      return requests.presignGet(request.key, overrides, request.ttlSeconds, request.now);
     },
     async ping() {
       // An authenticated HEAD of a key that need not exist: "not found" proves the bucket answered
       // and accepted our signature. (s3rver miscomputes signatures of bucket-level requests, and
       // with s3:ListBucket granted, S3 answers 404 rather than 403 for a missing key.)
-      try {
-        await client.send(new HeadObjectCommand({ Bucket: settings.bucket, Key: 'readiness-probe' }));
-      } catch (error) {
-        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
-      }
+      await exists('readiness-probe');
     },
     close: () => client.destroy(),
   };

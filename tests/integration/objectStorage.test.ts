@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
+import { ObjectStoreUnavailable, s3Objects, type ObjectStorage, type S3Settings } from '../../server/objects/s3Objects';
+
+/**
+ * The adapter signs download URLs and checks objects without the SDK's per-call machinery (see
+ * objectRequests.ts). These tests hold it to what the SDK itself would do, and to what a real
+ * S3-compatible server accepts.
+ */
+
+const BUCKET = 'assessment-recordings';
+const AT = new Date('2026-11-23T10:00:00Z');
+const KEYS = ['recordings/2026/11/7f3c9a.m4a', "odd keys/a b+c!'()*~ü.mp3"];
+
+const awsSettings = (overrides: Partial<S3Settings>): S3Settings => ({
+  endpoint: undefined,
+  region: 'eu-west-2',
+  bucket: BUCKET,
+  accessKeyId: 'AKIAEXAMPLE',
+  secretAccessKey: 'example-secret',
+  forcePathStyle: false,
+  versioned: false,
+  serverSideEncryption: undefined,
+  ...overrides,
+});
+
+describe.each([
+  ['AWS, virtual-hosted', awsSettings({})],
+  ['AWS, path-style', awsSettings({ forcePathStyle: true })],
+  ['an S3-compatible endpoint', awsSettings({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true })],
+])('a download URL for %s', (_where, settings) => {
+  test.each(KEYS)('is the URL the AWS SDK signs for the same GetObject (key %s)', async (key) => {
+    const objects = s3Objects(settings);
+    const sdk = new S3Client({
+      endpoint: settings.endpoint,
+      region: settings.region,
+      forcePathStyle: settings.forcePathStyle,
+      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+    });
+    const ours = await objects.presignGet({ key, contentType: 'audio/mp4', disposition: 'attachment', fileName: 'assessment-recording-2026-11-02.m4a', ttlSeconds: 300, now: AT });
+    const theirs = await getSignedUrl(
+      sdk,
+      new GetObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        ResponseCacheControl: 'private, no-store',
+        ResponseContentDisposition: 'attachment; filename="assessment-recording-2026-11-02.m4a"',
+        ResponseContentType: 'audio/mp4',
+      }),
+      { expiresIn: 300, signingDate: AT },
+    );
+    objects.close();
+    sdk.destroy();
+    expect(ours).toBe(theirs);
+  });
+});
+
+describe('against a real S3-compatible server', () => {
+  let dataDir: string;
+  let s3: EmbeddedS3;
+  let objects: ObjectStorage;
+  const audio = Buffer.from('ID3 pretend audio bytes '.repeat(64));
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'object-storage-'));
+    s3 = await startEmbeddedS3(dataDir, BUCKET, 0);
+    objects = s3Objects(awsSettings({ endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }));
+    for (const key of KEYS) await objects.put(key, audio, 'audio/mpeg', createHash('sha256').update(audio).digest('hex'));
+  });
+
+  afterAll(async () => {
+    objects.close();
+    await s3.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test.each(KEYS)('a presigned URL downloads the bytes as a named attachment (key %s)', async (key) => {
+    const url = await objects.presignGet({ key, contentType: 'audio/mpeg', disposition: 'attachment', fileName: 'recording.mp3', ttlSeconds: 60, now: new Date() });
+    const answer = await fetch(url);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-disposition')).toBe('attachment; filename="recording.mp3"');
+    expect(answer.headers.get('cache-control')).toBe('private, no-store');
+    expect(Buffer.from(await answer.arrayBuffer()).equals(audio)).toBe(true);
+  });
+
+  test('an expired URL is refused by the server', async () => {
+    const url = await objects.presignGet({ key: KEYS[0], contentType: 'audio/mpeg', disposition: 'attachment', fileName: 'recording.mp3', ttlSeconds: 60, now: new Date(Date.now() - 61_000) });
+    expect((await fetch(url)).status).toBe(403);
+  });
+
+  test('a stored object exists, a missing one does not, and many checks in a row reuse the connection', async () => {
+    expect(await objects.exists(KEYS[1])).toBe(true);
+    expect(await objects.exists('recordings/never-stored.m4a')).toBe(false);
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => objects.exists(KEYS[i % 2])));
+    expect(answers.every(Boolean)).toBe(true);
+  });
+
+  test('wrong credentials are not mistaken for a missing object: the store counts as unavailable', async () => {
+    const impostor = s3Objects(awsSettings({ endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'not-the-secret' }));
+    await expect(impostor.exists(KEYS[0])).rejects.toBeInstanceOf(ObjectStoreUnavailable);
+    await expect(impostor.ping()).rejects.toBeInstanceOf(ObjectStoreUnavailable);
+    impostor.close();
+  });
+
+  test('a server that refuses connections is unavailable at once', async () => {
+    const unreachable = s3Objects(awsSettings({ endpoint: 'http://127.0.0.1:9', forcePathStyle: true }));
+    await expect(unreachable.exists(KEYS[0])).rejects.toBeInstanceOf(ObjectStoreUnavailable);
+    unreachable.close();
+  });
+
+  test('a server that accepts but never answers is unavailable after the HEAD timeout, not a hang', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const stuck = s3Objects(awsSettings({ endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true }));
+    const started = Date.now();
+    await expect(stuck.exists(KEYS[0])).rejects.toBeInstanceOf(ObjectStoreUnavailable);
+    expect(Date.now() - started).toBeLessThan(6_000);
+    stuck.close();
+    held.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => silent.close(resolve));
+  }, 10_000);
+});
