@@ -69,6 +69,7 @@ export function objectRequests(client: S3Client, bucket: string) {
 
     /** The HTTP status S3 answers to a HEAD of the object; throws when it cannot be reached in time. */
     async headStatus(key: string): Promise<number> {
+      // Signed by the real clock, not the portal's injectable one: S3 checks it against its own.
       const request = await presign('HEAD', key, {}, 60, new Date());
       for (let attempt = 1; ; attempt++) {
         try {
