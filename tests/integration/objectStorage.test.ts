@@ -94,7 +94,7 @@ describe('against a real S3-compatible server', () => {
     expect((await fetch(url)).status).toBe(403);
   });
 
-  test('a stored object exists, a missing one does not, and many checks in a row reuse the connection', async () => {
+  test('a stored object exists, a missing one does not, and 200 checks at once all answer', async () => {
     expect(await objects.exists(KEYS[1])).toBe(true);
     expect(await objects.exists('recordings/never-stored.m4a')).toBe(false);
     const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => objects.exists(KEYS[i % 2])));
@@ -127,4 +127,35 @@ describe('against a real S3-compatible server', () => {
     held.forEach((socket) => socket.destroy());
     await new Promise((resolve) => silent.close(resolve));
   }, 10_000);
+
+  test('a kept-alive connection the server reset is retried once on a new one, so the claimant is not told the store is down', async () => {
+    // A bare HTTP server that answers HEADs and keeps connections open, but resets its first
+    // connection when a second request arrives on it (as a server or balancer closing idle ones does).
+    let connections = 0;
+    let resets = 0;
+    const resetting = createServer((socket) => {
+      const connection = ++connections;
+      let requests = 0;
+      socket.on('data', (chunk) => {
+        for (let i = chunk.indexOf('\r\n\r\n'); i !== -1; i = chunk.indexOf('\r\n\r\n', i + 4)) {
+          if (connection === 1 && ++requests === 2) {
+            resets++;
+            socket.resetAndDestroy();
+            return;
+          }
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    const flaky = s3Objects(awsSettings({ endpoint: `http://127.0.0.1:${(resetting.address() as { port: number }).port}`, forcePathStyle: true }));
+    expect(await flaky.exists(KEYS[0])).toBe(true);
+    // The connection goes back to the client's pool once the answer has ended, a few ticks later.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await flaky.exists(KEYS[0])).toBe(true);
+    expect(resets).toBe(1);
+    expect(connections).toBe(2);
+    flaky.close();
+    await new Promise((resolve) => resetting.close(resolve));
+  });
 });
