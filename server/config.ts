@@ -39,6 +39,8 @@ export interface Config {
     forcePathStyle: boolean;
     versioned: boolean;
     serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
+    /** S3_TIMEOUT: an upload or deletion that hears nothing from S3 for this long fails. */
+    stalledAfterMs: number;
   };
   sms: SmsConfig;
   access: AccessRules;
@@ -376,6 +378,7 @@ function buildConfig(env: Env): Config {
       forcePathStyle: (read(env, 'S3_FORCE_PATH_STYLE') ?? 'true') === 'true',
       versioned: (read(env, 'S3_VERSIONED_BUCKET') ?? 'false') === 'true',
       serverSideEncryption: serverSideEncryption(env),
+      stalledAfterMs: duration(env, 'S3_TIMEOUT', '20s'),
     },
     sms,
     access: {

@@ -1,5 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -7,7 +6,8 @@ import QRCode from 'qrcode';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { openRuntime, portalLogger, type Runtime } from '../runtime';
-import { connectDatabase, migrateToLatest } from '../store/database';
+import { ObjectStoreUnavailable } from '../objects/s3Objects';
+import { connectDatabase, isDatabaseUnavailable, migrateToLatest } from '../store/database';
 import { exportAuditLog, verifyAuditLog } from '../services/auditLog';
 import { retentionSweep } from '../services/retention';
 import { rotateFieldKeys } from '../services/keyRotation';
@@ -249,6 +249,12 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     if (error instanceof InputError || error instanceof ConfigError) {
       io.out(JSON.stringify({ error: error.message, ...(error instanceof InputError ? { field: error.field } : {}) }));
+      return 1;
+    }
+    // Every command can be run again once the store is back (the retention sweep carries on where it stopped).
+    if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) {
+      const store = error instanceof ObjectStoreUnavailable ? 'object storage' : 'the database';
+      io.out(JSON.stringify({ error: `${store} is unavailable: run the command again when it is back` }));
       return 1;
     }
     throw error;

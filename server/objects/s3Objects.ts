@@ -12,6 +12,8 @@ export interface S3Settings {
   versioned: boolean;
   /** Server-side encryption requested on every put ('AES256' or 'aws:kms'); undefined asks for none. */
   serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
+  /** A request that hears nothing from the server for this long fails, instead of holding its caller. */
+  stalledAfterMs: number;
 }
 
 export interface PresignRequest {
@@ -32,13 +34,14 @@ export class ObjectStoreUnavailable extends Error {
   }
 }
 
+/** Every operation but presigning (which only signs) throws ObjectStoreUnavailable when the store fails it. */
 export interface ObjectStorage {
   /** Where presigned URLs point: the pages' Content-Security-Policy must allow it. */
   origin: string;
   put(key: string, body: Buffer, contentType: string, sha256Hex: string): Promise<void>;
   /** Deletes the object and, in a versioned bucket, every version and delete marker of it. */
   deleteEverywhere(key: string): Promise<void>;
-  /** Whether the object is there; throws ObjectStoreUnavailable when the store cannot answer. */
+  /** Whether the object is there. */
   exists(key: string): Promise<boolean>;
   presignGet(request: PresignRequest): Promise<string>;
   /** Resolves when the bucket answers with our credentials; for readiness checks. */
@@ -54,6 +57,18 @@ function contentDisposition(disposition: PresignRequest['disposition'], fileName
   return `${disposition}; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`;
 }
 
+/** A store that does not accept a connection in this time is as good as down. */
+const CONNECT_TIMEOUT_MS = 3_000;
+
+/** Any failure to store or delete (refused, timed out, denied, 5xx) is the store's, not the caller's input. */
+async function unavailableOnFailure<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    throw new ObjectStoreUnavailable(error);
+  }
+}
+
 export function s3Objects(settings: S3Settings): ObjectStorage {
   const client = new S3Client({
     endpoint: settings.endpoint,
@@ -61,18 +76,35 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
     forcePathStyle: settings.forcePathStyle,
     credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
     maxAttempts: 2,
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: settings.stalledAfterMs },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const requests = objectRequests(client, settings.bucket);
 
   async function exists(key: string): Promise<boolean> {
-    const status = await requests.headStatus(key).catch((error: unknown) => {
-      throw new ObjectStoreUnavailable(error);
-    });
+    const status = await unavailableOnFailure(requests.headStatus(key));
     if (status === 404) return false;
     if (status >= 200 && status < 300) return true;
     throw new ObjectStoreUnavailable(new Error(`HEAD ${key} answered ${status}`));
+  }
+
+  async function deleteEverywhere(key: string): Promise<void> {
+    if (!settings.versioned) {
+      await client.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: key }));
+      return;
+    }
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectVersionsCommand({ Bucket: settings.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+      );
+      for (const version of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+        if (version.Key === key) await client.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: key, VersionId: version.VersionId }));
+      }
+      ({ NextKeyMarker: keyMarker, NextVersionIdMarker: versionIdMarker } = page.IsTruncated ? page : { NextKeyMarker: undefined, NextVersionIdMarker: undefined });
+    } while (keyMarker);
   }
 
   const origin = settings.endpoint
@@ -84,35 +116,18 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
   return {
     origin,
     async put(key, body, contentType, sha256Hex) {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: settings.bucket,
-          Key: key,
-          Body: body,
-          ContentType: contentType,
-          ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
-          Metadata: { sha256: sha256Hex },
-          ServerSideEncryption: settings.serverSideEncryption,
-        }),
-      );
+      const command = new PutObjectCommand({
+        Bucket: settings.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
+        Metadata: { sha256: sha256Hex },
+        ServerSideEncryption: settings.serverSideEncryption,
+      });
+      await unavailableOnFailure(client.send(command));
     },
-    async deleteEverywhere(key) {
-      if (!settings.versioned) {
-        await client.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: key }));
-        return;
-      }
-      let keyMarker: string | undefined;
-      let versionIdMarker: string | undefined;
-      do {
-        const page = await client.send(
-          new ListObjectVersionsCommand({ Bucket: settings.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
-        );
-        for (const version of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
-          if (version.Key === key) await client.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: key, VersionId: version.VersionId }));
-        }
-        ({ NextKeyMarker: keyMarker, NextVersionIdMarker: versionIdMarker } = page.IsTruncated ? page : { NextKeyMarker: undefined, NextVersionIdMarker: undefined });
-      } while (keyMarker);
-    },
+    deleteEverywhere: (key) => unavailableOnFailure(deleteEverywhere(key)),
     exists,
     presignGet(request) {
       const overrides = {

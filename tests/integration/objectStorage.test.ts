@@ -27,6 +27,7 @@ const awsSettings = (overrides: Partial<S3Settings>): S3Settings => ({
   forcePathStyle: false,
   versioned: false,
   serverSideEncryption: undefined,
+  stalledAfterMs: 20_000,
   ...overrides,
 });
 
@@ -101,27 +102,41 @@ describe('against a real S3-compatible server', () => {
     expect(answers.every(Boolean)).toBe(true);
   });
 
-  test('wrong credentials are not mistaken for a missing object: the store counts as unavailable', async () => {
+  /** Every operation that talks to the store, at once: each must fail as "unavailable". */
+  async function expectEveryOperationUnavailable(store: ObjectStorage) {
+    const outcomes = await Promise.allSettled([
+      store.exists(KEYS[0]),
+      store.ping(),
+      store.put('recordings/new.mp3', audio, 'audio/mpeg', createHash('sha256').update(audio).digest('hex')),
+      store.deleteEverywhere(KEYS[0]),
+    ]);
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: expect.any(ObjectStoreUnavailable) });
+  }
+
+  test('wrong credentials are not mistaken for a missing object: every operation finds the store unavailable, and nothing is deleted', async () => {
     const impostor = s3Objects(awsSettings({ endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'not-the-secret' }));
-    await expect(impostor.exists(KEYS[0])).rejects.toBeInstanceOf(ObjectStoreUnavailable);
-    await expect(impostor.ping()).rejects.toBeInstanceOf(ObjectStoreUnavailable);
+    await expectEveryOperationUnavailable(impostor);
     impostor.close();
+    expect(await objects.exists(KEYS[0])).toBe(true);
+    expect(await objects.exists('recordings/new.mp3')).toBe(false);
   });
 
-  test('a server that refuses connections is unavailable at once', async () => {
+  test('a server that refuses connections is unavailable at once, for every operation', async () => {
     const unreachable = s3Objects(awsSettings({ endpoint: 'http://127.0.0.1:9', forcePathStyle: true }));
-    await expect(unreachable.exists(KEYS[0])).rejects.toBeInstanceOf(ObjectStoreUnavailable);
+    await expectEveryOperationUnavailable(unreachable);
     unreachable.close();
   });
 
-  test('a server that accepts but never answers is unavailable after the HEAD timeout, not a hang', async () => {
+  test('a server that accepts but never answers is unavailable after the timeouts, not a hang', async () => {
     const held: Socket[] = [];
     const silent = createServer((socket) => held.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as { port: number }).port;
-    const stuck = s3Objects(awsSettings({ endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true }));
+    const stuck = s3Objects(awsSettings({ endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, stalledAfterMs: 1_000 }));
     const started = Date.now();
-    await expect(stuck.exists(KEYS[0])).rejects.toBeInstanceOf(ObjectStoreUnavailable);
+    // The claimant's HEAD has its own 3-second limit; uploads and deletions give up after S3_TIMEOUT of
+    // silence, each tried twice.
+    await expectEveryOperationUnavailable(stuck);
     expect(Date.now() - started).toBeLessThan(6_000);
     stuck.close();
     held.forEach((socket) => socket.destroy());

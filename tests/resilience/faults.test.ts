@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import request from 'supertest';
+import { demoAudio } from '../../server/demoAudio';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
@@ -66,6 +68,38 @@ describe('the S3 server stops mid-journey and comes back', () => {
     expect(link.first_download_at).not.toBeNull();
     expect(link.download_count).toBe(1);
     expect((await browser.get('/readyz')).status).toBe(200);
+  });
+
+  test("a provider's upload while it is down gets a 503 problem and registers nothing; the same upload succeeds once it returns", async () => {
+    const provider = (await portal.cli('providers', 'add', '--name', 'Faults Assessments Ltd')).json as { apiKey: string };
+    const audio = demoAudio(2);
+    const upload = () =>
+      request(portal.app)
+        .post('/api/v1/recordings')
+        .set('Authorization', `Bearer ${provider.apiKey}`)
+        .field({ assessmentRef: 'PIP-FAULTS-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone, sha256: sha256(audio) })
+        .attach('audio', audio, { filename: 'assessment.wav', contentType: 'audio/wav' });
+    const before = await stateSnapshot(portal);
+
+    await s3.close();
+    const down = await upload();
+    expect(down.status).toBe(503);
+    expect(down.type).toBe('application/problem+json');
+    expect(down.body.title).toBe('A service this API needs is temporarily unavailable');
+    expect(await stateSnapshot(portal)).toEqual(before);
+    expect(await portal.store.findRecordingByRef('PIP-FAULTS-1')).toBeUndefined();
+    // Staff adding a recording from the command line are told why, rather than shown a stack trace.
+    const file = path.join(tmpdir(), `faults-${process.pid}.wav`);
+    writeFileSync(file, audio);
+    const added = await portal.cli('recordings', 'add', '--file', file, '--ref', 'PIP-FAULTS-2', '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone);
+    rmSync(file);
+    expect(added).toEqual({ code: 1, json: { error: 'object storage is unavailable: run the command again when it is back' } });
+    expect(await stateSnapshot(portal)).toEqual(before);
+
+    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port));
+    const back = await upload();
+    expect(back.status).toBe(201);
+    expect(back.body.sha256).toBe(sha256(audio));
   });
 });
 
