@@ -65,6 +65,21 @@ test('nothing logged during the whole journey carries a token, NINO, phone numbe
   }
 });
 
+test('each request is logged once when it ends, under the id its response names, by route shape and status', async () => {
+  const { path } = await portal.recordingWithLink();
+  portal.logLines.length = 0;
+  const page = await request(portal.app).get(`${path}?utm=secret-query`);
+  const missing = await request(portal.app).get('/nowhere');
+  const lines = portal.logLines.map((line) => JSON.parse(line)).filter((line) => line.req);
+  expect(lines).toEqual([
+    expect.objectContaining({ level: 30, msg: 'request completed', req: { id: page.headers['x-request-id'], method: 'GET', path: '/r/:token' }, res: { statusCode: 200 } }),
+    expect.objectContaining({ level: 30, msg: 'request completed', req: { id: missing.headers['x-request-id'], method: 'GET', path: '/nowhere' }, res: { statusCode: 404 } }),
+  ]);
+  expect(page.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  expect(page.headers['x-request-id']).not.toBe(missing.headers['x-request-id']);
+  expect(lines[0].responseTime).toEqual(expect.any(Number));
+});
+
 test('the logger redacts personal fields and credentials even if code logs them by mistake', () => {
   const lines: string[] = [];
   const logger = portalLogger('info', { write: (line: string) => void lines.push(line) });
