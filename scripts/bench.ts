@@ -193,8 +193,22 @@ async function startPortal(env: Record<string, string> = {}): Promise<Target> {
   return startTarget('portal', { BENCH_S3_ENDPOINT: bucket.info.endpoint, ...env });
 }
 
+/** Clock ticks a second in /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** CPU time a process has used so far (user and system, all its threads: GC and libuv too), in µs. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+
 interface Load {
   rps: number;
+  /**
+   * The loaded process's CPU time per request. Steadier than requests a second on a shared machine:
+   * it does not count the time the process spent waiting for a core.
+   */
+  cpuUsPerRequest: number;
   p50: number;
   p99: number;
   requests: number;
@@ -212,13 +226,16 @@ interface Load {
 const WARM_UP_SECONDS = QUICK ? 1 : 3;
 const warmUp = (url: string) => autocannon({ url, connections: 50, duration: WARM_UP_SECONDS });
 
-async function load(options: autocannon.Options, expectedStatus: number): Promise<Load> {
+async function load(target: Target, options: autocannon.Options, expectedStatus: number): Promise<Load> {
+  const cpuBefore = cpuMicros(target.child.pid!);
   const result = await autocannon(options.amount ? options : { duration: LOAD_SECONDS, ...options });
+  const cpu = cpuMicros(target.child.pid!) - cpuBefore;
   const statuses = result.statusCodeStats as unknown as Record<string, { count: number }>;
   const unexpected = Object.entries(statuses ?? {}).filter(([code]) => Number(code) !== expectedStatus).reduce((n, [, s]) => n + s.count, 0);
   return {
     // Over the run's own time: the per-second average rounds a fixed-amount run to whole seconds.
     rps: result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000),
+    cpuUsPerRequest: cpu / result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: result.requests.total,
@@ -271,7 +288,7 @@ async function ninoVerification(): Promise<Figure> {
     // The bound is measured before and after the load and averaged, so that a change in what else the
     // shared machine is doing weighs on both sides alike.
     const before = await argon2Bound(LOAD_SECONDS / 2);
-    const post = await load(posts, 303);
+    const post = await load(portal, posts, 303);
     const bound = (before + (await argon2Bound(LOAD_SECONDS / 2))) / 2;
     return {
       name: 'NINO verification, full POST (303 + session)',
@@ -299,7 +316,7 @@ async function httpThroughput(): Promise<Figure[]> {
   try {
     const url = `http://127.0.0.1:${hello.port}/hello`;
     await warmUp(url);
-    for (const connections of [50, 200]) baselines[connections] = await load({ url, connections }, 200);
+    for (const connections of [50, 200]) baselines[connections] = await load(hello, { url, connections }, 200);
     helloPeak = hello.peakRssMb();
   } finally {
     await hello.stop();
@@ -325,6 +342,8 @@ async function httpThroughput(): Promise<Figure[]> {
           p99Ms: measured.p99,
           baselineP50Ms: baseline.p50,
           baselineP99Ms: baseline.p99,
+          cpuUsPerRequest: Math.round(measured.cpuUsPerRequest),
+          baselineCpuUsPerRequest: Math.round(baseline.cpuUsPerRequest),
           requests: measured.requests,
           unexpectedStatus: measured.unexpectedStatus,
           errors: measured.errors,
@@ -333,10 +352,10 @@ async function httpThroughput(): Promise<Figure[]> {
       };
     };
     await warmUp(base);
-    for (const connections of [50, 200]) figures.push(figure('Landing page GET /r/<token>', await load({ url: base, connections }, 200), connections));
+    for (const connections of [50, 200]) figures.push(figure('Landing page GET /r/<token>', await load(portal, { url: base, connections }, 200), connections));
     // As a phone's browser asks for it (autocannon sends no Accept-Encoding): the page comes compressed.
     const asBrowsers = { 'accept-encoding': 'gzip, deflate, br' };
-    figures.push(figure('Landing page GET /r/<token> with Accept-Encoding: gzip, deflate, br', await load({ url: base, connections: 50, headers: asBrowsers }, 200), 50));
+    figures.push(figure('Landing page GET /r/<token> with Accept-Encoding: gzip, deflate, br', await load(portal, { url: base, connections: 50, headers: asBrowsers }, 200), 50));
     const landingPeak = portal.peakRssMb();
     figures.push({
       name: 'Peak RSS under the landing-page load',
@@ -354,6 +373,7 @@ async function httpThroughput(): Promise<Figure[]> {
       const grants = await portal.grants(amount);
       let next = 0;
       return load(
+        portal,
         {
           url: `${base}/download`,
           connections,
@@ -503,7 +523,7 @@ async function postgresScaling(): Promise<Figure[]> {
   try {
     for (let i = 0; i < 2; i++) portals.push(await startPortal({ BENCH_DATABASE_URL: schema.url }));
     const landingUrl = (portal: Target) => `http://127.0.0.1:${portal.port}${portal.info.path}`;
-    const landing = (portal: Target, connections: number) => load({ url: landingUrl(portal), connections }, 200);
+    const landing = (portal: Target, connections: number) => load(portal, { url: landingUrl(portal), connections }, 200);
     for (const portal of portals) await warmUp(landingUrl(portal));
     const one = await landing(portals[0], 200);
     const two = await Promise.all(portals.map((portal) => landing(portal, 100)));
