@@ -198,7 +198,9 @@ const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf
 
 /** CPU time a process has used so far (user and system, all its threads: GC and libuv too), in µs. */
 function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After the command name, which is in parentheses and may itself hold spaces or parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
 }
 
@@ -235,7 +237,7 @@ async function load(target: Target, options: autocannon.Options, expectedStatus:
   return {
     // Over the run's own time: the per-second average rounds a fixed-amount run to whole seconds.
     rps: result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000),
-    cpuUsPerRequest: cpu / result.requests.total,
+    cpuUsPerRequest: result.requests.total > 0 ? cpu / result.requests.total : Number.NaN,
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: result.requests.total,

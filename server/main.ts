@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { DEMO, seedDemo } from './demo';
+import { dependencyFailure } from './observability/dependencyFailure';
 import { createMetricsApp } from './observability/metricsApp';
 import { openRuntime } from './runtime';
 import { portalServices } from './services';
@@ -61,7 +62,7 @@ async function main() {
   // Every instance tries; the lease in the database lets one sweep at a time.
   const sweeper = setInterval(() => {
     retentionSweep(runtime.deps, { dryRun: false, actor: 'scheduled-sweep' }).catch((error: Error) =>
-      logger.error({ err: { name: error.name, message: error.message } }, 'retention sweep failed'),
+      logger.error({ err: dependencyFailure(error) }, 'retention sweep failed'),
     );
   }, config.retentionSweepIntervalMs);
   sweeper.unref();

@@ -6,6 +6,7 @@ import { detectAudioFormat } from '../policy/audioFormat';
 import type { PortalServices } from '../services';
 import { InputError } from '../services/inputError';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
+import { dependencyFailure } from '../observability/dependencyFailure';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { isDatabaseUnavailable } from '../store/database';
 import { ProviderStore } from '../store/providerStore';
@@ -234,7 +235,10 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
     if (res.headersSent) return next(error);
     const status = (error as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) return send(res, problem(status === 413 ? 'too-large' : 'bad-request'));
-    if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) return send(res, problem('service-unavailable'));
+    if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) {
+      deps.logger.warn({ err: dependencyFailure(error) }, 'dependency unavailable');
+      return send(res, problem('service-unavailable'));
+    }
     deps.logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'provider API error');
     send(res, problem('server-error'));
   });

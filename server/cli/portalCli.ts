@@ -6,6 +6,7 @@ import QRCode from 'qrcode';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { openRuntime, portalLogger, type Runtime } from '../runtime';
+import { dependencyFailure } from '../observability/dependencyFailure';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { connectDatabase, isDatabaseUnavailable, migrateToLatest } from '../store/database';
 import { exportAuditLog, verifyAuditLog } from '../services/auditLog';
@@ -169,7 +170,9 @@ const COMMANDS: Record<string, Command> = {
   'retention sweep': {
     options: { 'dry-run': { type: 'boolean' } },
     async run(context, values) {
-      return retentionSweep((await context.runtime()).deps, { dryRun: values['dry-run'] === true, actor: 'operator-cli' });
+      const report = await retentionSweep((await context.runtime()).deps, { dryRun: values['dry-run'] === true, actor: 'operator-cli' });
+      if (report.refused.length > 0) context.fail();
+      return report;
     },
   },
   'keys rotate': {
@@ -254,7 +257,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     // Every command can be run again once the store is back (the retention sweep carries on where it stopped).
     if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) {
       const store = error instanceof ObjectStoreUnavailable ? 'object storage' : 'the database';
-      io.out(JSON.stringify({ error: `${store} is unavailable: run the command again when it is back` }));
+      io.out(JSON.stringify({ error: `${store} is unavailable: run the command again when it is back`, reason: dependencyFailure(error).reason }));
       return 1;
     }
     throw error;

@@ -1,9 +1,9 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
+import { dependencyFailure } from '../observability/dependencyFailure';
 import type { RenderProblem } from '../routes/problems';
 import { isDatabaseUnavailable } from '../store/database';
-
 
 /**
  * The last word on any failure: a client's mistake (bad encoding, a body too large, a malformed form)
@@ -16,7 +16,7 @@ export function errorHandler(logger: Logger, renderProblem: RenderProblem): Erro
     if (status === 413) return renderProblem(res, 'too-large');
     if (status >= 400 && status < 500) return renderProblem(res, 'bad-request');
     if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) {
-      logger.warn({ err: { name: error.name, code: error.code } }, 'dependency unavailable');
+      logger.warn({ err: dependencyFailure(error) }, 'dependency unavailable');
       return renderProblem(res, 'service-unavailable');
     }
     logger.error({ err: { name: error?.name, message: error?.message, stack: error?.stack } }, 'unhandled error');

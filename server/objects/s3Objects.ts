@@ -26,11 +26,27 @@ export interface PresignRequest {
   now: Date;
 }
 
-/** Raised when the object store cannot be reached, so pages can say "temporarily unavailable". */
+/**
+ * Raised when the object store fails a request, so pages can say "temporarily unavailable". `reason`
+ * says why for the logs: a store that is down and a bucket policy that refuses us look alike to a
+ * claimant, not to an operator.
+ */
 export class ObjectStoreUnavailable extends Error {
+  /** The HTTP status the store answered with; undefined when it did not answer (refused, timed out). */
+  readonly storeStatus: number | undefined;
+  readonly reason: string;
+
   constructor(cause: unknown) {
     super('object storage is unavailable', { cause });
     this.name = 'ObjectStoreUnavailable';
+    const failure = cause as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+    this.storeStatus = failure?.$metadata?.httpStatusCode;
+    this.reason = [failure?.name ?? 'Error', failure?.code, this.storeStatus && `HTTP ${this.storeStatus}`, failure?.message].filter(Boolean).join(': ');
+  }
+
+  /** The store answered that this request is refused (a 4xx): trying again will not help, unlike an outage. */
+  get refused(): boolean {
+    return this.storeStatus !== undefined && this.storeStatus >= 400 && this.storeStatus < 500;
   }
 }
 
@@ -86,7 +102,7 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
     const status = await unavailableOnFailure(requests.headStatus(key));
     if (status === 404) return false;
     if (status >= 200 && status < 300) return true;
-    throw new ObjectStoreUnavailable(new Error(`HEAD ${key} answered ${status}`));
+    throw new ObjectStoreUnavailable(Object.assign(new Error(`HEAD ${key} answered ${status}`), { $metadata: { httpStatusCode: status } }));
   }
 
   async function deleteEverywhere(key: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { PortalDeps } from '../deps';
+import { dependencyFailure } from '../observability/dependencyFailure';
 import { detectAudioFormat } from '../policy/audioFormat';
 import { parseNino } from '../policy/nino';
 import { parseUkMobile } from '../policy/phone';
@@ -24,7 +25,7 @@ export interface NewRecordingInput {
   providerId?: string;
 }
 
-type RecordingDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects'> & { ninoHasher: NinoHasher; cipher: FieldCipher; manifests: ManifestSigner };
+type RecordingDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects' | 'logger'> & { ninoHasher: NinoHasher; cipher: FieldCipher; manifests: ManifestSigner };
 
 /**
  * Registers a recording: checks every input before anything is written, stores the audio with its
@@ -60,8 +61,8 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
     sha256,
     issuedAt: now.toISOString(),
   });
-  await deps.objects.put(objectKey, input.audio, format.contentType, sha256);
   try {
+    await deps.objects.put(objectKey, input.audio, format.contentType, sha256);
     await deps.store.addRecording(
       {
         id,
@@ -84,8 +85,11 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
       input.providerId,
     );
   } catch (error) {
-    // Not registered, so nothing may keep its audio: the object goes too (retention would never find it).
-    await deps.objects.deleteEverywhere(objectKey).catch(() => {});
+    // Not registered, so nothing may keep its audio (retention would never find it): the object goes,
+    // even when the put itself failed, since a put that timed out may still have been stored.
+    await deps.objects.deleteEverywhere(objectKey).catch((cleanupError: unknown) => {
+      deps.logger.error({ objectKey, err: dependencyFailure(cleanupError) }, 'the audio of a recording that was not registered could not be removed');
+    });
     throw error;
   }
   return { recordingId: id };

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { PortalDeps } from '../deps';
+import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { retentionDecision } from '../policy/retention';
 import { InputError } from './inputError';
 
@@ -11,6 +12,8 @@ export interface SweepReport {
   ran: boolean;
   deleted: Array<{ recordingId: string; assessmentRef: string; reason: string }>;
   held: Array<{ recordingId: string; assessmentRef: string }>;
+  /** Recordings whose audio the store refused to delete (Object Lock, a bucket policy): staff must act. */
+  refused: Array<{ recordingId: string; assessmentRef: string; storeSaid: string }>;
 }
 
 const SWEEP_LEASE = 'retention-sweep';
@@ -25,7 +28,7 @@ const holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(
  */
 export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boolean; actor: string }): Promise<SweepReport> {
   const now = deps.clock();
-  const report: SweepReport = { dryRun: options.dryRun, ran: false, deleted: [], held: [] };
+  const report: SweepReport = { dryRun: options.dryRun, ran: false, deleted: [], held: [], refused: [] };
   if (!options.dryRun && !(await deps.store.acquireLease(SWEEP_LEASE, holder, now, new Date(now.getTime() + LEASE_MS)))) return report;
   report.ran = true;
   try {
@@ -40,7 +43,15 @@ export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boo
       if (!decision.startsWith('delete')) continue;
       const reason = decision.slice('delete: '.length);
       if (!options.dryRun) {
-        await deps.objects.deleteEverywhere(recording.object_key);
+        try {
+          await deps.objects.deleteEverywhere(recording.object_key);
+        } catch (error) {
+          // One object the store will not delete must not keep every later one: the sweep goes on. A
+          // store that is down stops it; the next sweep starts again from the first recording due.
+          if (!(error instanceof ObjectStoreUnavailable && error.refused)) throw error;
+          report.refused.push({ ...entry, storeSaid: error.reason });
+          continue;
+        }
         if (!(await deps.store.tombstoneRecording(recording.id, reason, deps.clock(), options.actor))) continue;
       }
       report.deleted.push({ ...entry, reason });
@@ -48,7 +59,9 @@ export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boo
   } finally {
     if (!options.dryRun) await deps.store.releaseLease(SWEEP_LEASE, holder);
   }
-  deps.logger.info({ dryRun: options.dryRun, deleted: report.deleted.length, held: report.held.length }, 'retention sweep');
+  const counts = { dryRun: options.dryRun, deleted: report.deleted.length, held: report.held.length, refused: report.refused.length };
+  if (report.refused.length > 0) deps.logger.error({ ...counts, refusedRecordingIds: report.refused.map((entry) => entry.recordingId) }, 'retention sweep: the store refused to delete some audio');
+  else deps.logger.info(counts, 'retention sweep');
   return report;
 }
 

@@ -1,8 +1,11 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { demoAudio } from '../../server/demoAudio';
+import { startEmbeddedS3 } from '../../server/objects/embeddedS3';
 import { liftLegalHold, placeLegalHold, requestDeletion, retentionSweep } from '../../server/services/retention';
 import { ClaimantBrowser } from '../support/claimantBrowser';
+import { startS3Interceptor } from '../support/s3Interceptor';
 import { SECOND } from '../support/testClock';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
@@ -67,7 +70,7 @@ test('--dry-run reports what would go and deletes nothing', async () => {
   const { recordingId, objectKey } = await recordingRetainedUntil(RETAIN_UNTIL);
   portal.clock.set(new Date(RETAIN_UNTIL.getTime() + SECOND));
   const dry = await portal.cli('retention', 'sweep', '--dry-run');
-  expect(dry).toEqual({ code: 0, json: { dryRun: true, ran: true, deleted: [expect.objectContaining({ recordingId })], held: [] } });
+  expect(dry).toEqual({ code: 0, json: { dryRun: true, ran: true, deleted: [expect.objectContaining({ recordingId })], held: [], refused: [] } });
   expect(await portal.deps.objects.exists(objectKey)).toBe(true);
   expect((await portal.store.findRecording(recordingId))!.deleted_at).toBeNull();
   expect((await portal.cli('retention', 'sweep')).json).toMatchObject({ dryRun: false, deleted: [expect.objectContaining({ recordingId })] });
@@ -117,4 +120,39 @@ test('only one instance sweeps at a time', async () => {
   expect(await sweep()).toMatchObject({ ran: false, deleted: [] });
   portal.clock.advance(61_000);
   expect((await sweep()).deleted).toHaveLength(1);
+});
+
+test('audio the store refuses to delete is reported and kept on record; the sweep goes on with the rest', async () => {
+  const s3Dir = mkdtempSync(path.join(tmpdir(), 'retention-s3-'));
+  const s3 = await startEmbeddedS3(s3Dir, 'assessment-recordings', 0);
+  let lockedKey = '';
+  const locking = await startS3Interceptor(s3.endpoint, (method, requestPath) => (method === 'DELETE' && lockedKey !== '' && requestPath.includes(lockedKey) ? 'refuse' : 'pass'));
+  try {
+    await portal.close();
+    portal = await startTestPortal({ S3_ENDPOINT: locking.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+    // The locked recording is due first, so a sweep that stopped at it would delete nothing.
+    const locked = await recordingRetainedUntil(RETAIN_UNTIL, 'LOCKED-1');
+    const other = await recordingRetainedUntil(new Date(RETAIN_UNTIL.getTime() + 60 * SECOND), 'OTHER-1');
+    lockedKey = locked.objectKey;
+    portal.clock.set(new Date(RETAIN_UNTIL.getTime() + 2 * 60 * SECOND));
+
+    const swept = await portal.cli('retention', 'sweep');
+    expect(swept.code).toBe(1);
+    expect(swept.json.deleted).toEqual([expect.objectContaining({ recordingId: other.recordingId })]);
+    expect(swept.json.refused).toEqual([{ recordingId: locked.recordingId, assessmentRef: 'LOCKED-1', storeSaid: expect.stringMatching(/AccessDenied.*HTTP 403/) }]);
+    expect(await portal.deps.objects.exists(locked.objectKey)).toBe(true);
+    expect(await portal.deps.objects.exists(other.objectKey)).toBe(false);
+    // Not tombstoned: the personal data stays with the audio until the audio can go.
+    expect((await portal.store.findRecording(locked.recordingId))!).toMatchObject({ deleted_at: null, nino_hash: expect.any(String) });
+    // The scheduled sweep says so in the logs, every time, until someone acts.
+    expect((await sweep()).refused).toHaveLength(1);
+    expect(portal.logLines.some((line) => line.includes('the store refused to delete some audio') && line.includes(locked.recordingId))).toBe(true);
+
+    lockedKey = '';
+    expect((await sweep()).deleted).toEqual([expect.objectContaining({ recordingId: locked.recordingId })]);
+  } finally {
+    await locking.close();
+    await s3.close();
+    rmSync(s3Dir, { recursive: true, force: true });
+  }
 });

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { seedDemo } from '../../server/demo';
 import { createHash } from 'node:crypto';
@@ -78,6 +81,31 @@ test('each request is logged once when it ends, under the id its response names,
   expect(page.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   expect(page.headers['x-request-id']).not.toBe(missing.headers['x-request-id']);
   expect(lines[0].responseTime).toEqual(expect.any(Number));
+});
+
+test('a link typed in capitals is logged by its route shape too, never by its token', async () => {
+  const { path, token } = await portal.recordingWithLink();
+  portal.logLines.length = 0;
+  const page = await request(portal.app).get(path.replace('/r/', '/R/'));
+  expect(page.status).toBe(200);
+  expect(portal.logLines.join('\n')).not.toContain(token);
+  expect(portal.logLines.map((line) => JSON.parse(line)).find((line) => line.req)).toMatchObject({ req: { path: '/r/:token' } });
+});
+
+test('a request the client gives up on is logged once, as aborted, at warning level and without a status', async () => {
+  const server = http.createServer(portal.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  portal.logLines.length = 0;
+  // A form post whose body never arrives in full: the parser is still waiting when the client goes.
+  const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write('POST /help HTTP/1.1\r\nHost: portal\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nnino=AB');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  server.close();
+  const lines = portal.logLines.map((line) => JSON.parse(line)).filter((line) => line.req);
+  expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'request aborted', req: expect.objectContaining({ method: 'POST', path: '/help' }), res: { statusCode: null } })]);
 });
 
 test('the logger redacts personal fields and credentials even if code logs them by mistake', () => {

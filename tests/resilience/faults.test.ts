@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,6 +6,7 @@ import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
+import { startS3Interceptor } from '../support/s3Interceptor';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 import { stateSnapshot } from './support/loopback';
 
@@ -93,7 +94,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     writeFileSync(file, audio);
     const added = await portal.cli('recordings', 'add', '--file', file, '--ref', 'PIP-FAULTS-2', '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone);
     rmSync(file);
-    expect(added).toEqual({ code: 1, json: { error: 'object storage is unavailable: run the command again when it is back' } });
+    expect(added).toEqual({ code: 1, json: { error: 'object storage is unavailable: run the command again when it is back', reason: expect.stringContaining('ECONNREFUSED') } });
     expect(await stateSnapshot(portal)).toEqual(before);
 
     s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port));
@@ -101,6 +102,36 @@ describe('the S3 server stops mid-journey and comes back', () => {
     expect(back.status).toBe(201);
     expect(back.body.sha256).toBe(sha256(audio));
   });
+});
+
+describe("S3 stores an upload but its answer never comes back", () => {
+  test('the upload times out after S3_TIMEOUT, nothing is registered, and the stored audio is removed again', async () => {
+    const s3Dir = mkdtempSync(path.join(tmpdir(), 'faults-lost-answer-'));
+    const s3 = await startEmbeddedS3(s3Dir, 'assessment-recordings', 0);
+    const lossy = await startS3Interceptor(s3.endpoint, (method) => (method === 'PUT' ? 'store-but-never-answer' : 'pass'));
+    const portal = await startTestPortal({ S3_ENDPOINT: lossy.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_TIMEOUT: '1s' });
+    try {
+      const provider = (await portal.cli('providers', 'add', '--name', 'Lost Answers Ltd')).json as { apiKey: string };
+      const before = await stateSnapshot(portal);
+      const started = Date.now();
+      const upload = await request(portal.app)
+        .post('/api/v1/recordings')
+        .set('Authorization', `Bearer ${provider.apiKey}`)
+        .field({ assessmentRef: 'PIP-LOST-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone })
+        .attach('audio', demoAudio(2), { filename: 'assessment.wav', contentType: 'audio/wav' });
+      expect(upload.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await stateSnapshot(portal)).toEqual(before);
+      // The server did store it (twice: the SDK tries again), and the portal took it away again.
+      const stored = readdirSync(path.join(s3Dir, 's3', 'assessment-recordings'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('._S3rver_object'));
+      expect(stored).toEqual([]);
+    } finally {
+      await portal.close();
+      await lossy.close();
+      await s3.close();
+      rmSync(s3Dir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });
 
 describe('the database is held locked by another process', () => {
