@@ -39,7 +39,7 @@ export interface Config {
     forcePathStyle: boolean;
     versioned: boolean;
     serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
-    /** S3_TIMEOUT: an upload or deletion that hears nothing from S3 for this long fails. */
+    /** S3_TIMEOUT: an attempt to upload or delete that hears nothing from S3 for this long fails. */
     stalledAfterMs: number;
   };
   sms: SmsConfig;
