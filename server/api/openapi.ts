@@ -54,6 +54,7 @@ export const OPENAPI_DOCUMENT = {
           '413': problemResponse('The audio file is too large'),
           '415': problemResponse('The file is not audio'),
           '422': problemResponse('A field is missing or invalid, or the Idempotency-Key was used for another request'),
+          '503': problemResponse('Storage is unavailable, or the server is receiving as many uploads as it can hold: send the same request again after `Retry-After` seconds (nothing was stored, and the Idempotency-Key is not used up)'),
         },
       },
     },

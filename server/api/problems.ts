@@ -15,6 +15,7 @@ export const PROBLEMS = {
   'idempotency-key-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   'recording-unavailable': { status: 409, title: 'The recording can no longer be sent' },
   'service-unavailable': { status: 503, title: 'A service this API needs is temporarily unavailable' },
+  'uploads-busy': { status: 503, title: 'This server is receiving as many uploads as it can hold; try again after Retry-After seconds' },
   'server-error': { status: 500, title: 'Something went wrong on our side' },
 } as const;
 

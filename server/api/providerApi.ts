@@ -14,13 +14,16 @@ import { StaffStore } from '../store/staffStore';
 import type { RecordingRow } from '../store/recordingStore';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { problemBody, type ProblemType } from './problems';
-import { readUpload } from './upload';
+import { readUpload, uploadBytes } from './upload';
+import { uploadRoom } from './uploadRoom';
 
 /** API keys are shown once and kept only as SHA-256: 256 random bits need no slow hash. */
 export const apiKeyHash = (key: string) => createHash('sha256').update(key).digest('hex');
 const API_KEY_PATTERN = /^rk_[A-Za-z0-9_-]{43}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Long enough for an upload in progress to finish; short enough not to hold a provider's queue. */
+const UPLOAD_RETRY_AFTER_SECONDS = 10;
 
 interface ApiResult {
   status: number;
@@ -163,8 +166,21 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
     next();
   });
 
-  router.post('/recordings', (req, res) =>
-    idempotent(req, res, async () => {
+  // One upload of the largest size the API accepts, or several smaller ones, at a time.
+  const uploads = uploadRoom(deps.config.apiMaxUploadBytes);
+
+  router.post('/recordings', (req, res) => {
+    // Before the Idempotency-Key is claimed: "busy" is not the request's answer, and the same request
+    // sent again must be taken.
+    const room = uploads.admit(uploadBytes(req, deps.config.apiMaxUploadBytes));
+    if (!room) {
+      req.resume();
+      res.setHeader('Retry-After', String(UPLOAD_RETRY_AFTER_SECONDS));
+      res.setHeader('Connection', 'close');
+      return send(res, problem('uploads-busy'));
+    }
+    res.on('close', room.release);
+    return idempotent(req, res, async () => {
       const upload = await readUpload(req, deps.config.apiMaxUploadBytes);
       if (!upload.ok) {
         if (upload.problem === 'too-large') res.setHeader('Connection', 'close');
@@ -205,8 +221,8 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
       }
       const recording = (await deps.store.findRecording(recordingId))!;
       return { status: 201, body: await recordingView(recording), location: `/api/v1/recordings/${recordingId}` };
-    }),
-  );
+    });
+  });
 
   router.get('/recordings/:id', async (req, res) => {
     const recording = await ownRecording(res, String(req.params.id));

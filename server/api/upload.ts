@@ -7,6 +7,38 @@ export type Upload =
 
 const FIELD_NAMES = new Set(['assessmentRef', 'recordedAt', 'nino', 'mobile', 'language', 'sha256']);
 
+/** The most an upload of this request can hold in memory: its declared length, or the limit. */
+export function uploadBytes(req: Request, maxBytes: number): number {
+  const declared = Number(req.headers['content-length']);
+  return Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBytes) : maxBytes;
+}
+
+/**
+ * The audio's bytes, copied into one buffer of the request's declared length as they arrive, so a
+ * file is held once rather than twice (its chunks, then their concatenation). A body sent without
+ * a length is gathered in chunks.
+ */
+function audioCollector(capacity: number | undefined) {
+  let whole: Buffer | undefined;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  return {
+    /** False if the chunk does not fit the declared length (which the HTTP parser should have made impossible). */
+    add(chunk: Buffer): boolean {
+      if (capacity !== undefined && length + chunk.length > capacity) return false;
+      if (capacity === undefined) chunks.push(chunk);
+      else (whole ??= Buffer.allocUnsafe(capacity)).set(chunk, length);
+      length += chunk.length;
+      return true;
+    },
+    clear() {
+      chunks.length = 0;
+      length = 0;
+    },
+    bytes: () => (capacity === undefined ? Buffer.concat(chunks) : (whole?.subarray(0, length) ?? Buffer.alloc(0))),
+  };
+}
+
 /**
  * Reads a multipart upload, keeping the audio in memory only up to `maxBytes`: a larger file is
  * read to its end and thrown away (so the client hears the 413 cleanly), or, far past the limit,
@@ -22,7 +54,8 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
       return;
     }
     const fields: Record<string, string> = {};
-    const chunks: Buffer[] = [];
+    // The file is part of the body, so it fits in the body's declared length (and busboy stops it at the limit).
+    const audio = audioCollector(req.headers['content-length'] === undefined ? undefined : uploadBytes(req, maxBytes));
     let audioSeen = false;
     let failure: Upload | undefined;
     const fail = (problem: 'too-large' | 'bad-request', detail: string) => {
@@ -56,10 +89,10 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
       }
       audioSeen = true;
       stream.on('data', (chunk: Buffer) => {
-        if (!failure) chunks.push(chunk);
+        if (!failure && !audio.add(chunk)) fail('too-large', `the audio file must be at most ${maxBytes} bytes`);
       });
       stream.on('limit', () => {
-        chunks.length = 0;
+        audio.clear();
         fail('too-large', `the audio file must be at most ${maxBytes} bytes`);
       });
     });
@@ -70,7 +103,7 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
       fail('bad-request', 'the multipart body could not be read');
       resolve(failure!);
     });
-    parser.on('close', () => resolve(failure ?? { ok: true, fields, audio: audioSeen ? Buffer.concat(chunks) : undefined }));
+    parser.on('close', () => resolve(failure ?? { ok: true, fields, audio: audioSeen ? audio.bytes() : undefined }));
     req.pipe(parser);
   });
 }

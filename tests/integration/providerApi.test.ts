@@ -1,4 +1,6 @@
 import { readdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
 import request from 'supertest';
@@ -70,6 +72,51 @@ describe('the provider API', () => {
     for (const secret of ['AB123456C', '+447700900123', '900123', new URL(message.url).pathname]) expect(status.text).not.toContain(secret);
     const [registered] = (await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered' && event.recording_id === id);
     expect(registered.actor).toMatch(/^provider:/);
+  });
+
+  test('uploads are taken while their bytes fit in memory; one that does not gets 503 and Retry-After, and the same request is taken once there is room', async () => {
+    const { apiKey } = await addProvider();
+    const server = http.createServer(portal.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      // About 700 KB of the 1 MB this portal holds at once, arriving slowly: it keeps its room while it is read.
+      const boundary = 'slow-upload-boundary';
+      const fields = { assessmentRef: 'PIP-LARGE-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone };
+      const body = Buffer.concat([
+        ...Object.entries(fields).map(([name, value]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)),
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`),
+        demoAudio(22),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const slow = http.request({
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        method: 'POST',
+        path: '/api/v1/recordings',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
+      });
+      const slowAnswer = new Promise<number>((resolve) => slow.on('response', (answer) => void answer.resume().on('end', () => resolve(answer.statusCode!))));
+      slow.write(body.subarray(0, body.length / 2));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      expect((await upload(apiKey, {}, demoAudio(2))).status).toBe(201); // 64 KB still fits beside it
+      const large = () => upload(apiKey, { assessmentRef: 'PIP-LARGE-2' }, demoAudio(22), { 'Idempotency-Key': 'large-2' });
+      const busy = await large();
+      expect(busy.status).toBe(503);
+      expect(busy.headers['retry-after']).toBe('10');
+      expect(busy.body.type).toMatch(/\/problems\/uploads-busy$/);
+      expectMatchesOpenApi(busy, 'post', '/api/v1/recordings');
+      expect(await portal.store.findRecordingByRef('PIP-LARGE-2')).toBeUndefined();
+
+      slow.end(body.subarray(body.length / 2));
+      expect(await slowAnswer).toBe(201);
+      // The refusal did not use up the Idempotency-Key: the same request is now taken, not replayed.
+      const taken = await large();
+      expect(taken.status).toBe(201);
+      expect(taken.headers['idempotent-replayed']).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('a missing, malformed, unknown or revoked key is refused with 401', async () => {
