@@ -14,7 +14,7 @@ import { StaffStore } from '../store/staffStore';
 import type { RecordingRow } from '../store/recordingStore';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { problemBody, type ProblemType } from './problems';
-import { readUpload, uploadBytes } from './upload';
+import { readUpload, uploadMemoryBytes } from './upload';
 import { uploadRoom } from './uploadRoom';
 
 /** API keys are shown once and kept only as SHA-256: 256 random bits need no slow hash. */
@@ -172,16 +172,18 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
   router.post('/recordings', (req, res) => {
     // Before the Idempotency-Key is claimed: "busy" is not the request's answer, and the same request
     // sent again must be taken.
-    const room = uploads.admit(uploadBytes(req, deps.config.apiMaxUploadBytes));
+    const room = uploads.admit(uploadMemoryBytes(req, deps.config.apiMaxUploadBytes));
     if (!room) {
       req.resume();
       res.setHeader('Retry-After', String(UPLOAD_RETRY_AFTER_SECONDS));
       res.setHeader('Connection', 'close');
       return send(res, problem('uploads-busy'));
     }
-    res.on('close', room.release);
+    // Given back when the work is done, not when the client goes: the audio is held until then.
     return idempotent(req, res, async () => {
       const upload = await readUpload(req, deps.config.apiMaxUploadBytes);
+      // Thrown, not answered, so the Idempotency-Key is released for the client's retry.
+      if (!upload.ok && upload.problem === 'cut-off') throw Object.assign(new Error(upload.detail), { status: 400 });
       if (!upload.ok) {
         if (upload.problem === 'too-large') res.setHeader('Connection', 'close');
         return problem(upload.problem, upload.detail);
@@ -221,7 +223,7 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
       }
       const recording = (await deps.store.findRecording(recordingId))!;
       return { status: 201, body: await recordingView(recording), location: `/api/v1/recordings/${recordingId}` };
-    });
+    }).finally(room.release);
   });
 
   router.get('/recordings/:id', async (req, res) => {

@@ -3,14 +3,24 @@ import type { Request } from 'express';
 
 export type Upload =
   | { ok: true; fields: Record<string, string>; audio: Buffer | undefined }
-  | { ok: false; problem: 'too-large' | 'bad-request'; detail: string };
+  | { ok: false; problem: 'too-large' | 'bad-request'; detail: string }
+  /** The client went before sending the whole body: there is nobody to answer. */
+  | { ok: false; problem: 'cut-off'; detail: string };
 
 const FIELD_NAMES = new Set(['assessmentRef', 'recordedAt', 'nino', 'mobile', 'language', 'sha256']);
 
-/** The most an upload of this request can hold in memory: its declared length, or the limit. */
-export function uploadBytes(req: Request, maxBytes: number): number {
+/** The declared length of the request's body, at most the limit; undefined when it was sent without one. */
+function declaredBytes(req: Request, maxBytes: number): number | undefined {
   const declared = Number(req.headers['content-length']);
-  return Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBytes) : maxBytes;
+  return req.headers['content-length'] !== undefined && Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBytes) : undefined;
+}
+
+/**
+ * The most memory reading this upload can take: its declared length, or, for a body sent without one
+ * (gathered in chunks and then joined), twice the limit.
+ */
+export function uploadMemoryBytes(req: Request, maxBytes: number): number {
+  return declaredBytes(req, maxBytes) ?? 2 * maxBytes;
 }
 
 /**
@@ -55,7 +65,7 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
     }
     const fields: Record<string, string> = {};
     // The file is part of the body, so it fits in the body's declared length (and busboy stops it at the limit).
-    const audio = audioCollector(req.headers['content-length'] === undefined ? undefined : uploadBytes(req, maxBytes));
+    const audio = audioCollector(declaredBytes(req, maxBytes));
     let audioSeen = false;
     let failure: Upload | undefined;
     const fail = (problem: 'too-large' | 'bad-request', detail: string) => {
@@ -104,6 +114,14 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
       resolve(failure!);
     });
     parser.on('close', () => resolve(failure ?? { ok: true, fields, audio: audioSeen ? audio.bytes() : undefined }));
+    // A body cut off by the client never ends the parser: without this the upload would wait forever.
+    req.on('close', () => {
+      if (req.complete) return;
+      req.unpipe(parser);
+      parser.destroy();
+      audio.clear();
+      resolve({ ok: false, problem: 'cut-off', detail: 'the request body was cut off' });
+    });
     req.pipe(parser);
   });
 }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The portal's Prometheus metrics, one registry per running app (so tests can run several).
@@ -32,6 +32,11 @@ export function portalMetrics() {
       name: 'portal_sms_messages_total',
       help: 'Text messages by outcome',
       labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    retentionRefused: new Gauge({
+      name: 'portal_retention_refused_recordings',
+      help: 'Recordings past retention whose audio the store refused to delete at the last sweep (alert when above 0)',
       registers: [registry],
     }),
     argon2Seconds: new Histogram({

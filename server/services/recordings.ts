@@ -88,7 +88,7 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
     // Not registered, so nothing may keep its audio (retention would never find it): the object goes,
     // even when the put itself failed, since a put that timed out may still have been stored.
     await deps.objects.deleteEverywhere(objectKey).catch((cleanupError: unknown) => {
-      deps.logger.error({ objectKey, err: dependencyFailure(cleanupError) }, 'the audio of a recording that was not registered could not be removed');
+      deps.logger.error({ objectKey, err: dependencyFailure(cleanupError) }, 'audio of a recording that was not registered may be left in the bucket (the delete failed)');
     });
     throw error;
   }

@@ -4,7 +4,7 @@ import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { retentionDecision } from '../policy/retention';
 import { InputError } from './inputError';
 
-type RetentionDeps = Pick<PortalDeps, 'store' | 'objects' | 'clock' | 'logger'>;
+type RetentionDeps = Pick<PortalDeps, 'store' | 'objects' | 'clock' | 'logger' | 'metrics'>;
 
 export interface SweepReport {
   dryRun: boolean;
@@ -47,7 +47,7 @@ export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boo
           await deps.objects.deleteEverywhere(recording.object_key);
         } catch (error) {
           // One object the store will not delete must not keep every later one: the sweep goes on. A
-          // store that is down stops it; the next sweep starts again from the first recording due.
+          // store that is down, or that refuses our credentials, stops it; the next sweep starts again.
           if (!(error instanceof ObjectStoreUnavailable && error.refused)) throw error;
           report.refused.push({ ...entry, storeSaid: error.reason });
           continue;
@@ -59,6 +59,7 @@ export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boo
   } finally {
     if (!options.dryRun) await deps.store.releaseLease(SWEEP_LEASE, holder);
   }
+  if (!options.dryRun) deps.metrics.retentionRefused.set(report.refused.length);
   const counts = { dryRun: options.dryRun, deleted: report.deleted.length, held: report.held.length, refused: report.refused.length };
   if (report.refused.length > 0) deps.logger.error({ ...counts, refusedRecordingIds: report.refused.map((entry) => entry.recordingId) }, 'retention sweep: the store refused to delete some audio');
   else deps.logger.info(counts, 'retention sweep');

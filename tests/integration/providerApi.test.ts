@@ -74,49 +74,78 @@ describe('the provider API', () => {
     expect(registered.actor).toMatch(/^provider:/);
   });
 
-  test('uploads are taken while their bytes fit in memory; one that does not gets 503 and Retry-After, and the same request is taken once there is room', async () => {
-    const { apiKey } = await addProvider();
+  /**
+   * An upload on a real connection whose body the test sends in two halves, so it can hold it open
+   * half-sent (keeping its room in memory) or cut it off.
+   */
+  async function halfSentUpload(apiKey: string, fields: Record<string, string>, audio: Buffer, headers: Record<string, string> = {}) {
     const server = http.createServer(portal.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      // About 700 KB of the 1 MB this portal holds at once, arriving slowly: it keeps its room while it is read.
-      const boundary = 'slow-upload-boundary';
-      const fields = { assessmentRef: 'PIP-LARGE-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone };
-      const body = Buffer.concat([
-        ...Object.entries(fields).map(([name, value]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)),
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`),
-        demoAudio(22),
-        Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]);
-      const slow = http.request({
-        host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
-        method: 'POST',
-        path: '/api/v1/recordings',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
-      });
-      const slowAnswer = new Promise<number>((resolve) => slow.on('response', (answer) => void answer.resume().on('end', () => resolve(answer.statusCode!))));
-      slow.write(body.subarray(0, body.length / 2));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    const boundary = 'half-sent-boundary';
+    const body = Buffer.concat([
+      ...Object.entries(fields).map(([name, value]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`),
+      audio,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const sent = http.request({
+      host: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      method: 'POST',
+      path: '/api/v1/recordings',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length, ...headers },
+    });
+    sent.on('error', () => {});
+    const status = new Promise<number>((resolve) => sent.on('response', (answer) => void answer.resume().on('end', () => resolve(answer.statusCode!))));
+    sent.write(body.subarray(0, body.length / 2));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const closeServer = () => new Promise((resolve) => server.close(resolve));
+    return {
+      async finish() {
+        sent.end(body.subarray(body.length / 2));
+        const answered = await status;
+        await closeServer();
+        return answered;
+      },
+      async cutOff() {
+        sent.destroy();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await closeServer();
+      },
+    };
+  }
 
-      expect((await upload(apiKey, {}, demoAudio(2))).status).toBe(201); // 64 KB still fits beside it
-      const large = () => upload(apiKey, { assessmentRef: 'PIP-LARGE-2' }, demoAudio(22), { 'Idempotency-Key': 'large-2' });
-      const busy = await large();
-      expect(busy.status).toBe(503);
-      expect(busy.headers['retry-after']).toBe('10');
-      expect(busy.body.type).toMatch(/\/problems\/uploads-busy$/);
-      expectMatchesOpenApi(busy, 'post', '/api/v1/recordings');
-      expect(await portal.store.findRecordingByRef('PIP-LARGE-2')).toBeUndefined();
+  const LARGE_SECONDS = 22; // about 700 KB of WAV: of the 1 MB this portal holds at once, one fits, two do not
 
-      slow.end(body.subarray(body.length / 2));
-      expect(await slowAnswer).toBe(201);
-      // The refusal did not use up the Idempotency-Key: the same request is now taken, not replayed.
-      const taken = await large();
-      expect(taken.status).toBe(201);
-      expect(taken.headers['idempotent-replayed']).toBeUndefined();
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
+  test('uploads are taken while their bytes fit in memory; one that does not gets 503 and Retry-After, and the same request is taken once there is room', async () => {
+    const { apiKey } = await addProvider();
+    const first = await halfSentUpload(apiKey, { assessmentRef: 'PIP-LARGE-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone }, demoAudio(LARGE_SECONDS));
+
+    expect((await upload(apiKey, {}, demoAudio(2))).status).toBe(201); // 64 KB still fits beside it
+    const large = () => upload(apiKey, { assessmentRef: 'PIP-LARGE-2' }, demoAudio(LARGE_SECONDS), { 'Idempotency-Key': 'large-2' });
+    const busy = await large();
+    expect(busy.status).toBe(503);
+    expect(busy.headers['retry-after']).toBe('10');
+    expect(busy.body.type).toMatch(/\/problems\/uploads-busy$/);
+    expectMatchesOpenApi(busy, 'post', '/api/v1/recordings');
+    expect(await portal.store.findRecordingByRef('PIP-LARGE-2')).toBeUndefined();
+
+    expect(await first.finish()).toBe(201);
+    // The refusal did not use up the Idempotency-Key: the same request is now taken, not replayed.
+    const taken = await large();
+    expect(taken.status).toBe(201);
+    expect(taken.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  test('an upload the client cuts off gives back its room and its Idempotency-Key, and registers nothing', async () => {
+    const { apiKey } = await addProvider();
+    const fields = { assessmentRef: 'PIP-CUT-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone };
+    const before = await portal.store.db.selectFrom('recordings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    await (await halfSentUpload(apiKey, fields, demoAudio(LARGE_SECONDS), { 'Idempotency-Key': 'cut-1' })).cutOff();
+    expect(await portal.store.db.selectFrom('recordings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).toEqual(before);
+    // Were the room still held, this would be 503; were the key still held, 409.
+    const retried = await upload(apiKey, fields, demoAudio(LARGE_SECONDS), { 'Idempotency-Key': 'cut-1' });
+    expect(retried.status).toBe(201);
   });
 
   test('a missing, malformed, unknown or revoked key is refused with 401', async () => {

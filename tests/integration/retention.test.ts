@@ -147,9 +147,12 @@ test('audio the store refuses to delete is reported and kept on record; the swee
     // The scheduled sweep says so in the logs, every time, until someone acts.
     expect((await sweep()).refused).toHaveLength(1);
     expect(portal.logLines.some((line) => line.includes('the store refused to delete some audio') && line.includes(locked.recordingId))).toBe(true);
+    const refusedGauge = async () => (await portal.deps.metrics.retentionRefused.get()).values[0]?.value;
+    expect(await refusedGauge()).toBe(1); // what an alert watches
 
     lockedKey = '';
     expect((await sweep()).deleted).toEqual([expect.objectContaining({ recordingId: locked.recordingId })]);
+    expect(await refusedGauge()).toBe(0);
   } finally {
     await locking.close();
     await s3.close();
