@@ -41,12 +41,16 @@ function closeGracefully(servers: Server[], timeoutMs: number): Promise<void> {
   return Promise.race([closed.then(() => undefined), deadline]);
 }
 
+/** The longest a request may take to arrive whole (a large upload on a slow line). */
+const REQUEST_TIMEOUT_MS = 5 * 60_000;
+
 async function main() {
   const config = configOrExit();
   const runtime = await openRuntime(config, { announce: config.production ? undefined : (line) => console.log(line) });
   const { logger } = runtime.deps;
   const services = portalServices(runtime.deps);
-  const portal = createServer(createApp(runtime.deps, services));
+  // Stated, not left to Node's defaults: an Idempotency-Key's claim outlives any request (IDEMPOTENCY_CLAIM_LEASE_MS).
+  const portal = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, createApp(runtime.deps, services));
   await listen(portal, config.port);
   const servers = [portal];
   if (config.metricsPort !== 0) {

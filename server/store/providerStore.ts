@@ -9,6 +9,12 @@ export type IdempotencyClaim =
   | { state: 'different-request' };
 
 /**
+ * Longer than any request can run (Node ends a request after 5 minutes; the slowest step, storing the
+ * audio, gives up within a minute), so a claim this old has no request behind it.
+ */
+export const IDEMPOTENCY_CLAIM_LEASE_MS = 10 * 60_000;
+
+/**
  * Assessment providers: their API keys (only SHA-256 hashes are kept), which recordings each one
  * registered, and their Idempotency-Keys with the first response to each.
  */
@@ -60,7 +66,9 @@ export class ProviderStore {
 
   /**
    * Claims an Idempotency-Key in one insert: the first request with it proceeds; a repeat gets the
-   * first response once there is one, or "in progress" while the first is still running.
+   * first response once there is one, or "in progress" while the first is still running. A claim
+   * with no response after IDEMPOTENCY_CLAIM_LEASE_MS was abandoned (its instance stopped mid-request)
+   * and is taken over by one of the requests that find it, so the key is not blocked for ever.
    */
   async claimIdempotencyKey(providerId: string, key: string, fingerprint: string, now: Date): Promise<IdempotencyClaim> {
     const inserted = await this.db
@@ -78,7 +86,20 @@ export class ProviderStore {
       .executeTakeFirst();
     if (!existing) return this.claimIdempotencyKey(providerId, key, fingerprint, now);
     if (existing.request_fingerprint !== fingerprint) return { state: 'different-request' };
-    if (existing.status_code === null || existing.response_body === null) return { state: 'in-progress' };
+    if (existing.status_code === null || existing.response_body === null) {
+      const abandoned = Date.parse(existing.created_at) + IDEMPOTENCY_CLAIM_LEASE_MS <= now.getTime();
+      if (!abandoned) return { state: 'in-progress' };
+      const taken = await this.db
+        .updateTable('idempotency_keys')
+        .set({ created_at: now.toISOString() })
+        .where('provider_id', '=', providerId)
+        .where('key', '=', key)
+        .where('status_code', 'is', null)
+        .where('created_at', '=', existing.created_at)
+        .returning('key')
+        .executeTakeFirst();
+      return taken ? { state: 'new' } : { state: 'in-progress' };
+    }
     return { state: 'replay', statusCode: existing.status_code, body: existing.response_body };
   }
 

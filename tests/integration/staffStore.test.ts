@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../server/store/database';
-import { ProviderStore } from '../../server/store/providerStore';
+import { IDEMPOTENCY_CLAIM_LEASE_MS, ProviderStore } from '../../server/store/providerStore';
 import { StaffStore } from '../../server/store/staffStore';
 import { HOUR, MINUTE } from '../support/testClock';
 import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
@@ -76,6 +76,17 @@ describe.each(DATABASE_KINDS)('staff and provider stores on %s', (kind) => {
     expect((await providers.claimIdempotencyKey('provider-1', 'key-2', 'POST /a', T0)).state).toBe('new');
     await providers.releaseIdempotencyKey('provider-1', 'key-2');
     expect((await providers.claimIdempotencyKey('provider-1', 'key-2', 'POST /a', T0)).state).toBe('new');
+  });
+
+  test('an Idempotency-Key whose request never finished is taken over after the lease, by exactly one request', async () => {
+    expect((await providers.claimIdempotencyKey('provider-1', 'key-3', 'POST /a', T0)).state).toBe('new');
+    expect((await providers.claimIdempotencyKey('provider-1', 'key-3', 'POST /a', at(IDEMPOTENCY_CLAIM_LEASE_MS - 1))).state).toBe('in-progress');
+    const racing = await Promise.all(Array.from({ length: 10 }, () => providers.claimIdempotencyKey('provider-1', 'key-3', 'POST /a', at(IDEMPOTENCY_CLAIM_LEASE_MS))));
+    expect(racing.filter((claim) => claim.state === 'new')).toHaveLength(1);
+    expect(racing.filter((claim) => claim.state === 'in-progress')).toHaveLength(9);
+    await providers.completeIdempotencyKey('provider-1', 'key-3', 201, '{"id":"r3"}');
+    // A finished request's response is kept whatever its age.
+    expect(await providers.claimIdempotencyKey('provider-1', 'key-3', 'POST /a', at(100 * IDEMPOTENCY_CLAIM_LEASE_MS))).toEqual({ state: 'replay', statusCode: 201, body: '{"id":"r3"}' });
   });
 
   test('a revoked API key no longer names its provider', async () => {
