@@ -9,7 +9,7 @@ export type IdempotencyClaim =
   | { state: 'different-request' };
 
 /**
- * Longer than any request can run (Node ends a request after 5 minutes; the slowest step, storing the
+ * Longer than any request can run (the portal ends a request after 5 minutes; the slowest step, storing the
  * audio, gives up within a minute), so a claim this old has no request behind it.
  */
 export const IDEMPOTENCY_CLAIM_LEASE_MS = 10 * 60_000;
