@@ -71,6 +71,7 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
     const fail = (problem: 'too-large' | 'bad-request', detail: string) => {
       failure ??= { ok: false, problem, detail };
     };
+    const failTooLarge = () => fail('too-large', `the audio file must be at most ${maxBytes} bytes`);
 
     let received = 0;
     const hardCap = 2 * maxBytes + 1024 * 1024;
@@ -79,7 +80,7 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
       if (received > hardCap) {
         req.unpipe(parser);
         req.pause();
-        fail('too-large', `the audio file must be at most ${maxBytes} bytes`);
+        failTooLarge();
         resolve(failure!);
       }
     });
@@ -99,11 +100,11 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
       }
       audioSeen = true;
       stream.on('data', (chunk: Buffer) => {
-        if (!failure && !audio.add(chunk)) fail('too-large', `the audio file must be at most ${maxBytes} bytes`);
+        if (!failure && !audio.add(chunk)) failTooLarge();
       });
       stream.on('limit', () => {
         audio.clear();
-        fail('too-large', `the audio file must be at most ${maxBytes} bytes`);
+        failTooLarge();
       });
     });
     parser.on('partsLimit', () => fail('bad-request', 'too many parts'));

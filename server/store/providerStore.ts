@@ -9,8 +9,8 @@ export type IdempotencyClaim =
   | { state: 'different-request' };
 
 /**
- * Longer than any request can run (the portal ends a request after 5 minutes; the slowest step, storing the
- * audio, gives up within a minute), so a claim this old has no request behind it.
+ * Far longer than a request takes: the portal stops receiving one after 5 minutes, and storing its
+ * audio gives up after S3_TIMEOUT of silence. A claim this old has, in practice, no request behind it.
  */
 export const IDEMPOTENCY_CLAIM_LEASE_MS = 10 * 60_000;
 
