@@ -6,9 +6,7 @@ import { detectAudioFormat } from '../policy/audioFormat';
 import type { PortalServices } from '../services';
 import { InputError } from '../services/inputError';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
-import { dependencyFailure } from '../observability/dependencyFailure';
-import { ObjectStoreUnavailable } from '../objects/s3Objects';
-import { isDatabaseUnavailable } from '../store/database';
+import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
 import { ProviderStore } from '../store/providerStore';
 import { StaffStore } from '../store/staffStore';
 import type { RecordingRow } from '../store/recordingStore';
@@ -253,7 +251,7 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
     if (res.headersSent) return next(error);
     const status = (error as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) return send(res, problem(status === 413 ? 'too-large' : 'bad-request'));
-    if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) {
+    if (isDependencyUnavailable(error)) {
       deps.logger.warn({ err: dependencyFailure(error) }, 'dependency unavailable');
       return send(res, problem('service-unavailable'));
     }

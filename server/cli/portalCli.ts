@@ -6,9 +6,9 @@ import QRCode from 'qrcode';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { openRuntime, portalLogger, type Runtime } from '../runtime';
-import { dependencyFailure } from '../observability/dependencyFailure';
+import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
-import { connectDatabase, isDatabaseUnavailable, migrateToLatest } from '../store/database';
+import { connectDatabase, migrateToLatest } from '../store/database';
 import { exportAuditLog, verifyAuditLog } from '../services/auditLog';
 import { retentionSweep } from '../services/retention';
 import { rotateFieldKeys } from '../services/keyRotation';
@@ -255,7 +255,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       return 1;
     }
     // Every command can be run again once the store is back (the retention sweep carries on where it stopped).
-    if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) {
+    if (isDependencyUnavailable(error)) {
       const store = error instanceof ObjectStoreUnavailable ? 'object storage' : 'the database';
       io.out(JSON.stringify({ error: `${store} is unavailable: run the command again when it is back`, reason: dependencyFailure(error).reason }));
       return 1;

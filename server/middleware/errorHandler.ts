@@ -1,9 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { ObjectStoreUnavailable } from '../objects/s3Objects';
-import { dependencyFailure } from '../observability/dependencyFailure';
+import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
 import type { RenderProblem } from '../routes/problems';
-import { isDatabaseUnavailable } from '../store/database';
 
 /**
  * The last word on any failure: a client's mistake (bad encoding, a body too large, a malformed form)
@@ -15,7 +13,7 @@ export function errorHandler(logger: Logger, renderProblem: RenderProblem): Erro
     const status = typeof error?.status === 'number' ? error.status : typeof error?.statusCode === 'number' ? error.statusCode : 500;
     if (status === 413) return renderProblem(res, 'too-large');
     if (status >= 400 && status < 500) return renderProblem(res, 'bad-request');
-    if (error instanceof ObjectStoreUnavailable || isDatabaseUnavailable(error)) {
+    if (isDependencyUnavailable(error)) {
       logger.warn({ err: dependencyFailure(error) }, 'dependency unavailable');
       return renderProblem(res, 'service-unavailable');
     }

@@ -32,27 +32,22 @@ export interface PresignRequest {
  * claimant, not to an operator.
  */
 export class ObjectStoreUnavailable extends Error {
-  /** The HTTP status the store answered with; undefined when it did not answer (refused, timed out). */
-  readonly storeStatus: number | undefined;
   readonly reason: string;
-  private readonly errorName: string | undefined;
-
-  constructor(cause: unknown) {
-    super('object storage is unavailable', { cause });
-    this.name = 'ObjectStoreUnavailable';
-    const failure = cause as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-    this.storeStatus = failure?.$metadata?.httpStatusCode;
-    this.errorName = failure?.name;
-    this.reason = [failure?.name ?? 'Error', failure?.code, this.storeStatus && `HTTP ${this.storeStatus}`, failure?.message].filter(Boolean).join(': ');
-  }
-
   /**
    * The store answered, with our credentials accepted, that this object may not be touched (Object
    * Lock, a bucket policy): trying again will not help. Wrong credentials, a skewed clock or an outage
    * are not refusals: they concern every object, not this one.
    */
-  get refused(): boolean {
-    return this.storeStatus === 403 && this.errorName === 'AccessDenied';
+  readonly refused: boolean;
+
+  constructor(cause: unknown) {
+    super('object storage is unavailable', { cause });
+    this.name = 'ObjectStoreUnavailable';
+    const failure = cause as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+    // The HTTP status the store answered with; undefined when it did not answer (refused, timed out).
+    const status = failure?.$metadata?.httpStatusCode;
+    this.reason = [failure?.name ?? 'Error', failure?.code, status && `HTTP ${status}`, failure?.message].filter(Boolean).join(': ');
+    this.refused = status === 403 && failure?.name === 'AccessDenied';
   }
 }
 
