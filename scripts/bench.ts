@@ -425,7 +425,7 @@ async function gatekeeperCost(): Promise<Figure> {
     for (let i = 0; i < operations; i++) {
       const started = performance.now();
       const outcome = await gatekeeper.download(resolved, session, grants[50 + i], 'bench');
-      if (outcome.outcome !== 'redirect') throw new Error(`download ${i}: ${outcome.outcome}`);
+      if (outcome.outcome !== 'ticket') throw new Error(`download ${i}: ${outcome.outcome}`);
       const downloaded = performance.now();
       await storageAlone();
       downloadMs += downloaded - started;

@@ -45,6 +45,8 @@ export interface Config {
   sms: SmsConfig;
   access: AccessRules;
   presignTtlSeconds: number;
+  /** How long after a download started an interrupted transfer may resume (a Range with If-Range). */
+  downloadResumeWindowMs: number;
   claimantSessionTtlMs: number;
   retentionMonths: number;
   /** The largest audio file the provider API accepts; larger uploads are refused before anything is stored. */
@@ -132,6 +134,13 @@ function duration(env: Env, name: string, fallback: string): number {
   const raw = read(env, name) ?? fallback;
   const ms = parseDuration(raw);
   if (ms === undefined) throw new ConfigError(name, `must be a duration such as 60s, 15m, 24h or 7d, got "${raw}"`);
+  return ms;
+}
+
+/** At least as long as a download may take to start, at most the re-download window's default. */
+function downloadResumeWindow(env: Env, presignTtlMs: number): number {
+  const ms = duration(env, 'DOWNLOAD_RESUME_WINDOW', '30m');
+  if (ms < presignTtlMs || ms > 86_400_000) throw new ConfigError('DOWNLOAD_RESUME_WINDOW', 'must be from PRESIGN_TTL to 24h');
   return ms;
 }
 
@@ -387,6 +396,7 @@ function buildConfig(env: Env): Config {
       maxNinoAttempts: integer(env, 'MAX_NINO_ATTEMPTS', 5, 1, 20),
     },
     presignTtlSeconds: Math.round(presignTtlMs / 1000),
+    downloadResumeWindowMs: downloadResumeWindow(env, presignTtlMs),
     claimantSessionTtlMs: duration(env, 'CLAIMANT_SESSION_TTL', '20m'),
     retentionMonths: integer(env, 'RETENTION_MONTHS', 24, 1, 1200),
     apiMaxUploadBytes: integer(env, 'API_MAX_UPLOAD_MB', 200, 1, 2000) * 1024 * 1024,

@@ -3,8 +3,8 @@ import helmet from 'helmet';
 
 /**
  * Headers from the security model: a strict CSP with no inline script, HSTS, no referrer, no framing.
- * The object store's origin is allowed only where the journey needs it: the player streams from it,
- * and the download form's redirect lands on it (form-action applies to redirects).
+ * The object store's origin is allowed only where a form's redirect lands on it (form-action applies
+ * to redirects): a supervisor's right-of-access copy. Claimants' audio comes from the portal itself.
  */
 export function securityHeaders(objectStoreOrigin: string): RequestHandler[] {
   return [
@@ -19,7 +19,7 @@ export function securityHeaders(objectStoreOrigin: string): RequestHandler[] {
           fontSrc: ["'self'"],
           connectSrc: ["'self'"],
           manifestSrc: ["'self'"],
-          mediaSrc: ["'self'", objectStoreOrigin],
+          mediaSrc: ["'self'"],
           formAction: ["'self'", objectStoreOrigin],
           frameAncestors: ["'none'"],
           baseUri: ["'none'"],

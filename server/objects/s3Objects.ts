@@ -1,4 +1,5 @@
-import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { objectRequests } from './objectRequests';
 
 export interface S3Settings {
@@ -61,6 +62,11 @@ export interface ObjectStorage {
   /** Whether the object is there. */
   exists(key: string): Promise<boolean>;
   presignGet(request: PresignRequest): Promise<string>;
+  /**
+   * Reads bytes `start` to `end` (inclusive) of the object as a stream, signed at the moment of the
+   * request (nothing the client holds can expire); undefined when the object is not there.
+   */
+  readBytes(key: string, start: number, end: number): Promise<Readable | undefined>;
   /** Resolves when the bucket answers with our credentials; for readiness checks. */
   ping(): Promise<void>;
   close(): void;
@@ -153,6 +159,15 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
         'response-content-type': request.contentType,
       };
       return requests.presignGet(request.key, overrides, request.ttlSeconds, request.now);
+    },
+    async readBytes(key, start, end) {
+      try {
+        const { Body } = await client.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key, Range: `bytes=${start}-${end}` }));
+        return Body as Readable;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw new ObjectStoreUnavailable(error);
+      }
     },
     async ping() {
       // An authenticated HEAD of a key that need not exist: "not found" proves the bucket answered

@@ -1,10 +1,13 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from 'pino';
 import type { Translator } from '../i18n';
 import { preferLanguage, setLanguagePagePath, translatorFor } from '../middleware/language';
 import type { LinkAccess } from '../policy/accessWindow';
 import { LINK_TOKEN_MAX_LENGTH } from '../policy/linkToken';
+import type { ObjectStorage } from '../objects/s3Objects';
 import type { ClaimantSession } from '../security/claimantTokens';
 import type { Gatekeeper, ResolvedLink } from '../services/gatekeeper';
+import { sendAudio } from './audioResponse';
 import { formatBytes, formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from './format';
 import type { ProblemKind, RenderProblem } from './problems';
 import type { RenderStaticPage } from './staticPages';
@@ -28,17 +31,32 @@ interface Limits {
 
 const tokenOf = (req: Request) => String(req.params.token);
 
+/**
+ * The most one answer to the player carries. A media element asks for `bytes=N-` and reads what it
+ * needs; answered in slices, it asks again for each, so the session is checked every few megabytes
+ * (a few seconds to minutes of audio) and no response holds a bucket connection open while the
+ * player sits paused.
+ */
+export const LISTEN_SLICE_BYTES = 4 * 1024 * 1024;
+
+/** Where the audio's bytes come from, and where a transfer cut short by the bucket is noted. */
+export interface AudioDelivery {
+  objects: ObjectStorage;
+  logger: Logger;
+}
+
 /** The claimant's journey: open the link, confirm the NINO, listen, download. */
 export function claimantRoutes(
   gatekeeper: Gatekeeper,
   { renderProblem, renderStaticPage }: { renderProblem: RenderProblem; renderStaticPage: RenderStaticPage },
   limits: Limits,
+  audio: AudioDelivery,
 ): Router {
   const router = Router();
   const linkPath = (token: string) => `/r/${token}`;
 
-  /** Finds the link the path names; answers for it itself when the link cannot be used. */
-  async function openLink(req: Request, res: Response): Promise<ResolvedLink | undefined> {
+  /** Finds the link the path names, whatever its state; answers "not recognised" itself. */
+  async function findLink(req: Request, res: Response): Promise<ResolvedLink | undefined> {
     const token = tokenOf(req);
     const resolved = token.length <= LINK_TOKEN_MAX_LENGTH ? await gatekeeper.resolve(token) : undefined;
     if (!resolved) {
@@ -50,7 +68,13 @@ export function claimantRoutes(
     // Fetching the link's own page, the toggle's query-only links already reopen it (and the page holds
     // nothing of the link); an answer to a form post names the page GET can fetch.
     if (req.method !== 'GET' || req.path !== linkPath(token)) setLanguagePagePath(res, linkPath(token));
-    if (resolved.access.state !== 'open') {
+    return resolved;
+  }
+
+  /** Finds the link the path names; answers for it itself when the link cannot be used. */
+  async function openLink(req: Request, res: Response): Promise<ResolvedLink | undefined> {
+    const resolved = await findLink(req, res);
+    if (resolved && resolved.access.state !== 'open') {
       renderProblem(res, CLOSED_LINK_PAGES[resolved.access.state]);
       return undefined;
     }
@@ -152,10 +176,12 @@ export function claimantRoutes(
     res.attachment(name).type('application/jose').send(resolved.recording.manifest);
   });
 
+  /** Every range the player asks for is checked against the session, so listening ends with it. */
   router.get('/r/:token/listen', async (req, res) => {
     const resolved = await openLink(req, res);
     if (!resolved || !(await requireSession(req, res, resolved))) return;
-    res.redirect(303, await gatekeeper.listenUrl(resolved));
+    const sent = await sendAudio(req, res, audio.objects, gatekeeper.listenSource(resolved), { maxSliceBytes: LISTEN_SLICE_BYTES, logger: audio.logger });
+    if (!sent) renderProblem(res, 'recording-unavailable');
   });
 
   /**
@@ -190,13 +216,29 @@ export function claimantRoutes(
     if (!session) return;
     const result = await gatekeeper.download(resolved, session, req.body?.grant, req.get('user-agent'));
     switch (result.outcome) {
-      case 'redirect':
-        return res.redirect(303, result.url);
+      case 'ticket':
+        return res.redirect(303, `${linkPath(tokenOf(req))}/download/${result.ticket}`);
       case 'unavailable':
         return renderProblem(res, 'recording-unavailable');
       case 'grant-invalid':
       case 'grant-used':
         return renderProblem(res, 'download-button-used', { href: linkPath(tokenOf(req)), text: translatorFor(res)('problem.download-button-used.retry') });
+    }
+  });
+
+  /**
+   * The file itself, at an address that starts a transfer only briefly but resumes one for longer.
+   * The ticket is the credential, as a presigned URL would be: a download manager resuming after
+   * the session ended must still get the rest.
+   */
+  router.get('/r/:token/download/:ticket', async (req, res) => {
+    const resolved = await findLink(req, res);
+    if (!resolved) return;
+    const result = await gatekeeper.ticketedDownload(resolved, req.params.ticket, { range: req.get('Range'), ifRange: req.get('If-Range') });
+    const back = { href: linkPath(tokenOf(req)), text: translatorFor(res)('problem.download-button-used.retry') };
+    if (result.outcome === 'expired') return renderProblem(res, 'download-ended', back);
+    if (result.outcome === 'unavailable' || !(await sendAudio(req, res, audio.objects, result.source, { maxSliceBytes: Infinity, logger: audio.logger }))) {
+      return renderProblem(res, 'recording-unavailable');
     }
   });
 

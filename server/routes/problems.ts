@@ -11,6 +11,7 @@ export type ProblemKind =
   | 'link-locked'
   | 'recording-unavailable'
   | 'download-button-used'
+  | 'download-ended'
   | 'too-many-attempts'
   | 'bad-request'
   | 'too-large'
@@ -31,6 +32,7 @@ const STATUS: Record<ProblemKind, number> = {
   'link-locked': 403,
   'recording-unavailable': 410,
   'download-button-used': 409,
+  'download-ended': 410,
   'too-many-attempts': 429,
   'bad-request': 400,
   'too-large': 413,

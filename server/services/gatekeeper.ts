@@ -4,12 +4,23 @@ import { deviceType } from '../policy/deviceType';
 import { verifyLinkToken } from '../policy/linkToken';
 import { parseNino } from '../policy/nino';
 import type { ClaimantSession, ClaimantTokens } from '../security/claimantTokens';
+import type { DownloadTickets } from '../security/downloadTickets';
 import type { NinoHasher } from '../security/ninoHasher';
 import type { LinkRow, RecordingRow } from '../store/recordingStore';
 
-type GatekeeperDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects'> & { ninoHasher: NinoHasher; tokens: ClaimantTokens };
+type GatekeeperDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects'> & { ninoHasher: NinoHasher; tokens: ClaimantTokens; tickets: DownloadTickets };
 
 export type ResolvedLink = { link: LinkRow; recording: RecordingRow; access: LinkAccess };
+
+export type TicketOutcome =
+  | { outcome: 'serve'; source: AudioSource }
+  /** Past its time to start, asked for something other than a resumption, or past its resume window. */
+  | { outcome: 'expired' }
+  /** The link was replaced or locked, or the recording was deleted or asked to be deleted, since it started. */
+  | { outcome: 'unavailable' };
+
+/** A transfer under way may finish even if the link's own window closes meanwhile; nothing else stops short of it. */
+const TICKET_SERVES: ReadonlySet<LinkAccess['state']> = new Set(['open', 'expired']);
 
 export type NinoOutcome =
   | { outcome: 'invalid'; reason: 'empty' | 'format' }
@@ -17,8 +28,19 @@ export type NinoOutcome =
   | { outcome: 'locked' }
   | { outcome: 'verified'; sessionJwt: string; session: ClaimantSession };
 
+/** An object the portal streams to the claimant, with the headers it is sent under. */
+export interface AudioSource {
+  key: string;
+  contentType: string;
+  sizeBytes: number;
+  /** A strong validator: Range requests with an If-Range naming another are answered whole. */
+  etag: string;
+  disposition: 'inline' | 'attachment';
+  fileName: string;
+}
+
 export type DownloadOutcome =
-  | { outcome: 'redirect'; url: string }
+  | { outcome: 'ticket'; ticket: string }
   | { outcome: 'grant-invalid' }
   | { outcome: 'grant-used' }
   | { outcome: 'unavailable' };
@@ -36,6 +58,15 @@ export function gatekeeper(deps: GatekeeperDeps) {
     const extension = recording.object_key.split('.').pop();
     return `assessment-recording-${isoDate(recording.recorded_at)}.${extension}`;
   }
+
+  const audioSource = (recording: RecordingRow, disposition: AudioSource['disposition'], etag: string): AudioSource => ({
+    key: recording.object_key,
+    contentType: recording.content_type,
+    sizeBytes: recording.size_bytes,
+    etag,
+    disposition,
+    fileName: downloadFileName(recording),
+  });
 
   return {
     /** The rules this gatekeeper applies, so pages can tell claimants how long things last. */
@@ -107,17 +138,11 @@ export function gatekeeper(deps: GatekeeperDeps) {
 
     fileName: downloadFileName,
 
-    /** For the in-page player: streams through a short presigned inline URL and is not a download. */
-    listenUrl(resolved: ResolvedLink): Promise<string> {
-      return deps.objects.presignGet({
-        key: resolved.recording.object_key,
-        contentType: resolved.recording.content_type,
-        disposition: 'inline',
-        fileName: downloadFileName(resolved.recording),
-        ttlSeconds: deps.config.presignTtlSeconds,
-        now: deps.clock(),
-      });
-    },
+    /**
+     * What the in-page player streams, through the portal and under a live session checked on every
+     * range it asks for; listening is not a download.
+     */
+    listenSource: (resolved: ResolvedLink): AudioSource => audioSource(resolved.recording, 'inline', `"${resolved.recording.sha256}"`),
 
     /**
      * Redeems a one-time grant. The object is checked first so that, when storage is down, the
@@ -137,15 +162,23 @@ export function gatekeeper(deps: GatekeeperDeps) {
         device: deviceType(userAgent),
       });
       if (!redeemed.ok) return { outcome: 'grant-used' };
-      const url = await deps.objects.presignGet({
-        key: resolved.recording.object_key,
-        contentType: resolved.recording.content_type,
-        disposition: 'attachment',
-        fileName: downloadFileName(resolved.recording),
-        ttlSeconds: deps.config.presignTtlSeconds,
-        now,
-      });
-      return { outcome: 'redirect', url };
+      return { outcome: 'ticket', ticket: await deps.tickets.issue({ grantId: grant.grantId, linkId: resolved.link.id }, now) };
+    },
+
+    /**
+     * Serves the download a ticket names: anything until the ticket's time to start ends, then only a
+     * resumption (a Range whose If-Range names the ticket's ETag, which only its first response gave
+     * out) until its resume window ends. Neither counts as another download.
+     */
+    async ticketedDownload(resolved: ResolvedLink, ticketJwt: unknown, request: { range: string | undefined; ifRange: string | undefined }): Promise<TicketOutcome> {
+      const now = deps.clock();
+      const ticket = await deps.tickets.read(ticketJwt, now);
+      if (!ticket || ticket.linkId !== resolved.link.id) return { outcome: 'expired' };
+      if (!TICKET_SERVES.has(resolved.access.state)) return { outcome: 'unavailable' };
+      const etag = deps.tickets.etagOf(ticket);
+      const resuming = request.range !== undefined && request.ifRange === etag;
+      if (now.getTime() >= ticket.startBy.getTime() && !resuming) return { outcome: 'expired' };
+      return { outcome: 'serve', source: audioSource(resolved.recording, 'attachment', etag) };
     },
   };
 }

@@ -2,6 +2,7 @@ import type { PortalDeps } from '../deps';
 import { timed, type PortalMetrics } from '../observability/metrics';
 import { smsDispatcher } from '../sms/dispatcher';
 import { claimantTokens } from '../security/claimantTokens';
+import { downloadTickets } from '../security/downloadTickets';
 import { fieldCipher } from '../security/fieldCipher';
 import { manifestSigner } from '../security/manifestSigner';
 import { ninoHasher, type NinoHasher } from '../security/ninoHasher';
@@ -26,8 +27,9 @@ export function portalServices(deps: PortalDeps) {
   const manifests = manifestSigner(secrets.manifestKeys);
   const dispatcher = smsDispatcher({ ...deps, sender: deps.sms, cipher, maxAttempts: deps.config.sms.maxAttempts, maxPerSecond: deps.config.sms.maxPerSecond });
   const tokens = claimantTokens(secrets.sessionKey, deps.config.claimantSessionTtlMs);
+  const tickets = downloadTickets(secrets.sessionKey, { startTtlMs: deps.config.presignTtlSeconds * 1000, resumeWindowMs: deps.config.downloadResumeWindowMs });
   return {
-    gatekeeper: gatekeeper({ ...deps, ninoHasher: hasher, tokens }),
+    gatekeeper: gatekeeper({ ...deps, ninoHasher: hasher, tokens, tickets }),
     registerRecording: (input: NewRecordingInput) => registerRecording({ ...deps, ninoHasher: hasher, cipher, manifests }, input),
     manifests,
     /** Queues the link's text message; the dispatcher sends it straight away and retries if it must. */

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { CATALOGUES } from '../../server/i18n';
-import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
+import { ClaimantBrowser, collectBytes, grantOf } from '../support/claimantBrowser';
 import { DAY, HOUR, MINUTE } from '../support/testClock';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 import { checkPage, DEVICES, describeInChromium, launchChromium, screenshot, type DeviceName } from './support/chromium';
@@ -282,7 +282,7 @@ describe('claimant pages over HTTP', () => {
       .set('Cookie', newCookie.split(';')[0])
       .send({ grant: renewed.body.grant });
     expect(download.status).toBe(303);
-    expect(sha256(Buffer.from(await (await fetch(download.headers.location)).arrayBuffer()))).toBe(sha256(audio));
+    expect(sha256((await request(portal.app).get(download.headers.location).buffer(true).parse(collectBytes)).body)).toBe(sha256(audio));
 
     const form = await request(portal.app).post(`${path}/session`).set('Cookie', newCookie.split(';')[0]);
     expect(form.status).toBe(303);

@@ -43,7 +43,7 @@ if (services) {
       Object.assign(onSecond, { cookies: (onFirst as unknown as { cookies: Map<string, string> }).cookies });
       const download = await onSecond.post(`${path}/download`, { grant });
       expect(download.status).toBe(303);
-      expect((await fetch(download.headers.location)).status).toBe(200);
+      expect((await onSecond.getBytes(download.headers.location)).status).toBe(200);
     });
 
     test('50 concurrent redemptions of one grant spread across both: exactly one succeeds', async () => {

@@ -62,9 +62,9 @@ describe('the S3 server stops mid-journey and comes back', () => {
     s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port)); // back on the same address, same data
     const back = await browser.post(`${linkPath}/download`, { grant });
     expect(back.status).toBe(303);
-    const file = await fetch(back.headers.location);
+    const file = await browser.getBytes(back.headers.location);
     expect(file.status).toBe(200);
-    expect(sha256(Buffer.from(await file.arrayBuffer()))).toBe(sha256(audio));
+    expect(sha256(file.bytes)).toBe(sha256(audio));
     const link = (await portal.store.findLink(linkId))!;
     expect(link.first_download_at).not.toBeNull();
     expect(link.download_count).toBe(1);

@@ -37,6 +37,14 @@ export class ClaimantBrowser {
     return this.remember(await request(this.app).get(path).set('User-Agent', this.userAgent).set('Cookie', this.cookieHeader()));
   }
 
+  /** A GET whose body is kept as bytes (audio), with extra headers such as Range or If-Range. */
+  async getBytes(path: string, headers: Record<string, string> = {}) {
+    let call = request(this.app).get(path).set('User-Agent', this.userAgent).set('Cookie', this.cookieHeader());
+    for (const [name, value] of Object.entries(headers)) call = call.set(name, value);
+    const response = await call.buffer(true).parse(collectBytes);
+    return Object.assign(this.remember(response), { bytes: response.body as Buffer });
+  }
+
   async post(path: string, form: Record<string, string> | string) {
     return this.remember(
       await request(this.app).post(path).type('form').set('User-Agent', this.userAgent).set('Cookie', this.cookieHeader()).send(form),
@@ -54,6 +62,13 @@ export class ClaimantBrowser {
     if (!grant) throw new Error(`no download button on the page (status ${page.status})`);
     return this.post(`${linkPath}/download`, { grant });
   }
+}
+
+/** A supertest parser that keeps any body as bytes. */
+export function collectBytes(res: request.Response, done: (error: Error | null, body: Buffer) => void) {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
 }
 
 export function grantOf(html: string): string | undefined {

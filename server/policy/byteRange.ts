@@ -1,0 +1,43 @@
+import parseRange from 'range-parser';
+
+/** Which bytes of an object one response carries. `end` is inclusive, as in `Content-Range`. */
+export type BytePlan =
+  | { status: 200; start: 0; end: number }
+  | { status: 206; start: number; end: number }
+  | { status: 416 };
+
+export interface RangeRequest {
+  /** The request's `Range` header, if any. */
+  range: string | undefined;
+  /** The request's `If-Range` header, if any: the Range holds only while it names the current ETag. */
+  ifRange: string | undefined;
+  size: number;
+  etag: string;
+  /**
+   * The most one partial response carries. An open-ended range (`bytes=0-`, what a media element
+   * asks for) is answered with this much and the client asks again from where it stopped, so no
+   * response outlives the session that allowed it by more than one slice.
+   */
+  maxSliceBytes: number;
+}
+
+/** Longer than any Range a browser or download manager sends; parsing thousands of ranges is work for nothing. */
+const MAX_RANGE_HEADER_LENGTH = 200;
+
+/**
+ * Decides a response to a GET under RFC 9110's range rules: a malformed, oversized or non-byte
+ * Range is ignored (the whole object), a Range whose If-Range names another version is ignored,
+ * a Range outside the object is 416. Several ranges are answered as the first one alone (browsers
+ * and download managers ask for one).
+ */
+export function planBytes(request: RangeRequest): BytePlan {
+  const whole = { status: 200 as const, start: 0 as const, end: request.size - 1 };
+  const { range, ifRange } = request;
+  if (range === undefined || range.length > MAX_RANGE_HEADER_LENGTH) return whole;
+  if (ifRange !== undefined && ifRange !== request.etag) return whole;
+  const parsed = parseRange(request.size, range, { combine: true });
+  if (parsed === -2 || (parsed !== -1 && parsed.type !== 'bytes')) return whole;
+  if (parsed === -1 || parsed.length === 0) return { status: 416 };
+  const [{ start, end }] = parsed;
+  return { status: 206, start, end: Math.min(end, start + request.maxSliceBytes - 1) };
+}
