@@ -213,6 +213,8 @@ export const cy: Messages = {
   'problem.download-button-used.retry': 'Mynd yn ôl at eich recordiad',
   'problem.download-ended.title': 'Mae’r lawrlwythiad hwn wedi dod i ben',
   'problem.download-ended.body': 'Er eich diogelwch, rhaid i lawrlwythiad ddechrau’n fuan ar ôl i chi bwyso’r botwm. Gall lawrlwythiad a gafodd ei dorri barhau o’r man lle stopiodd am gyfnod ar ôl iddo ddechrau.\n\nEwch yn ôl at eich recordiad i’w lawrlwytho eto.',
+  'problem.session-ended.title': 'Mae angen i chi roi eich rhif Yswiriant Gwladol eto',
+  'problem.session-ended.body': 'Er eich diogelwch, rydym wedi eich allgofnodi o’ch recordiad. Ewch yn ôl at eich recordiad a rhowch eich rhif Yswiriant Gwladol i barhau i wrando.',
   'recording.listen.stopped': 'Mae’r recordiad wedi stopio chwarae. Ail-lwythwch y dudalen hon i barhau i wrando.',
   'problem.too-many-attempts.title': 'Rydych wedi rhoi cynnig arni ormod o weithiau',
   'problem.too-many-attempts.body': 'Er eich diogelwch, arhoswch 15 munud cyn rhoi cynnig arall arni.',

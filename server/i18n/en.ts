@@ -230,6 +230,8 @@ export const en = {
   'problem.download-button-used.retry': 'Go back to your recording',
   'problem.download-ended.title': 'This download has ended',
   'problem.download-ended.body': 'For your security, a download must start soon after you press the button. A download that was cut off can carry on from where it stopped for a while after it started.\n\nGo back to your recording to download it again.',
+  'problem.session-ended.title': 'You need to enter your National Insurance number again',
+  'problem.session-ended.body': 'For your security, we signed you out of your recording. Go back to your recording and enter your National Insurance number to carry on listening.',
   'recording.listen.stopped': 'The recording stopped playing. Reload this page to carry on listening.',
   'problem.too-many-attempts.title': 'You have tried too many times',
   'problem.too-many-attempts.body': 'For your security, wait 15 minutes before you try again.',

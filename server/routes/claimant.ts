@@ -179,7 +179,12 @@ export function claimantRoutes(
   /** Every range the player asks for is checked against the session, so listening ends with it. */
   router.get('/r/:token/listen', async (req, res) => {
     const resolved = await openLink(req, res);
-    if (!resolved || !(await requireSession(req, res, resolved))) return;
+    if (!resolved) return;
+    // Refused outright rather than sent to the NINO step: a player that follows a redirect to a page
+    // only stalls, while a refusal makes it report an error, which the page answers (listening.mjs).
+    if (!(await gatekeeper.sessionFor(resolved, req.cookies?.[SESSION_COOKIE]))) {
+      return renderProblem(res, 'session-ended', { href: linkPath(tokenOf(req)), text: translatorFor(res)('problem.download-button-used.retry') });
+    }
     const sent = await sendAudio(req, res, audio.objects, gatekeeper.listenSource(resolved), { maxSliceBytes: LISTEN_SLICE_BYTES, logger: audio.logger });
     if (!sent) renderProblem(res, 'recording-unavailable');
   });

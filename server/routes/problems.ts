@@ -12,6 +12,7 @@ export type ProblemKind =
   | 'recording-unavailable'
   | 'download-button-used'
   | 'download-ended'
+  | 'session-ended'
   | 'too-many-attempts'
   | 'bad-request'
   | 'too-large'
@@ -33,6 +34,7 @@ const STATUS: Record<ProblemKind, number> = {
   'recording-unavailable': 410,
   'download-button-used': 409,
   'download-ended': 410,
+  'session-ended': 403,
   'too-many-attempts': 429,
   'bad-request': 400,
   'too-large': 413,

@@ -116,8 +116,9 @@ describe('the claimant journey', () => {
     const { path } = await portal.recordingWithLink();
     const stranger = new ClaimantBrowser(portal.app);
     const listen = await stranger.get(`${path}/listen`);
-    expect(listen.status).toBe(303);
-    expect(listen.headers.location).toBe(path);
+    expect(listen.status).toBe(403);
+    expect(listen.headers['content-type']).toMatch(/^text\/html/);
+    expect(listen.text).toContain(`href="${path}"`);
   });
 });
 

@@ -67,10 +67,11 @@ describe('listening that lasts the session', () => {
     portal.clock.advance(20 * MINUTE - 1);
     expect((await browser.getBytes(`${path}/listen`, { Range: 'bytes=1024-2047' })).status).toBe(206);
     portal.clock.advance(1);
+    // Refused, not redirected: a player sent to a page stalls in silence; a refusal makes the page reload and say why.
     const ended = await browser.getBytes(`${path}/listen`, { Range: 'bytes=2048-' });
-    expect(ended.status).toBe(303);
-    expect(ended.headers.location).toBe(path);
+    expect(ended.status).toBe(403);
     expect(ended.headers['content-range']).toBeUndefined();
+    expect(ended.bytes.toString()).toContain('You need to enter your National Insurance number again');
   });
 
   test('listening stops when the link is replaced or the recording is asked to be deleted', async () => {
