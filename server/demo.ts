@@ -4,6 +4,9 @@ import type { RecordingStore } from './store/recordingStore';
 
 export const DEMO = { assessmentRef: 'DEMO-0001', nino: 'AB 12 34 56 C', phone: '07700 900123' } as const;
 
+/** Long enough that a newcomer meets what a real assessment is like: slices, seeking, a phone copy. */
+export const DEMO_SECONDS = 20 * 60;
+
 export type DemoSeed = { created: true; url: string; recordingId: string } | { created: false; recordingId: string };
 
 /** On a fresh DATA_DIR, registers a demo recording and texts its link to the outbox. */
@@ -11,7 +14,7 @@ export async function seedDemo(store: RecordingStore, services: PortalServices):
   const existing = await store.findRecordingByRef(DEMO.assessmentRef);
   if (existing) return { created: false, recordingId: existing.id };
   const { recordingId } = await services.registerRecording({
-    audio: demoAudio(),
+    audio: demoAudio(DEMO_SECONDS),
     assessmentRef: DEMO.assessmentRef,
     nino: DEMO.nino,
     phone: DEMO.phone,

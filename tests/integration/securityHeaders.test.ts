@@ -116,7 +116,7 @@ test('the logger redacts personal fields and credentials even if code logs them 
   expect(lines[0]).toContain('[redacted]');
 });
 
-test('the demo seed creates one recording whose texted link opens with the demo NINO', async () => {
+test('the demo seed creates one 20-minute recording whose texted link opens with the demo NINO', async () => {
   const services = portalServices(portal.deps);
   const first = await seedDemo(portal.store, services);
   expect(first.created).toBe(true);
@@ -124,5 +124,7 @@ test('the demo seed creates one recording whose texted link opens with the demo 
   const path = new URL((first as { url: string }).url).pathname;
   const browser = new ClaimantBrowser(portal.app);
   expect((await browser.enterNino(path, 'AB 12 34 56 C')).status).toBe(303);
+  // A real-length recording, so a newcomer meets slices, seeking and resuming at once.
+  expect((await browser.get(path)).text).toContain('20 minutes');
   expect((await browser.download(path)).status).toBe(303);
 });
