@@ -10,7 +10,8 @@
  *           JSON request logs to stdout. It registers a recording, texts its link, signs in once and
  *           issues download grants on request.
  *
- * Each reports over IPC: `{ port, ... }` once listening, then answers `{ type: 'grants', count }`.
+ * Each reports over IPC: `{ port, ... }` once listening, then answers `{ type: 'grants', count }` and
+ * `{ type: 'bucket-url' }` (a presigned URL of the recording, for reading the bucket directly).
  */
 import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 
-type Message = { type: 'grants'; count: number };
+type Message = { type: 'grants'; count: number } | { type: 'bucket-url' };
 
 async function listen(handler: http.RequestListener): Promise<number> {
   const server = http.createServer({ keepAlive: true }, handler);
@@ -68,7 +69,9 @@ async function portal() {
   const services = portalServices(runtime.deps);
   const port = await listen(createApp(runtime.deps, services));
 
-  const { recordingId } = await services.registerRecording({ audio: demoAudio(), assessmentRef: `BENCH-${process.pid}-${Date.now()}`, nino: DEMO.nino, phone: DEMO.phone, actor: 'bench' });
+  // BENCH_AUDIO_SECONDS makes the recording as long as a real one, for the listening figures.
+  const audio = demoAudio(Number(process.env.BENCH_AUDIO_SECONDS ?? 6));
+  const { recordingId } = await services.registerRecording({ audio, assessmentRef: `BENCH-${process.pid}-${Date.now()}`, nino: DEMO.nino, phone: DEMO.phone, actor: 'bench' });
   const { url } = await services.sendLink({ recordingId, actor: 'bench', reason: 'benchmark' });
   const linkPath = new URL(url).pathname;
   const verified = await fetch(`http://127.0.0.1:${port}${linkPath}`, {
@@ -82,9 +85,16 @@ async function portal() {
   const resolved = (await gatekeeper.resolve(linkPath.split('/')[2]))!;
   const session = (await gatekeeper.sessionFor(resolved, cookie.split('=')[1]))!;
   process.on('message', async (message: Message) => {
-    if (message.type !== 'grants') return;
-    const grants = await Promise.all(Array.from({ length: message.count }, () => gatekeeper.issueGrant(session)));
-    process.send!({ type: 'grants', grants });
+    if (message.type === 'grants') {
+      const grants = await Promise.all(Array.from({ length: message.count }, () => gatekeeper.issueGrant(session)));
+      process.send!({ type: 'grants', grants });
+    }
+    if (message.type === 'bucket-url') {
+      // The same object straight from the bucket: the baseline the portal's listening path is held to.
+      const { object_key: key, content_type: contentType } = resolved.recording;
+      const url = await runtime.deps.objects.presignGet({ key, contentType, disposition: 'inline', fileName: 'bench.wav', ttlSeconds: 3600, now: new Date() });
+      process.send!({ type: 'bucket-url', url });
+    }
   });
   process.send!({ port, path: linkPath, cookie, nino: DEMO.nino });
 }
