@@ -223,7 +223,7 @@ function developmentSecrets(dataDir: string): Record<(typeof SECRET_VARIABLES)[n
   if (SECRET_VARIABLES.every((name) => existing[name] !== undefined)) return existing as Record<(typeof SECRET_VARIABLES)[number], string>;
   // Secrets added by a newer version join the file; the ones already there stay, so old records still read.
   const secrets = { ...generateSecrets(), ...existing };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }

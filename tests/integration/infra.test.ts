@@ -75,6 +75,9 @@ test('probes and ports point at real routes of a running portal', async () => {
   const env = Object.fromEntries(container.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
   expect(String(ports.http)).toBe(env.PORT);
   expect(String(ports.metrics)).toBe(env.METRICS_PORT);
+  // Metrics listen on loopback unless told otherwise; Prometheus scrapes the pod from outside it.
+  expect(deployment.spec.template.metadata.annotations['prometheus.io/scrape']).toBe('true');
+  expect([env.METRICS_HOST, compose.services['portal-1'].environment.METRICS_HOST]).toEqual(['0.0.0.0', '0.0.0.0']);
   expect(read('nginx.conf')).toContain(`portal-1:${compose.services['portal-1'].environment.PORT}`);
 
   const portal = await startTestPortal();
