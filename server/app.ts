@@ -1,11 +1,11 @@
 import path from 'node:path';
-import cookieParser from 'cookie-parser';
 import express from 'express';
 import nunjucks from 'nunjucks';
 import type { PortalDeps } from './deps';
 import { PROJECT_ROOT } from './projectRoot';
 import { addLanguageGlobals } from './i18n';
 import { compressResponses } from './middleware/compression';
+import { plainCookies } from './middleware/cookies';
 import { errorHandler } from './middleware/errorHandler';
 import { languageChoice } from './middleware/language';
 import { claimantRateLimits } from './middleware/rateLimits';
@@ -64,7 +64,7 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   app.use(hashedAssetFiles.router);
 
   app.use(noStore);
-  app.use(cookieParser());
+  app.use(plainCookies());
   app.use(languageChoice());
   // The API reads its own bodies (multipart) and answers every refusal as a problem document, so it
   // comes before the pages' form parser, whose refusals are pages.

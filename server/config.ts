@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './policy/duration';
 import { KEY_ID_PATTERN, keyRing, type KeyRing } from './policy/keyRing';
@@ -11,8 +12,8 @@ export interface Config {
   port: number;
   baseUrl: URL;
   dataDir: string;
-  /** Express `trust proxy`: hops (a number) or addresses; false when clients connect directly. */
-  trustProxy: number | string | false;
+  /** Express `trust proxy`: true/false, hops (a number) or addresses; false when clients connect directly. */
+  trustProxy: boolean | number | string;
   database: {
     /** PostgreSQL connection string; undefined means the embedded SQLite file. */
     url: string | undefined;
@@ -26,10 +27,12 @@ export interface Config {
   redisKeyPrefix: string;
   /** Prometheus metrics are served on this port only (never on the public one); 0 turns them off. */
   metricsPort: number;
+  /** The interface the metrics server listens on: loopback unless a scraper outside the host needs it. */
+  metricsHost: string;
   /** How long SIGTERM waits for requests in flight before closing connections. */
   shutdownTimeoutMs: number;
   s3: {
-    /** Undefined means: start the embedded S3-compatible server under DATA_DIR. */
+    /** Undefined means: start the embedded S3-compatible server under DATA_DIR (S3_ENDPOINT unset, or `embedded`). */
     endpoint: string | undefined;
     embeddedPort: number;
     bucket: string;
@@ -130,6 +133,43 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return Number(raw);
 }
 
+/** `true` or `false` in any case; anything else is a mistake worth stopping for, not a silent false. */
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(true|false)$/i.test(raw)) return raw.toLowerCase() === 'true';
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a subnet (address/prefix or address/netmask) or one of proxy-addr's names. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, range, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (range === undefined) return true;
+  if (/^\d+$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
+
+/** TRUST_PROXY in the forms Express's `trust proxy` accepts, checked here so a typo is one line, not a stack. */
+function trustProxy(env: Env): boolean | number | string {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined) return false;
+  if (/^(true|false)$/i.test(raw)) return raw.toLowerCase() === 'true';
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw.split(',').every((entry) => isProxyAddress(entry.trim()))) return raw;
+  throw new ConfigError('TRUST_PROXY', `must be true, false, a number of proxy hops, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal, got "${raw}"`);
+}
+
+function metricsHost(env: Env): string {
+  const host = read(env, 'METRICS_HOST') ?? '127.0.0.1';
+  if (isIP(host) === 0) throw new ConfigError('METRICS_HOST', `must be an IP address (127.0.0.1, or 0.0.0.0 for a scraper outside the host), got "${host}"`);
+  return host;
+}
+
 function duration(env: Env, name: string, fallback: string): number {
   const raw = read(env, name) ?? fallback;
   const ms = parseDuration(raw);
@@ -192,7 +232,7 @@ function developmentSecrets(dataDir: string): Record<(typeof SECRET_VARIABLES)[n
   if (SECRET_VARIABLES.every((name) => existing[name] !== undefined)) return existing as Record<(typeof SECRET_VARIABLES)[number], string>;
   // Secrets added by a newer version join the file; the ones already there stay, so old records still read.
   const secrets = { ...generateSecrets(), ...existing };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
@@ -338,7 +378,12 @@ function buildConfig(env: Env): Config {
 
   const sms = smsConfig(env, dataDir);
 
-  const s3Endpoint = read(env, 'S3_ENDPOINT');
+  const s3EndpointRaw = read(env, 'S3_ENDPOINT');
+  // The embedded server keeps objects in one process's DATA_DIR: production says so explicitly or names a real S3.
+  if (production && s3EndpointRaw === undefined) {
+    throw new ConfigError('S3_ENDPOINT', 'is required in production (the S3 URL; "embedded" runs the single-machine development server knowingly)');
+  }
+  const s3Endpoint = s3EndpointRaw === 'embedded' ? undefined : s3EndpointRaw;
   if (s3Endpoint !== undefined) {
     try {
       new URL(s3Endpoint);
@@ -355,7 +400,6 @@ function buildConfig(env: Env): Config {
   const presignTtlMs = duration(env, 'PRESIGN_TTL', '60s');
   if (presignTtlMs > 3_600_000) throw new ConfigError('PRESIGN_TTL', 'must be at most 1h: presigned URLs are bearer credentials');
 
-  const trustProxyRaw = read(env, 'TRUST_PROXY');
   const missingSecret = SECRET_VARIABLES.find((name) => !read(env, name));
   if (production && missingSecret) throw new ConfigError(missingSecret, 'is required in production (see .env.example)');
   const devSecrets = missingSecret ? developmentSecrets(dataDir) : undefined;
@@ -366,7 +410,7 @@ function buildConfig(env: Env): Config {
     port,
     baseUrl,
     dataDir,
-    trustProxy: trustProxyRaw === undefined ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw,
+    trustProxy: trustProxy(env),
     database: {
       url: databaseUrl,
       sqliteFile: path.join(dataDir, 'portal.sqlite'),
@@ -376,6 +420,7 @@ function buildConfig(env: Env): Config {
     redisUrl,
     redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'portal:',
     metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
+    metricsHost: metricsHost(env),
     shutdownTimeoutMs: duration(env, 'SHUTDOWN_TIMEOUT', '25s'),
     s3: {
       endpoint: s3Endpoint,
@@ -384,8 +429,8 @@ function buildConfig(env: Env): Config {
       region: read(env, 'S3_REGION') ?? 'eu-west-2',
       accessKeyId: read(env, 'S3_ACCESS_KEY_ID') ?? 'S3RVER',
       secretAccessKey: read(env, 'S3_SECRET_ACCESS_KEY') ?? 'S3RVER',
-      forcePathStyle: (read(env, 'S3_FORCE_PATH_STYLE') ?? 'true') === 'true',
-      versioned: (read(env, 'S3_VERSIONED_BUCKET') ?? 'false') === 'true',
+      forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', true),
+      versioned: boolean(env, 'S3_VERSIONED_BUCKET', false),
       serverSideEncryption: serverSideEncryption(env),
       stalledAfterMs: duration(env, 'S3_TIMEOUT', '20s'),
     },

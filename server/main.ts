@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig } from './config';
 import { DEMO, seedDemo } from './demo';
 import { dependencyFailure } from './observability/dependencyFailure';
 import { createMetricsApp } from './observability/metricsApp';
@@ -9,20 +9,15 @@ import { openRuntime } from './runtime';
 import { portalServices } from './services';
 import { retentionSweep } from './services/retention';
 
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`Configuration error: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => server.once('error', reject).listen(port, () => resolve()));
+/** A port another process holds is the operator's to fix: one line naming the variable, not a stack. */
+function listen(server: Server, port: number, host: string | undefined, variable: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    server
+      .once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new ConfigError(variable, `port ${port} is already in use; stop what holds it or choose another ${variable}`) : error),
+      )
+      .listen(port, host, () => resolve()),
+  );
 }
 
 /**
@@ -45,21 +40,23 @@ function closeGracefully(servers: Server[], timeoutMs: number): Promise<void> {
 const REQUEST_TIMEOUT_MS = 5 * 60_000;
 
 async function main() {
-  const config = configOrExit();
+  // The database, the objects, the outbox and the development secrets are claimants' data: readable by this user only.
+  process.umask(0o077);
+  const config = loadConfig();
   const runtime = await openRuntime(config, { announce: config.production ? undefined : (line) => console.log(line) });
   const { logger } = runtime.deps;
   const services = portalServices(runtime.deps);
   // Stated, not left to Node's defaults: an Idempotency-Key's claim outlives any request (IDEMPOTENCY_CLAIM_LEASE_MS).
   const portal = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, createApp(runtime.deps, services));
-  await listen(portal, config.port);
+  await listen(portal, config.port, undefined, 'PORT');
   const servers = [portal];
   if (config.metricsPort !== 0) {
     const metrics = createServer(createMetricsApp(runtime.deps.metrics));
-    await listen(metrics, config.metricsPort);
+    await listen(metrics, config.metricsPort, config.metricsHost, 'METRICS_PORT');
     servers.push(metrics);
   }
   const port = (portal.address() as AddressInfo).port;
-  logger.info({ port, metricsPort: config.metricsPort || undefined }, 'portal listening');
+  logger.info({ port, metricsPort: config.metricsPort || undefined, metricsHost: config.metricsPort ? config.metricsHost : undefined }, 'portal listening');
   console.log(`Portal listening on ${config.baseUrl.origin} (port ${port})`);
 
   services.dispatcher.start(config.sms.dispatchIntervalMs);
@@ -100,6 +97,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error);
+  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
   process.exit(1);
 });

@@ -68,6 +68,56 @@ test("the compose stack's settings pass the portal's own production validation",
   expect(config.trustProxy).toBe(1);
 });
 
+describe("the compose stack's object store", () => {
+  const portalEnvironment = compose.services['portal-1'].environment as Record<string, string>;
+  const setup = compose.services['bucket-setup'];
+  // As compose hands it to the shell: `$$` is compose's escape for a literal `$`.
+  const setupScript: string = setup.entrypoint.join('\n').replaceAll('$$', '$');
+  const identities: Array<{ credentials: Array<{ accessKey: string; secretKey: string }>; actions: string[] }> = JSON.parse(read('s3/seaweedfs.json')).identities;
+
+  test('every image is pinned to a version, none of them a MinIO image', () => {
+    for (const [name, service] of Object.entries(compose.services as Record<string, { image?: string }>)) {
+      if (!service.image) continue;
+      expect([name, service.image]).toEqual([name, expect.stringMatching(/^[a-z0-9./-]+:(?!latest$)[\w.-]+$/)]);
+      expect(service.image).not.toMatch(/minio/);
+    }
+    expect(compose.services.seaweedfs.image).toMatch(/^chrislusf\/seaweedfs:\d+\.\d+$/);
+  });
+
+  test("the portal talks to SeaweedFS's S3 gateway, on the port it serves, and waits for the bucket", () => {
+    const endpoint = new URL(portalEnvironment.S3_ENDPOINT);
+    expect(endpoint.hostname).toBe('seaweedfs');
+    expect(compose.services.seaweedfs.command).toContain(`-s3.port=${endpoint.port}`);
+    expect(setup.environment.S3).toBe(endpoint.origin);
+    expect(compose.services['portal-1'].depends_on['bucket-setup']).toEqual({ condition: 'service_completed_successfully' });
+  });
+
+  test("the portal's S3 credentials are an identity that may read, write and list its bucket, and nothing more", () => {
+    const portal = identities.find((identity) => identity.credentials.some((c) => c.accessKey === portalEnvironment.S3_ACCESS_KEY_ID))!;
+    expect(portal.credentials).toContainEqual({ accessKey: portalEnvironment.S3_ACCESS_KEY_ID, secretKey: portalEnvironment.S3_SECRET_ACCESS_KEY });
+    const bucket = portalEnvironment.S3_BUCKET;
+    expect(portal.actions.sort()).toEqual([`List:${bucket}`, `Read:${bucket}`, `Write:${bucket}`]);
+    const admin = identities.find((identity) => identity.credentials.some((c) => c.accessKey === setup.environment.AWS_ACCESS_KEY_ID))!;
+    expect(admin.credentials[0].secretKey).toBe(setup.environment.AWS_SECRET_ACCESS_KEY);
+  });
+
+  test('the setup makes the bucket the portal names versioned, encrypted by default, with the production lifecycle rules', () => {
+    expect(setup.environment.BUCKET).toBe(portalEnvironment.S3_BUCKET);
+    expect(setupScript).toContain('put-bucket-versioning --bucket "$BUCKET" --versioning-configuration Status=Enabled');
+    // A versioned bucket: the portal's deletion removes every version, not just the current one.
+    expect(loadConfig(compose.services['portal-2'].environment).s3.versioned).toBe(true);
+    const encryption = JSON.parse(/--server-side-encryption-configuration '([^']+)'/.exec(setupScript)![1]);
+    expect(encryption.Rules[0].ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(setupScript).toContain('--lifecycle-configuration file:///s3/lifecycle.json');
+    expect(setup.volumes).toContain('./s3:/s3:ro');
+  });
+});
+
+test('the runtime image has Debian\'s ffmpeg', () => {
+  const runtimeStage = read('Dockerfile').split(/^FROM .* AS runtime$/m)[1];
+  expect(runtimeStage).toMatch(/^RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf \/var\/lib\/apt\/lists\/\*$/m);
+});
+
 test('probes and ports point at real routes of a running portal', async () => {
   expect(container.readinessProbe.httpGet.path).toBe('/readyz');
   expect(container.livenessProbe.httpGet.path).toBe('/healthz');
@@ -75,6 +125,9 @@ test('probes and ports point at real routes of a running portal', async () => {
   const env = Object.fromEntries(container.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
   expect(String(ports.http)).toBe(env.PORT);
   expect(String(ports.metrics)).toBe(env.METRICS_PORT);
+  // Metrics listen on loopback unless told otherwise; Prometheus scrapes the pod from outside it.
+  expect(deployment.spec.template.metadata.annotations['prometheus.io/scrape']).toBe('true');
+  expect([env.METRICS_HOST, compose.services['portal-1'].environment.METRICS_HOST]).toEqual(['0.0.0.0', '0.0.0.0']);
   expect(read('nginx.conf')).toContain(`portal-1:${compose.services['portal-1'].environment.PORT}`);
 
   const portal = await startTestPortal();

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import express from 'express';
 import { ConfigError, loadConfig } from '../../server/config';
 
 let dataDir: string;
@@ -48,7 +49,7 @@ test('outside production, missing secrets are generated once and kept for the ne
 });
 
 test('production takes its secrets from the environment, first key signing', () => {
-  const config = loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', ...productionSecrets });
+  const config = loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...productionSecrets });
   expect(config.secrets.linkKeys.current.id).toBe('k2');
   expect([...config.secrets.linkKeys.byId.keys()]).toEqual(['k2', 'k1']);
 });
@@ -80,7 +81,7 @@ test.each([
 });
 
 test('production refuses to start without its secrets, naming the first missing one', () => {
-  expect(errorOf({ NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk' })).toMatch(/^LINK_SIGNING_KEYS: is required in production/);
+  expect(errorOf({ NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded' })).toMatch(/^LINK_SIGNING_KEYS: is required in production/);
 });
 
 test('production refuses a plain-http BASE_URL', () => {
@@ -138,4 +139,72 @@ test('a development secrets file from an older version gains the secrets it lack
   expect(second.secrets.sessionKey.equals(first.secrets.sessionKey)).toBe(true);
   expect(second.secrets.manifestKeys).toHaveLength(1);
   expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('MANIFEST_SIGNING_KEYS');
+});
+
+describe('booleans', () => {
+  test.each([
+    ['TRUE', true],
+    ['True', true],
+    ['true', true],
+    ['FALSE', false],
+    ['false', false],
+  ])('S3_FORCE_PATH_STYLE and S3_VERSIONED_BUCKET read "%s" as %s', (value, expected) => {
+    const config = loadConfig({ DATA_DIR: dataDir, S3_FORCE_PATH_STYLE: value, S3_VERSIONED_BUCKET: value });
+    expect([config.s3.forcePathStyle, config.s3.versioned]).toEqual([expected, expected]);
+  });
+
+  test('unset, they keep their defaults', () => {
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect([config.s3.forcePathStyle, config.s3.versioned]).toEqual([true, false]);
+  });
+
+  test.each(['S3_FORCE_PATH_STYLE', 'S3_VERSIONED_BUCKET'])('%s refuses anything but true or false, in one line naming it', (variable) => {
+    for (const value of ['yes', '1', 'on', 'truee', 'no']) {
+      const message = errorOf({ [variable]: value });
+      expect(message).toBe(`${variable}: must be true or false, got "${value}"`);
+    }
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  test.each([
+    ['true', true],
+    ['FALSE', false],
+    ['2', 2],
+    ['loopback', 'loopback'],
+    ['10.0.0.1, 192.168.0.0/16, fd00::/8', '10.0.0.1, 192.168.0.0/16, fd00::/8'],
+    ['loopback,10.0.0.0/255.0.0.0', 'loopback,10.0.0.0/255.0.0.0'],
+  ])('accepts "%s" as Express does', (value, expected) => {
+    const { trustProxy } = loadConfig({ DATA_DIR: dataDir, TRUST_PROXY: value });
+    expect(trustProxy).toEqual(expected);
+    // What start-up hands to Express: "true" as a string used to be taken for an address, and threw.
+    expect(() => express().set('trust proxy', trustProxy)).not.toThrow();
+  });
+
+  test.each(['yes', 'loopbak', '10.0.0.300', '10.0.0.0/33', '10.0.0.1,', 'fd00::/8/1'])('refuses "%s" in one line naming it', (value) => {
+    const message = errorOf({ TRUST_PROXY: value });
+    expect(message.startsWith('TRUST_PROXY: must be true, false, a number of proxy hops')).toBe(true);
+    expect(message).not.toContain('\n');
+  });
+});
+
+test('METRICS_HOST is loopback unless set, and must be an address', () => {
+  expect(loadConfig({ DATA_DIR: dataDir }).metricsHost).toBe('127.0.0.1');
+  expect(loadConfig({ DATA_DIR: dataDir, METRICS_HOST: '0.0.0.0' }).metricsHost).toBe('0.0.0.0');
+  expect(errorOf({ METRICS_HOST: 'everywhere' })).toMatch(/^METRICS_HOST: must be an IP address/);
+});
+
+describe('the embedded S3 server in production', () => {
+  const production = { NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', ...productionSecrets };
+
+  test('production without S3_ENDPOINT refuses to start, naming it', () => {
+    expect(errorOf(production)).toMatch(/^S3_ENDPOINT: is required in production/);
+    expect(errorOf({ ...production, S3_ENDPOINT: ' ' })).toMatch(/^S3_ENDPOINT: is required in production/);
+  });
+
+  test('production runs it only when S3_ENDPOINT says "embedded"; a real endpoint is used as given', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, ...production, S3_ENDPOINT: 'embedded' }).s3.endpoint).toBeUndefined();
+    const real = loadConfig({ DATA_DIR: dataDir, ...production, S3_ENDPOINT: 'https://s3.eu-west-2.amazonaws.com', S3_ACCESS_KEY_ID: 'AKIA', S3_SECRET_ACCESS_KEY: 'secret' });
+    expect(real.s3.endpoint).toBe('https://s3.eu-west-2.amazonaws.com');
+  });
 });
