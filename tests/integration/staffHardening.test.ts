@@ -4,15 +4,21 @@ import type { StaffTables } from '../../server/store/staffSchema';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { addStaff, signedInStaff, StaffBrowser, totpCode, type StaffCredentials } from '../support/staffBrowser';
 import { startTestPortal, type TestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 let portal: TestPortal;
-beforeEach(async () => {
+let dropSchema: (() => Promise<void>) | undefined;
+async function startPortal(kind: 'sqlite' | 'postgres') {
+  const schema = kind === 'postgres' ? await freshPostgresSchema(POSTGRES_URL!) : undefined;
+  dropSchema = schema?.drop;
   // One proxy hop in front, as in production: X-Forwarded-For names the address a sign-in comes from.
-  portal = await startTestPortal({ TRUST_PROXY: '1' });
-});
+  portal = await startTestPortal({ TRUST_PROXY: '1', ...(schema ? { DATABASE_URL: schema.url } : {}) });
+}
 afterEach(async () => {
   jest.restoreAllMocks();
   await portal.close();
+  await dropSchema?.();
+  dropSchema = undefined;
 });
 
 const ADDRESS_A = '203.0.113.7';
@@ -60,6 +66,8 @@ const comparable = (answer: { status: number; text: string; headers: Record<stri
 });
 
 describe('opening a recording in the console', () => {
+  beforeEach(() => startPortal('sqlite'));
+
   test('is an audit event naming who looked at whose record; an action on the page and an unknown id are not views', async () => {
     const { recordingId } = await portal.recordingWithLink();
     const { browser, staffId } = await signedInStaff(portal, 'agent');
@@ -79,6 +87,7 @@ describe('opening a recording in the console', () => {
 
 describe('a staff account locked by failed sign-ins', () => {
   test('answers exactly as a wrong password does, byte for byte apart from the CSRF token, and still weighs the password', async () => {
+    await startPortal('sqlite');
     const credentials = await addStaff(portal, 'agent');
     await failFiveTimes(credentials, ADDRESS_A);
     expect(await failuresAt(credentials.email, ADDRESS_A)).toEqual({ failures: 5, locked_at: portal.clock().toISOString(), hour_failures: 5 });
@@ -98,6 +107,7 @@ describe('a staff account locked by failed sign-ins', () => {
   });
 
   test('five failures from one address do not stop a correct sign-in from another', async () => {
+    await startPortal('sqlite');
     const credentials = await addStaff(portal, 'agent');
     await failFiveTimes(credentials, ADDRESS_A);
     const [locked] = await auditOf('staff.locked');
@@ -110,7 +120,8 @@ describe('a staff account locked by failed sign-ins', () => {
     expect((await new StaffBrowser(fromAddress(ADDRESS_A)).signIn(credentials, totpCode(credentials, portal))).status).toBe(401);
   });
 
-  test('wrong passwords arriving at once are each counted, and lock the account at that address exactly once', async () => {
+  test.each(DATABASE_KINDS)('wrong passwords arriving at once are each counted, and lock the account at that address exactly once, on %s', async (kind) => {
+    await startPortal(kind);
     const credentials = await addStaff(portal, 'agent');
     const browsers = await Promise.all(
       Array.from({ length: 12 }, async () => {
@@ -127,6 +138,7 @@ describe('a staff account locked by failed sign-ins', () => {
   });
 
   test('a supervisor sees where it is locked, and unlocking lets it sign in from there again', async () => {
+    await startPortal('sqlite');
     const credentials = await addStaff(portal, 'agent');
     await failFiveTimes(credentials, ADDRESS_A);
     const supervisor = await signedInStaff(portal, 'supervisor');
@@ -140,6 +152,8 @@ describe('a staff account locked by failed sign-ins', () => {
 });
 
 describe('reasons typed by staff', () => {
+  beforeEach(() => startPortal('sqlite'));
+
   const PERSONAL_DETAILS = 'Don&#39;t type personal details here';
 
   test.each([
