@@ -5,7 +5,7 @@ import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { InputError } from '../services/inputError';
 import { MIN_PASSWORD_LENGTH, type StaffAccounts, type StaffMember } from './staffAccounts';
 import type { StaffConsole } from './staffConsole';
-import { parseReason, staffMay, type StaffAction } from './staffPolicy';
+import { parseReason, SIGN_IN_LIMITS, staffMay, type StaffAction } from './staffPolicy';
 
 export const STAFF_SESSION_COOKIE = 'staff_session';
 export const STAFF_CSRF_COOKIE = 'staff_csrf';
@@ -47,7 +47,7 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
     getCsrfTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
   });
   // Slows password guessing from one address (counted in Redis when there is one, so every instance
-  // counts the same tries); the per-account lock stops guessing spread wider.
+  // counts the same tries); each account's hourly ceiling of failures stops guessing spread wider.
   const signInLimit = rateLimit({
     windowMs: 15 * 60_000,
     limit: 30,
@@ -102,7 +102,13 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
     const result = await accounts.signIn({ email: req.body?.email, password: req.body?.password, code: req.body?.code, address: signInAddress(req) });
     const email = typeof req.body?.email === 'string' && req.body.email.length <= 254 ? req.body.email : undefined;
     if (result.outcome === 'refused') {
-      return render(req, res, 'sign-in', { pageTitle: 'Sign in', email, errors: [{ text: 'Enter a correct email address, password and security code', href: '#email' }] }, 401);
+      return render(
+        req,
+        res,
+        'sign-in',
+        { pageTitle: 'Sign in', email, lockAfter: SIGN_IN_LIMITS.perAddress, errors: [{ text: 'Enter a correct email address, password and security code', href: '#email' }] },
+        401,
+      );
     }
     setSessionCookie(res, result.sessionToken);
     res.redirect(303, result.staff.mustChoosePassword ? '/staff/password' : '/staff/find');
