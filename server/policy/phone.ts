@@ -25,3 +25,15 @@ export function maskPhone(e164: string): string {
   const national = e164.startsWith('+44') ? `0${e164.slice(3)}` : e164;
   return `${national.slice(0, 2)}*** ***${national.slice(-3)}`;
 }
+
+/** Numbers that reach an organisation rather than a person: 0800/0808, 084x/087x, 09 and 03. */
+const ORGANISATION_NUMBER_TYPES = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE', 'UAN']);
+
+/** A number that could reach a person in the UK: a mobile (the drama range too) or a landline. */
+export function isPersonalUkPhoneNumber(input: string): boolean {
+  if (input.length > PHONE_INPUT_MAX_LENGTH) return false;
+  const phone = parsePhoneNumberFromString(input, 'GB');
+  if (!phone) return false;
+  if (OFCOM_DRAMA_MOBILES.test(phone.number)) return true;
+  return phone.isValid() && UK_REGIONS.has(phone.country ?? '') && !ORGANISATION_NUMBER_TYPES.has(phone.getType() ?? '');
+}

@@ -5,7 +5,7 @@ import type { PortalDeps } from '../deps';
 import type { FieldCipher } from '../security/fieldCipher';
 import { InputError } from '../services/inputError';
 import type { StaffStore } from '../store/staffStore';
-import { isStaffRole, MAX_FAILED_SIGN_INS, normaliseEmail, STAFF_SESSION_LIMITS, TOTP_TOLERANCE_SECONDS, type StaffRole } from './staffPolicy';
+import { isStaffRole, normaliseEmail, SIGN_IN_LIMITS, STAFF_SESSION_LIMITS, TOTP_TOLERANCE_SECONDS, type StaffRole } from './staffPolicy';
 
 /** OWASP's argon2id baseline, as for NINOs. */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -26,7 +26,8 @@ export interface StaffMember {
   mustChoosePassword: boolean;
 }
 
-export type SignInOutcome = { outcome: 'signed-in'; sessionToken: string; staff: StaffMember } | { outcome: 'refused' } | { outcome: 'locked' };
+/** A lock is not an outcome of its own: a locked account is refused exactly as a wrong password is. */
+export type SignInOutcome = { outcome: 'signed-in'; sessionToken: string; staff: StaffMember } | { outcome: 'refused' };
 
 type AccountDeps = Pick<PortalDeps, 'clock' | 'store'> & { staffStore: StaffStore; cipher: FieldCipher };
 
@@ -37,11 +38,12 @@ export function staffAccounts(deps: AccountDeps) {
   // Compared against when the email is unknown, so a wrong email costs the same time as a wrong password.
   const decoyHash = argon2.hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS);
 
-  async function refuse(account: { id: string }, now: Date): Promise<SignInOutcome> {
-    const counted = await deps.staffStore.recordFailedSignIn(account.id, now, MAX_FAILED_SIGN_INS);
+  async function refuse(account: { id: string }, address: string, now: Date): Promise<SignInOutcome> {
+    const counted = await deps.staffStore.recordFailedSignIn(account.id, address, now, SIGN_IN_LIMITS);
     await deps.store.recordEvent(now, { type: 'staff.sign-in-failed', actor: account.id });
-    if (counted.justLocked) await deps.store.recordEvent(now, { type: 'staff.locked', actor: account.id });
-    return counted.locked ? { outcome: 'locked' } : { outcome: 'refused' };
+    if (counted.justLockedHere) await deps.store.recordEvent(now, { type: 'staff.locked', actor: account.id, detail: { address } });
+    if (counted.justReachedHourLimit) await deps.store.recordEvent(now, { type: 'staff.locked', actor: account.id, detail: { everywhereForAnHour: true } });
+    return { outcome: 'refused' };
   }
 
   return {
@@ -64,10 +66,11 @@ export function staffAccounts(deps: AccountDeps) {
     },
 
     /**
-     * Email, password and a TOTP code. Every refusal looks the same to the person signing in; each
-     * counts against the account, and the fifth in a row locks it. A code is accepted once only.
+     * Email, password and a TOTP code, from an address (as the sign-in rate limit keys it). Every
+     * refusal looks and takes the same, locked or not: the password is always weighed, and every one
+     * counts against the account at that address and in its hour. A code is accepted once only.
      */
-    async signIn(input: { email: unknown; password: unknown; code: unknown }): Promise<SignInOutcome> {
+    async signIn(input: { email: unknown; password: unknown; code: unknown; address: string }): Promise<SignInOutcome> {
       const now = deps.clock();
       const email = normaliseEmail(input.email);
       const password = typeof input.password === 'string' && input.password.length <= 200 ? input.password : '';
@@ -76,8 +79,7 @@ export function staffAccounts(deps: AccountDeps) {
       const storedHash = account?.password_hash.replace(ONE_TIME_MARK, '') ?? (await decoyHash);
       const passwordMatches = await argon2.verify(storedHash, password).catch(() => false);
       if (!account) return { outcome: 'refused' };
-      if (account.locked_at) return { outcome: 'locked' };
-      if (!passwordMatches || !/^\d{6}$/.test(code)) return refuse(account, now);
+      if (!passwordMatches || !/^\d{6}$/.test(code)) return refuse(account, input.address, now);
       const secret = deps.cipher.decrypt(TOTP_FIELD, account.totp_secret_encrypted);
       const check = verifySync({
         secret,
@@ -87,7 +89,7 @@ export function staffAccounts(deps: AccountDeps) {
         afterTimeStep: account.last_totp_step ?? undefined,
       });
       const step = check.valid && 'timeStep' in check ? check.timeStep : undefined;
-      if (step === undefined || !(await deps.staffStore.acceptSignIn(account.id, step))) return refuse(account, now);
+      if (step === undefined || !(await deps.staffStore.acceptSignIn(account.id, step, input.address, now, SIGN_IN_LIMITS))) return refuse(account, input.address, now);
       const sessionToken = randomBytes(32).toString('base64url');
       await deps.staffStore.startSession(sessionHash(sessionToken), account.id, now);
       await deps.store.recordEvent(now, { type: 'staff.signed-in', actor: account.id });
@@ -111,12 +113,12 @@ export function staffAccounts(deps: AccountDeps) {
     },
 
     async unlock(accountId: string, actor: string, reason: string): Promise<boolean> {
-      const unlocked = await deps.staffStore.unlockAccount(accountId);
+      const unlocked = await deps.staffStore.unlockAccount(accountId, deps.clock(), SIGN_IN_LIMITS);
       if (unlocked) await deps.store.recordEvent(deps.clock(), { type: 'staff.unlocked', actor, detail: { staffId: accountId, reason } });
       return unlocked;
     },
 
-    lockedAccounts: () => deps.staffStore.lockedAccounts(),
+    lockedAccounts: () => deps.staffStore.lockedAccounts(deps.clock(), SIGN_IN_LIMITS),
 
     /** Replaces the one-time password with the staff member's own; it cannot be the one-time one again. */
     async choosePassword(staff: StaffMember, input: { password: unknown; confirm: unknown }): Promise<void> {

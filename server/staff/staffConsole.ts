@@ -103,9 +103,9 @@ export function staffConsole(deps: ConsoleDeps) {
   }
 
   function requiredReason(input: unknown): string {
-    const reason = parseReason(input);
-    if (!reason) throw new InputError('reason', 'Enter a reason of 3 to 500 characters');
-    return reason;
+    const parsed = parseReason(input);
+    if (!parsed.ok) throw new InputError('reason', parsed.problem);
+    return parsed.reason;
   }
 
   return {
@@ -173,6 +173,14 @@ export function staffConsole(deps: ConsoleDeps) {
         });
       const holds = (await deps.store.activeLegalHolds(recording.id)).map((hold) => ({ placedAt: new Date(hold.placed_at), reason: hold.reason }));
       return { recording: summary(recording, holds), links, postalCopies };
+    },
+
+    /** The recording's page as a staff member opens it: looking at someone's record is audited, as a search is. */
+    async open(staff: StaffMember, recordingId: string): Promise<RecordingView | undefined> {
+      const recording = /^[0-9a-f-]{36}$/.test(recordingId) ? await deps.store.findRecording(recordingId) : undefined;
+      if (!recording) return undefined;
+      await deps.store.recordEvent(now(), { type: 'recording.staff-viewed', actor: staff.id, recordingId: recording.id });
+      return this.recording(recording.id);
     },
 
     /** A new link (revoking the earlier ones), to the number on record or a corrected one after identity checks. */

@@ -1,3 +1,5 @@
+import { personalDetailIn } from '../policy/personalDetails';
+
 /** The staff console's rules, as values and pure functions: who may do what, and for how long. */
 
 export const STAFF_ROLES = ['agent', 'supervisor', 'auditor'] as const;
@@ -38,8 +40,11 @@ export function isStaffRole(value: unknown): value is StaffRole {
 /** A session ends after 15 minutes without a request, and 8 hours after sign-in whatever happens. */
 export const STAFF_SESSION_LIMITS = { idleMs: 15 * 60_000, absoluteMs: 8 * 3_600_000 };
 
-/** Failed sign-ins in a row that lock an account until a supervisor unlocks it. */
-export const MAX_FAILED_SIGN_INS = 5;
+/**
+ * Failed sign-ins in a row from one address lock the account at that address until a supervisor
+ * unlocks it; from everywhere, 100 in an hour lock it everywhere for the rest of the hour (ASVS 2.2.1).
+ */
+export const SIGN_IN_LIMITS = { perAddress: 5, perAccountPerHour: 100 };
 
 /** TOTP codes from one 30-second step either side of now are accepted (clock drift, slow typing). */
 export const TOTP_TOLERANCE_SECONDS = 30;
@@ -52,11 +57,17 @@ export function normaliseEmail(input: unknown): string | undefined {
   return EMAIL.test(email) ? email : undefined;
 }
 
-/** A reason for an action: required, one line or a short paragraph. */
-export function parseReason(input: unknown): string | undefined {
-  if (typeof input !== 'string') return undefined;
-  const reason = input.trim().replace(/\s+/g, ' ');
-  return reason.length >= 3 && reason.length <= 500 ? reason : undefined;
+export type ReasonParse = { ok: true; reason: string } | { ok: false; problem: string };
+
+/**
+ * A reason for an action: required, one line or a short paragraph. It is kept in the audit log for
+ * years and shown to other staff, so one carrying a NINO or a phone number is refused.
+ */
+export function parseReason(input: unknown): ReasonParse {
+  const reason = typeof input === 'string' ? input.trim().replace(/\s+/g, ' ') : '';
+  if (reason.length < 3 || reason.length > 500) return { ok: false, problem: 'Enter a reason of 3 to 500 characters' };
+  if (personalDetailIn(reason)) return { ok: false, problem: "Don't type personal details here: leave out the National Insurance number or phone number" };
+  return { ok: true, reason };
 }
 
 /** "12 High Street" → "1* H*** S*****": enough to tell two addresses apart, too little to misuse. */

@@ -1,11 +1,11 @@
 import { hkdfSync } from 'node:crypto';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
-import { rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { InputError } from '../services/inputError';
 import { MIN_PASSWORD_LENGTH, type StaffAccounts, type StaffMember } from './staffAccounts';
 import type { StaffConsole } from './staffConsole';
-import { parseReason, staffMay, type StaffAction } from './staffPolicy';
+import { parseReason, SIGN_IN_LIMITS, staffMay, type StaffAction } from './staffPolicy';
 
 export const STAFF_SESSION_COOKIE = 'staff_session';
 export const STAFF_CSRF_COOKIE = 'staff_csrf';
@@ -18,6 +18,8 @@ const when = (date: Date | undefined) => (date ? dateTime.format(date) : undefin
 
 const staffOf = (res: Response): SignedIn | undefined => res.locals.staff;
 const param = (req: Request, name: string) => String(req.params[name]);
+/** Where a sign-in comes from, keyed as the sign-in rate limit keys it (an IPv6 address by its /56). */
+const signInAddress = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
 
 /** Which form field each action's refusals belong to, so the error summary links to the right input. */
 const FIELD_IDS: Record<string, Record<string, string>> = {
@@ -25,7 +27,7 @@ const FIELD_IDS: Record<string, Record<string, string>> = {
   postal: { reason: 'postal-reason', sentOn: 'sentOn-day' },
   download: { reason: 'download-reason' },
   hold: { reason: 'hold-reason' },
-  lift: {},
+  lift: { reason: 'lift-reason' },
   deletion: { reason: 'deletion-reason' },
 };
 
@@ -45,7 +47,7 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
     getCsrfTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
   });
   // Slows password guessing from one address (counted in Redis when there is one, so every instance
-  // counts the same tries); the per-account lock stops guessing spread wider.
+  // counts the same tries); each account's hourly ceiling of failures stops guessing spread wider.
   const signInLimit = rateLimit({
     windowMs: 15 * 60_000,
     limit: 30,
@@ -97,13 +99,16 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
   });
 
   router.post('/sign-in', signInLimit, csrf.doubleCsrfProtection, async (req, res) => {
-    const result = await accounts.signIn({ email: req.body?.email, password: req.body?.password, code: req.body?.code });
+    const result = await accounts.signIn({ email: req.body?.email, password: req.body?.password, code: req.body?.code, address: signInAddress(req) });
     const email = typeof req.body?.email === 'string' && req.body.email.length <= 254 ? req.body.email : undefined;
-    if (result.outcome === 'locked') {
-      return problem(res, 403, 'Your account is locked', 'There were too many failed attempts to sign in. Ask a supervisor to unlock your account.');
-    }
     if (result.outcome === 'refused') {
-      return render(req, res, 'sign-in', { pageTitle: 'Sign in', email, errors: [{ text: 'Enter a correct email address, password and security code', href: '#email' }] }, 401);
+      return render(
+        req,
+        res,
+        'sign-in',
+        { pageTitle: 'Sign in', email, lockAfter: SIGN_IN_LIMITS.perAddress, errors: [{ text: 'Enter a correct email address, password and security code', href: '#email' }] },
+        401,
+      );
     }
     setSessionCookie(res, result.sessionToken);
     res.redirect(303, result.staff.mustChoosePassword ? '/staff/password' : '/staff/find');
@@ -152,8 +157,9 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
     }
   });
 
-  async function renderRecording(req: Request, res: Response, recordingId: string, extra: { done?: string; error?: InputError; form?: string } = {}) {
-    const view = await staffConsole.recording(recordingId);
+  async function renderRecording(req: Request, res: Response, recordingId: string, extra: { done?: string; error?: InputError; form?: string; opening?: boolean } = {}) {
+    // Opening the page is the look at someone's record; the page shown again after an action is part of that action.
+    const view = extra.opening ? await staffConsole.open(staffOf(res)!, recordingId) : await staffConsole.recording(recordingId);
     if (!view) return problem(res, 404, 'Recording not found', 'There is no recording with this address.', { href: '/staff/find', text: 'Find a recording' });
     const role = staffOf(res)!.role;
     const fieldId = extra.error ? (FIELD_IDS[extra.form ?? '']?.[extra.error.field] ?? extra.error.field) : undefined;
@@ -200,7 +206,7 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
     }
   }
 
-  router.get('/recordings/:id', allow('view'), (req, res) => renderRecording(req, res, param(req, 'id')));
+  router.get('/recordings/:id', allow('view'), (req, res) => renderRecording(req, res, param(req, 'id'), { opening: true }));
 
   router.post('/recordings/:id/links', allow('reissue-link'), (req, res) =>
     act(req, res, param(req, 'id'), 'reissue', async () => {
@@ -278,14 +284,21 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
     render(req, res, 'accounts', {
       pageTitle: 'Locked staff accounts',
       activeNav: 'accounts',
-      accounts: locked.map((account) => ({ id: account.id, email: account.email, role: account.role, lockedAt: when(account.locked_at ? new Date(account.locked_at) : undefined) })),
+      accounts: locked.map((account) => ({
+        id: account.id,
+        email: account.email,
+        role: account.role,
+        where: account.lockedEverywhereUntil
+          ? `everywhere until ${when(account.lockedEverywhereUntil)} (too many failed sign-ins in an hour)`
+          : `at ${account.lockedAddresses === 1 ? 'one address' : `${account.lockedAddresses} addresses`} since ${when(account.lockedAt)}`,
+      })),
     });
   });
 
   router.post('/accounts/:id/unlock', allow('unlock-staff-account'), async (req, res) => {
     const reason = parseReason(req.body?.reason);
-    if (!reason) return problem(res, 400, 'The account was not unlocked', 'Enter a reason of 3 to 500 characters.', { href: '/staff/accounts', text: 'Back to locked accounts' });
-    const unlocked = await accounts.unlock(param(req, 'id'), staffOf(res)!.id, reason);
+    if (!reason.ok) return problem(res, 400, 'The account was not unlocked', `${reason.problem}.`, { href: '/staff/accounts', text: 'Back to locked accounts' });
+    const unlocked = await accounts.unlock(param(req, 'id'), staffOf(res)!.id, reason.reason);
     if (!unlocked) return problem(res, 404, 'Account not found', 'No locked account has this address.', { href: '/staff/accounts', text: 'Back to locked accounts' });
     res.redirect(303, '/staff/accounts');
   });

@@ -11,6 +11,7 @@ export type StaffAuditType =
   | 'staff.audit-exported'
   | 'link.unlocked'
   | 'recording.postal-copy'
+  | 'recording.staff-viewed'
   | 'recording.staff-download'
   | 'provider.created'
   | 'provider.keys-revoked';

@@ -8,9 +8,19 @@ export interface StaffAccountsTable {
   password_hash: string;
   totp_secret_encrypted: string;
   last_totp_step: number | null;
-  failed_signins: Generated<number>;
-  locked_at: string | null;
+  /** Failed sign-ins from anywhere since `hour_started_at` (migration 0007_staff_signin). */
+  hour_failures: Generated<number>;
+  hour_started_at: string | null;
   created_at: string;
+}
+
+/** Failed sign-ins in a row from one address to one account, and when they locked it there (0007_staff_signin). */
+export interface StaffSigninFailuresTable {
+  staff_id: string;
+  address: string;
+  failures: number;
+  locked_at: string | null;
+  last_failed_at: string;
 }
 
 export interface StaffSessionsTable {
@@ -51,6 +61,7 @@ export interface IdempotencyKeysTable {
 export type StaffTables = {
   staff_accounts: StaffAccountsTable;
   staff_sessions: StaffSessionsTable;
+  staff_signin_failures: StaffSigninFailuresTable;
   providers: ProvidersTable;
   provider_api_keys: ProviderApiKeysTable;
   provider_recordings: ProviderRecordingsTable;

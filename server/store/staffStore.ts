@@ -1,8 +1,34 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { Database } from './schema';
 import type { StaffAccountsTable, StaffTables } from './staffSchema';
 
-export type StaffAccountRow = Omit<Selectable<StaffAccountsTable>, 'failed_signins'> & { failed_signins: number };
+export type StaffAccountRow = Omit<Selectable<StaffAccountsTable>, 'hour_failures'> & { hour_failures: number };
+
+/** Failed sign-ins in a row from one address that lock the account there; failures an hour, from anywhere, that lock it everywhere. */
+export interface SignInLimits {
+  perAddress: number;
+  perAccountPerHour: number;
+}
+
+export interface LockedAccount {
+  id: string;
+  email: string;
+  role: string;
+  /** When its first address lock fell, if any. */
+  lockedAt: Date | undefined;
+  lockedAddresses: number;
+  /** Set while the hour's ceiling holds the account shut everywhere. */
+  lockedEverywhereUntil: Date | undefined;
+}
+
+const HOUR_MS = 3_600_000;
+type StaffDb = Database & StaffTables;
+
+const lockedPairs = (eb: ExpressionBuilder<StaffDb, 'staff_accounts'>) =>
+  eb.selectFrom('staff_signin_failures').select('staff_signin_failures.staff_id').whereRef('staff_signin_failures.staff_id', '=', 'staff_accounts.id').where('staff_signin_failures.locked_at', 'is not', null);
+
+const hourLimitReached = (eb: ExpressionBuilder<StaffDb, 'staff_accounts'>, limits: SignInLimits, hourAgo: string) =>
+  eb.and([eb('staff_accounts.hour_failures', '>=', limits.perAccountPerHour), eb('staff_accounts.hour_started_at', '>', hourAgo)]);
 
 export interface SessionLimits {
   idleMs: number;
@@ -15,7 +41,7 @@ export interface SessionLimits {
  * two racing requests) cannot both get past a rule.
  */
 export class StaffStore {
-  private readonly db: Kysely<Database & StaffTables>;
+  private readonly db: Kysely<StaffDb>;
 
   constructor(db: Kysely<Database>) {
     this.db = db.withTables<StaffTables>();
@@ -31,7 +57,6 @@ export class StaffStore {
         password_hash: account.passwordHash,
         totp_secret_encrypted: account.totpSecretEncrypted,
         last_totp_step: null,
-        locked_at: null,
         created_at: now.toISOString(),
       })
       .execute();
@@ -52,40 +77,86 @@ export class StaffStore {
     return new Map(rows.map((row) => [row.id, row.email]));
   }
 
-  lockedAccounts(): Promise<StaffAccountRow[]> {
-    return this.db.selectFrom('staff_accounts').selectAll().where('locked_at', 'is not', null).orderBy('email').execute();
+  /** Accounts locked somewhere: at one address or more, or everywhere for the rest of their hour. */
+  async lockedAccounts(now: Date, limits: SignInLimits): Promise<LockedAccount[]> {
+    const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
+    const rows = await this.db
+      .selectFrom('staff_accounts')
+      .select((eb) => [
+        'id',
+        'email',
+        'role',
+        eb.selectFrom('staff_signin_failures').select((f) => f.fn.min('locked_at').as('at')).whereRef('staff_signin_failures.staff_id', '=', 'staff_accounts.id').as('locked_at'),
+        eb.selectFrom('staff_signin_failures').select((f) => f.fn.countAll().as('n')).whereRef('staff_signin_failures.staff_id', '=', 'staff_accounts.id').where('locked_at', 'is not', null).as('locked_addresses'),
+        eb.case().when(hourLimitReached(eb, limits, hourAgo)).then(eb.ref('hour_started_at')).else(null).end().as('hour_limit_since'),
+      ])
+      .where((eb) => eb.or([eb.exists(lockedPairs(eb)), hourLimitReached(eb, limits, hourAgo)]))
+      .orderBy('email')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      email: row.email,
+      role: row.role,
+      lockedAt: row.locked_at ? new Date(row.locked_at) : undefined,
+      lockedAddresses: Number(row.locked_addresses),
+      lockedEverywhereUntil: row.hour_limit_since ? new Date(new Date(row.hour_limit_since).getTime() + HOUR_MS) : undefined,
+    }));
   }
 
-  /** Counts a failed sign-in; the one that reaches the limit locks the account. */
-  async recordFailedSignIn(id: string, now: Date, maxFailures: number): Promise<{ locked: boolean; justLocked: boolean }> {
-    const updated = await this.db
+  /**
+   * Counts a failed sign-in against the account from this address, and against the account's hour.
+   * Each count is one statement, so racing failures are each counted once, and exactly one of them
+   * is the one that reached a limit.
+   */
+  async recordFailedSignIn(id: string, address: string, now: Date, limits: SignInLimits): Promise<{ justLockedHere: boolean; justReachedHourLimit: boolean }> {
+    const at = now.toISOString();
+    const here = await this.db
+      .insertInto('staff_signin_failures')
+      .values({ staff_id: id, address, failures: 1, locked_at: limits.perAddress <= 1 ? at : null, last_failed_at: at })
+      .onConflict((oc) =>
+        oc.columns(['staff_id', 'address']).doUpdateSet((eb) => ({
+          failures: eb('staff_signin_failures.failures', '+', 1),
+          locked_at: eb.fn.coalesce('staff_signin_failures.locked_at', eb.case().when('staff_signin_failures.failures', '>=', limits.perAddress - 1).then(at).else(null).end()),
+          last_failed_at: at,
+        })),
+      )
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
+    const account = await this.db
       .updateTable('staff_accounts')
-      .set((eb) => ({
-        failed_signins: eb('failed_signins', '+', 1),
-        locked_at: eb.case().when('failed_signins', '>=', maxFailures - 1).then(now.toISOString()).else(null).end(),
-      }))
+      .set((eb) => {
+        const hourOver = eb.or([eb('hour_started_at', 'is', null), eb('hour_started_at', '<=', hourAgo)]);
+        return {
+          hour_failures: eb.case().when(hourOver).then(1).else(eb('hour_failures', '+', 1)).end(),
+          hour_started_at: eb.case().when(hourOver).then(at).else(eb.ref('hour_started_at')).end(),
+        };
+      })
       .where('id', '=', id)
-      .where('locked_at', 'is', null)
-      .returning(['locked_at'])
+      .returning('hour_failures')
       .executeTakeFirst();
-    if (!updated) return { locked: true, justLocked: false };
-    return { locked: updated.locked_at !== null, justLocked: updated.locked_at !== null };
+    return { justLockedHere: Number(here.failures) === limits.perAddress, justReachedHourLimit: Number(account?.hour_failures) === limits.perAccountPerHour };
   }
 
   /**
    * Accepts a sign-in whose TOTP code fell in `step`, only if no code from that step or a later one
-   * was accepted before (a replayed code fails) and the account is not locked.
+   * was accepted before (a replayed code fails), the account is not locked at this address, and its
+   * hour's failures are under the ceiling. The address's run of failures then starts again.
    */
-  async acceptSignIn(id: string, step: number): Promise<boolean> {
+  async acceptSignIn(id: string, step: number, address: string, now: Date, limits: SignInLimits): Promise<boolean> {
+    const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
     const updated = await this.db
       .updateTable('staff_accounts')
-      .set({ failed_signins: 0, last_totp_step: step })
+      .set({ last_totp_step: step })
       .where('id', '=', id)
-      .where('locked_at', 'is', null)
       .where((eb) => eb.or([eb('last_totp_step', 'is', null), eb('last_totp_step', '<', step)]))
+      .where((eb) => eb.not(eb.exists(lockedPairs(eb).where('address', '=', address))))
+      .where((eb) => eb.not(hourLimitReached(eb, limits, hourAgo)))
       .returning('id')
       .executeTakeFirst();
-    return updated !== undefined;
+    if (!updated) return false;
+    await this.db.deleteFrom('staff_signin_failures').where('staff_id', '=', id).where('address', '=', address).where('locked_at', 'is', null).execute();
+    return true;
   }
 
   /** Swaps the password hash only if it is still the one read, so two racing forms cannot both set one. */
@@ -93,15 +164,18 @@ export class StaffStore {
     await this.db.updateTable('staff_accounts').set({ password_hash: newHash }).where('id', '=', id).where('password_hash', '=', currentHash).execute();
   }
 
-  async unlockAccount(id: string): Promise<boolean> {
-    const updated = await this.db
+  /** Lifts every lock on the account (each address's, and its hour's ceiling); false if it was not locked. */
+  async unlockAccount(id: string, now: Date, limits: SignInLimits): Promise<boolean> {
+    const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
+    const cleared = await this.db.deleteFrom('staff_signin_failures').where('staff_id', '=', id).returning('locked_at').execute();
+    const hourReset = await this.db
       .updateTable('staff_accounts')
-      .set({ failed_signins: 0, locked_at: null })
+      .set({ hour_failures: 0, hour_started_at: null })
       .where('id', '=', id)
-      .where('locked_at', 'is not', null)
+      .where((eb) => hourLimitReached(eb, limits, hourAgo))
       .returning('id')
       .executeTakeFirst();
-    return updated !== undefined;
+    return cleared.some((row) => row.locked_at !== null) || hourReset !== undefined;
   }
 
   async startSession(sessionHash: string, staffId: string, now: Date): Promise<void> {

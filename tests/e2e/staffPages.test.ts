@@ -50,7 +50,8 @@ describeInChromium('staff console pages in Chromium', () => {
 
     await page.fill('#query', CLAIMANT.nino.toLowerCase());
     await page.click('[data-qa="find"]');
-    await expect(page.locator('[data-qa="results"]')).toBeDefined();
+    expect(await page.locator('[data-qa="results"]').count()).toBe(1);
+    expect(await page.locator(`[data-qa="results"] a[href="/staff/recordings/${recordingId}"]`).count()).toBe(1);
     expect(await page.locator('[data-qa="results"]').innerText()).toContain('07*** ***123');
     await checkPage(page, 'staff-find-results');
 

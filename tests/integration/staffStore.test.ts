@@ -31,23 +31,39 @@ describe.each(DATABASE_KINDS)('staff and provider stores on %s', (kind) => {
   });
   afterEach(() => cleanup());
 
-  test('twenty failed sign-ins racing each other lock the account exactly once, at the fifth', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => staff.recordFailedSignIn('staff-1', T0, 5)));
-    expect(results.filter((result) => result.justLocked)).toHaveLength(1);
-    const account = (await staff.findById('staff-1'))!;
-    expect(account.failed_signins).toBe(5);
-    expect(account.locked_at).toBe(T0.toISOString());
-    expect(await staff.acceptSignIn('staff-1', 100)).toBe(false);
-    expect(await staff.unlockAccount('staff-1')).toBe(true);
-    expect(await staff.unlockAccount('staff-1')).toBe(false);
-    expect((await staff.findById('staff-1'))!.failed_signins).toBe(0);
+  const LIMITS_5 = { perAddress: 5, perAccountPerHour: 100 };
+  const HERE = '203.0.113.7';
+  const THERE = '198.51.100.9';
+
+  test('twenty failed sign-ins from one address racing each other are each counted, and lock the account there exactly once, at the fifth', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => staff.recordFailedSignIn('staff-1', HERE, T0, LIMITS_5)));
+    expect(results.filter((result) => result.justLockedHere)).toHaveLength(1);
+    expect((await staff.findById('staff-1'))!.hour_failures).toBe(20);
+    expect(await staff.lockedAccounts(T0, LIMITS_5)).toEqual([
+      { id: 'staff-1', email: 'a@dwp.example.gov.uk', role: 'agent', lockedAt: T0, lockedAddresses: 1, lockedEverywhereUntil: undefined },
+    ]);
+    expect(await staff.acceptSignIn('staff-1', 100, HERE, T0, LIMITS_5)).toBe(false);
+    expect(await staff.acceptSignIn('staff-1', 100, THERE, T0, LIMITS_5)).toBe(true);
+    expect(await staff.unlockAccount('staff-1', T0, LIMITS_5)).toBe(true);
+    expect(await staff.unlockAccount('staff-1', T0, LIMITS_5)).toBe(false);
+    expect(await staff.acceptSignIn('staff-1', 101, HERE, T0, LIMITS_5)).toBe(true);
+  });
+
+  test('failures from everywhere reaching the hourly ceiling lock the account everywhere until that hour is over', async () => {
+    const limits = { perAddress: 5, perAccountPerHour: 8 };
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => staff.recordFailedSignIn('staff-1', `192.0.2.${i}`, at(i * MINUTE), limits)));
+    expect(results.filter((result) => result.justReachedHourLimit)).toHaveLength(1);
+    expect(await staff.acceptSignIn('staff-1', 100, THERE, at(HOUR - 1), limits)).toBe(false);
+    expect((await staff.lockedAccounts(at(HOUR - 1), limits))[0].lockedEverywhereUntil).toEqual(at(HOUR));
+    expect(await staff.lockedAccounts(at(HOUR), limits)).toEqual([]);
+    expect(await staff.acceptSignIn('staff-1', 100, THERE, at(HOUR), limits)).toBe(true);
   });
 
   test('a TOTP step is accepted once, even by racing sign-ins, and never an earlier one', async () => {
-    const accepted = await Promise.all(Array.from({ length: 10 }, () => staff.acceptSignIn('staff-1', 100)));
+    const accepted = await Promise.all(Array.from({ length: 10 }, () => staff.acceptSignIn('staff-1', 100, HERE, T0, LIMITS_5)));
     expect(accepted.filter(Boolean)).toHaveLength(1);
-    expect(await staff.acceptSignIn('staff-1', 99)).toBe(false);
-    expect(await staff.acceptSignIn('staff-1', 101)).toBe(true);
+    expect(await staff.acceptSignIn('staff-1', 99, HERE, T0, LIMITS_5)).toBe(false);
+    expect(await staff.acceptSignIn('staff-1', 101, HERE, T0, LIMITS_5)).toBe(true);
   });
 
   test('a session lives while touched within 15 minutes, never past 8 hours, and not after sign-out', async () => {
