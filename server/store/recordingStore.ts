@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import { chainHash } from '../policy/auditChain';
 import { isPostgres, pingDatabase } from './database';
 import type { AuditEventsTable, Database, LinksTable, RecordingsTable } from './schema';
@@ -35,7 +35,19 @@ export type NewRecording = Omit<
   'created_at' | 'deleted_at' | 'deletion_reason' | 'deletion_requested_at' | 'deletion_requested_by' | 'deletion_request_reason' | 'manifest'
 > & { manifest?: string | null };
 export type RecordingRow = RecordingsTable;
-export type LinkRow = Omit<LinksTable, 'failed_attempts' | 'download_count'> & { failed_attempts: number; download_count: number };
+export type LinkRow = Omit<LinksTable, 'failed_attempts' | 'attempts_in_flight' | 'download_count' | 'session_generation'> & {
+  failed_attempts: number;
+  attempts_in_flight: number;
+  download_count: number;
+  session_generation: number;
+};
+
+/**
+ * How long a reserved NINO attempt may stay in flight. A check takes well under a second; a
+ * reservation older than this was lost with the instance that made it (stopped mid-check), and
+ * stops counting so the link is not held shut by it.
+ */
+export const NINO_RESERVATION_LIFETIME_MS = 60_000;
 
 export interface NewLink {
   recordingId: string;
@@ -372,11 +384,14 @@ export class RecordingStore {
         issued_by: link.issuedBy,
         reason: link.reason,
         failed_attempts: 0,
+        attempts_in_flight: 0,
+        attempts_reserved_at: null,
         locked_at: null,
         first_download_at: null,
         download_count: 0,
         revoked_at: null,
         revoked_reason: null,
+        session_generation: 0,
       };
       await trx.insertInto('links').values(row).execute();
       const messageId = randomUUID();
@@ -420,13 +435,21 @@ export class RecordingStore {
 
   /**
    * Unlocks a locked link and resets its wrong-NINO count, with the staff member's audit event in
-   * the same transaction. A link that is not locked, or has been replaced, is left unchanged.
+   * the same transaction. The session generation moves on, so a session issued before the unlock
+   * (to whoever guessed the NINO while the link was open) opens nothing after it. A link that is not
+   * locked, or has been replaced, is left unchanged.
    */
   async unlockLink(linkId: string, now: Date, actor: string, reason: string): Promise<boolean> {
     return this.atomically(async (trx, audit) => {
       const unlocked = await trx
         .updateTable('links')
-        .set({ locked_at: null, failed_attempts: 0 })
+        .set((eb) => ({
+          locked_at: null,
+          failed_attempts: 0,
+          attempts_in_flight: 0,
+          attempts_reserved_at: null,
+          session_generation: eb('session_generation', '+', 1),
+        }))
         .where('id', '=', linkId)
         .where('locked_at', 'is not', null)
         .where('revoked_at', 'is', null)
@@ -439,8 +462,50 @@ export class RecordingStore {
   }
 
   /**
-   * Counts a wrong NINO in one conditional statement and locks the link when the count reaches the
-   * limit, so parallel guesses cannot slip past it. A link that is already locked is left unchanged.
+   * Reserves one NINO attempt before the guess is weighed, in one conditional statement: refused once
+   * the failures plus the checks in flight reach the limit, so at most `maxAttempts` guesses are ever
+   * weighed per link however many arrive at once, on any number of instances. Reservations made more
+   * than NINO_RESERVATION_LIFETIME_MS before the latest were lost with their instance and count as
+   * none. Returns the link's session generation, or undefined when refused.
+   */
+  async reserveNinoAttempt(linkId: string, now: Date, maxAttempts: number): Promise<{ sessionGeneration: number } | undefined> {
+    const lostBefore = new Date(now.getTime() - NINO_RESERVATION_LIFETIME_MS).toISOString();
+    const reserved = await this.db
+      .updateTable('links')
+      .set((eb) => ({ attempts_in_flight: eb(this.liveReservations(eb, lostBefore), '+', 1), attempts_reserved_at: now.toISOString() }))
+      .where('id', '=', linkId)
+      .where('locked_at', 'is', null)
+      .where((eb) => eb(eb('failed_attempts', '+', this.liveReservations(eb, lostBefore)), '<', maxAttempts))
+      .returning('session_generation')
+      .executeTakeFirst();
+    return reserved && { sessionGeneration: reserved.session_generation };
+  }
+
+  private liveReservations(eb: ExpressionBuilder<Database, 'links'>, lostBefore: string) {
+    return eb
+      .case()
+      .when(eb.or([eb('attempts_reserved_at', 'is', null), eb('attempts_reserved_at', '<=', lostBefore)]))
+      .then(eb.lit(0))
+      .else(eb.ref('attempts_in_flight'))
+      .end();
+  }
+
+  /** Gives back a reserved attempt: its guess was right, or could not be weighed. */
+  async releaseNinoAttempt(linkId: string): Promise<void> {
+    await this.db
+      .updateTable('links')
+      .set((eb) => ({ attempts_in_flight: this.oneFewerInFlight(eb) }))
+      .where('id', '=', linkId)
+      .execute();
+  }
+
+  private oneFewerInFlight(eb: ExpressionBuilder<Database, 'links'>) {
+    return eb.case().when('attempts_in_flight', '>', 0).then(eb('attempts_in_flight', '-', 1)).else(eb.lit(0)).end();
+  }
+
+  /**
+   * Turns a reserved attempt into a wrong NINO in one conditional statement, and locks the link when
+   * the count reaches the limit. A link that is already locked is left unchanged.
    */
   async recordWrongNino(linkId: string, now: Date, maxAttempts: number): Promise<{ failedAttempts: number; locked: boolean }> {
     return this.atomically(async (trx, audit) => {
@@ -449,6 +514,7 @@ export class RecordingStore {
         .updateTable('links')
         .set((eb) => ({
           failed_attempts: eb('failed_attempts', '+', 1),
+          attempts_in_flight: this.oneFewerInFlight(eb),
           locked_at: eb.case().when('failed_attempts', '>=', maxAttempts - 1).then(at).else(null).end(),
         }))
         .where('id', '=', linkId)
