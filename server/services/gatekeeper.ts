@@ -3,6 +3,7 @@ import { attemptsRemaining, linkAccess, type LinkAccess } from '../policy/access
 import { deviceType } from '../policy/deviceType';
 import { verifyLinkToken } from '../policy/linkToken';
 import { parseNino } from '../policy/nino';
+import { recordingAvailability } from '../policy/recordingAvailability';
 import type { ClaimantSession, ClaimantTokens } from '../security/claimantTokens';
 import type { NinoHasher } from '../security/ninoHasher';
 import type { LinkRow, RecordingRow } from '../store/recordingStore';
@@ -55,7 +56,7 @@ export function gatekeeper(deps: GatekeeperDeps) {
           firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
           revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
           lockedAt: link.locked_at ? new Date(link.locked_at) : null,
-          recordingAvailable: !recording.deleted_at && !recording.deletion_requested_at && recording.retain_until > now.toISOString(),
+          recordingAvailable: recordingAvailability(recording, now).available,
         },
         now,
         rules,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import { chainHash } from '../policy/auditChain';
+import { recordingAvailability, type RecordingAvailability } from '../policy/recordingAvailability';
+import { nextLinkAllowedAt } from '../policy/textingLimit';
 import { isPostgres, pingDatabase } from './database';
 import type { AuditEventsTable, Database, LinksTable, RecordingsTable } from './schema';
 import type { ProviderRecordingsTable } from './staffSchema';
@@ -35,6 +37,7 @@ export type NewRecording = Omit<
   'created_at' | 'deleted_at' | 'deletion_reason' | 'deletion_requested_at' | 'deletion_requested_by' | 'deletion_request_reason' | 'manifest'
 > & { manifest?: string | null };
 export type RecordingRow = RecordingsTable;
+type UnavailableReason = Extract<RecordingAvailability, { available: false }>['reason'];
 export type LinkRow = Omit<LinksTable, 'failed_attempts' | 'attempts_in_flight' | 'download_count' | 'session_generation'> & {
   failed_attempts: number;
   attempts_in_flight: number;
@@ -56,7 +59,14 @@ export interface NewLink {
   phoneMasked: string;
   issuedBy: string;
   reason: string;
+  /** A corrected number, encrypted: it becomes the number on record only if the link is issued. */
+  phoneEncrypted?: string;
 }
+
+/** Why a link was not issued; nothing was changed. */
+export type LinkRefusal = { refused: 'unavailable'; reason: UnavailableReason } | { refused: 'texting-limit'; nextAllowedAt: Date };
+
+export type IssuedLink = { issued: true; link: LinkRow; messageId: string } | { issued: false; refusal: LinkRefusal };
 
 /** An audit event as a row holds it, before it is chained. */
 type AuditContent = Omit<AuditEventsTable, 'id' | 'prev_hash' | 'hash' | 'type'> & { type: AuditType };
@@ -272,8 +282,16 @@ export class RecordingStore {
         .where('deletion_requested_at', 'is', null)
         .returning('id')
         .executeTakeFirst();
-      if (requested) await audit(now, { type: 'deletion.requested', actor, recordingId, detail: { reason } });
-      return requested !== undefined;
+      if (!requested) return false;
+      // A text still waiting would send the claimant a link that opens on "no longer available".
+      await trx
+        .updateTable('sms_messages')
+        .set({ status: 'superseded', payload_encrypted: null })
+        .where('recording_id', '=', recordingId)
+        .where('status', '=', 'pending')
+        .execute();
+      await audit(now, { type: 'deletion.requested', actor, recordingId, detail: { reason } });
+      return true;
     });
   }
 
@@ -347,17 +365,26 @@ export class RecordingStore {
     return this.db.selectFrom('recordings').selectAll().where('assessment_ref', '=', assessmentRef).executeTakeFirst();
   }
 
-  async updatePhone(recordingId: string, phoneEncrypted: string): Promise<void> {
-    await this.db.updateTable('recordings').set({ phone_encrypted: phoneEncrypted }).where('id', '=', recordingId).execute();
-  }
-
   /**
    * Issues a link and queues its text message, in one transaction that also revokes every earlier
-   * link for the recording and supersedes any of their messages still waiting to be sent.
+   * link for the recording and supersedes any of their messages still waiting to be sent. The
+   * recording is read and held first, so a deletion request committed before this sees the link
+   * refused, and one made during it waits for it (and then supersedes its message); the texting limit
+   * is counted under the same hold.
    */
-  async issueLink(link: NewLink, message: QueuedMessage, now: Date): Promise<{ link: LinkRow; messageId: string }> {
+  async issueLink(link: NewLink, message: QueuedMessage, now: Date): Promise<IssuedLink> {
     return this.atomically(async (trx, audit) => {
       const at = now.toISOString();
+      const recording = await this.holdRecording(trx, link.recordingId);
+      const availability = recordingAvailability(recording, now);
+      if (!availability.available) return { issued: false, refusal: { refused: 'unavailable', reason: availability.reason } };
+      // Counted under the recording's hold, so links asked for at once cannot all see room for one more.
+      const earlier = await trx.selectFrom('links').select('sent_at').where('recording_id', '=', link.recordingId).execute();
+      const nextAllowedAt = nextLinkAllowedAt(earlier.map((row) => new Date(row.sent_at)), now);
+      if (nextAllowedAt) return { issued: false, refusal: { refused: 'texting-limit', nextAllowedAt } };
+      if (link.phoneEncrypted !== undefined) {
+        await trx.updateTable('recordings').set({ phone_encrypted: link.phoneEncrypted }).where('id', '=', link.recordingId).execute();
+      }
       await trx
         .updateTable('sms_messages')
         .set({ status: 'superseded', payload_encrypted: null })
@@ -418,8 +445,23 @@ export class RecordingStore {
         })
         .execute();
       await audit(now, { type: 'link.issued', actor: link.issuedBy, recordingId: link.recordingId, linkId: row.id, detail: { reason: link.reason } });
-      return { link: row, messageId };
+      return { issued: true, link: row, messageId };
     });
+  }
+
+  /**
+   * Reads a recording's dates and holds its row until the transaction ends. PostgreSQL: a row lock,
+   * which a deletion request's update waits for. SQLite: the database's one write lock, taken by the
+   * first statement being a write (a transaction that read first could not write after another
+   * connection, such as the CLI's, had written).
+   */
+  private async holdRecording(trx: Transaction<Database>, recordingId: string) {
+    const columns = ['deleted_at', 'deletion_requested_at', 'retain_until'] as const;
+    const held = isPostgres(trx)
+      ? await trx.selectFrom('recordings').select(columns).where('id', '=', recordingId).forUpdate().executeTakeFirst()
+      : await trx.updateTable('recordings').set((eb) => ({ language: eb.ref('language') })).where('id', '=', recordingId).returning(columns).executeTakeFirst();
+    if (!held) throw new Error(`no recording ${recordingId}`);
+    return held;
   }
 
   async findLinkByTokenHash(tokenHash: string): Promise<{ link: LinkRow; recording: RecordingRow } | undefined> {

@@ -63,7 +63,11 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
 
   const newLink = (recordingId: string, tokenHash: string) => ({ recordingId, tokenHash, keyId: 'k1', phoneMasked: '07*** ***123', issuedBy: 'test', reason: 'first link' });
   const MESSAGE = { language: 'en', payloadEncrypted: 'v1.f1.sealed', encoding: 'GSM-7', segments: 1 };
-  const issue = async (recordingId: string, tokenHash: string, at: Date) => (await store.issueLink(newLink(recordingId, tokenHash), MESSAGE, at)).link;
+  const issue = async (recordingId: string, tokenHash: string, at: Date) => {
+    const issued = await store.issueLink(newLink(recordingId, tokenHash), MESSAGE, at);
+    if (!issued.issued) throw new Error(`link refused: ${JSON.stringify(issued.refusal)}`);
+    return issued.link;
+  };
 
   test('migrations are idempotent and safe when several instances run them at once', async () => {
     const racers = Array.from({ length: 3 }, () => connectDatabase(settings));
