@@ -86,6 +86,12 @@ describe('at most 3 links an hour per recording', () => {
     expect(page.status).toBe(400);
     expect(page.text).toMatch(/This recording has been sent 3 links in the last hour, the most it may have\. You can send the next one from \d+ \w+ \d{4}, \d\d:\d\d \(UK time\)/);
 
+    // A corrected number is kept only with the link that goes to it.
+    const phoneBefore = (await portal.store.findRecording(recordingId))!.phone_encrypted;
+    const corrected = await agent.browser.post(`/staff/recordings/${recordingId}/links`, { reason: 'New phone', phone: '07700 900456', identityChecked: 'yes' });
+    expect(corrected.status).toBe(400);
+    expect((await portal.store.findRecording(recordingId))!.phone_encrypted).toBe(phoneBefore);
+
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(portal.outbox()).toHaveLength(texts);
     expect(await linkCount(recordingId)).toBe(3);
