@@ -79,8 +79,12 @@ export const OPENAPI_DOCUMENT = {
           '201': { description: 'Sent', content: { 'application/json': { schema: { $ref: '#/components/schemas/Link' } } } },
           '401': problemResponse('Missing, unknown or revoked API key'),
           '404': problemResponse('No recording with this id registered by this provider'),
-          '409': problemResponse('The recording can no longer be sent, or the same Idempotency-Key is still being processed'),
+          '409': problemResponse('The recording can no longer be sent (deleted, asked to be deleted, or past its retention date), or the same Idempotency-Key is still being processed'),
           '422': problemResponse('The Idempotency-Key was used for another request'),
+          '429': {
+            ...problemResponse('The recording has been sent 3 links in the last hour: send the same request again after `Retry-After` seconds (nothing was sent, and the Idempotency-Key is not used up)'),
+            headers: { 'Retry-After': { description: 'Seconds until a link can be sent', schema: { type: 'integer', minimum: 1 } } },
+          },
         },
       },
     },

@@ -14,6 +14,7 @@ export const PROBLEMS = {
   'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used for a different request' },
   'idempotency-key-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   'recording-unavailable': { status: 409, title: 'The recording can no longer be sent' },
+  'texting-limit': { status: 429, title: 'This recording has been sent as many links as it may have in an hour; send again after Retry-After seconds' },
   'service-unavailable': { status: 503, title: 'A service this API needs is temporarily unavailable' },
   'uploads-busy': { status: 503, title: 'This server is receiving as many uploads as it can hold; try again after Retry-After seconds' },
   'server-error': { status: 500, title: 'Something went wrong on our side' },

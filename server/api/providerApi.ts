@@ -3,8 +3,10 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { PortalDeps } from '../deps';
 import { linkAccess, linkEndsAt } from '../policy/accessWindow';
 import { detectAudioFormat } from '../policy/audioFormat';
+import { recordingAvailability } from '../policy/recordingAvailability';
 import type { PortalServices } from '../services';
 import { InputError } from '../services/inputError';
+import { LinkNotSent } from '../services/links';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
 import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
 import { ProviderStore } from '../store/providerStore';
@@ -42,6 +44,9 @@ function send(res: Response, result: ApiResult, replayed = false) {
     .type(result.status >= 400 ? 'application/problem+json' : 'application/json')
     .send(JSON.stringify(result.body));
 }
+
+const isTextingLimit = (error: unknown): error is LinkNotSent & { refusal: { refused: 'texting-limit' } } =>
+  error instanceof LinkNotSent && error.refusal.refused === 'texting-limit';
 
 /** Provider organisations and their API keys (for the operator CLI). */
 export function providerAccounts(deps: Pick<PortalDeps, 'clock' | 'store'>) {
@@ -84,7 +89,7 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
 
   async function recordingView(recording: RecordingRow) {
     const now = deps.clock();
-    const available = !recording.deleted_at && recording.retain_until > now.toISOString();
+    const available = recordingAvailability(recording, now).available;
     const [latest] = (await staffStore.linksOf(recording.id)).sort((a, b) => Number(a.revoked_at !== null) - Number(b.revoked_at !== null));
     let latestLink = null;
     if (latest) {
@@ -229,21 +234,30 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
     send(res, recording ? { status: 200, body: await recordingView(recording) } : problem('not-found'));
   });
 
-  router.post('/recordings/:id/links', (req, res) =>
-    idempotent(req, res, async () => {
-      req.resume();
-      const recording = await ownRecording(res, String(req.params.id));
-      if (!recording) return problem('not-found');
-      try {
-        await services.sendLink({ recordingId: recording.id, reason: 'requested by the assessment provider', actor: `provider:${providerOf(res)}` });
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        return problem('recording-unavailable', error.message);
-      }
-      const view = await recordingView((await deps.store.findRecording(recording.id))!);
-      return { status: 201, body: view.latestLink!, location: `/api/v1/recordings/${recording.id}` };
-    }),
-  );
+  // A refusal under the texting limit is thrown through `idempotent`, so the same request (and its
+  // Idempotency-Key) can be sent again once the hour has room.
+  router.post('/recordings/:id/links', async (req, res) => {
+    try {
+      await idempotent(req, res, async () => {
+        req.resume();
+        const recording = await ownRecording(res, String(req.params.id));
+        if (!recording) return problem('not-found');
+        try {
+          await services.sendLink({ recordingId: recording.id, reason: 'requested by the assessment provider', actor: `provider:${providerOf(res)}` });
+        } catch (error) {
+          if (!(error instanceof InputError) || isTextingLimit(error)) throw error;
+          return problem('recording-unavailable', error.message);
+        }
+        const view = await recordingView((await deps.store.findRecording(recording.id))!);
+        return { status: 201, body: view.latestLink!, location: `/api/v1/recordings/${recording.id}` };
+      });
+    } catch (error) {
+      if (!isTextingLimit(error)) throw error;
+      const seconds = Math.ceil((error.refusal.nextAllowedAt.getTime() - deps.clock().getTime()) / 1000);
+      res.setHeader('Retry-After', String(Math.max(1, seconds)));
+      send(res, problem('texting-limit', error.message));
+    }
+  });
 
   router.use((_req, res) => send(res, problem('not-found')));
 

@@ -12,6 +12,8 @@ const GRANT_AUDIENCE = 'download-grant';
 
 export interface ClaimantSession {
   linkId: string;
+  /** The link's session generation when the NINO was confirmed: a staff unlock moves it on. */
+  generation: number;
   sessionId: string;
   expiresAt: Date;
 }
@@ -23,7 +25,7 @@ export interface DownloadGrant {
 }
 
 export interface ClaimantTokens {
-  issueSession(linkId: string, now: Date): Promise<{ jwt: string; session: ClaimantSession }>;
+  issueSession(linkId: string, generation: number, now: Date): Promise<{ jwt: string; session: ClaimantSession }>;
   readSession(jwt: unknown, now: Date): Promise<ClaimantSession | undefined>;
   issueGrant(session: ClaimantSession, now: Date): Promise<string>;
   readGrant(jwt: unknown, now: Date): Promise<DownloadGrant | undefined>;
@@ -55,9 +57,9 @@ export function claimantTokens(secret: Buffer, sessionTtlMs: number): ClaimantTo
   }
 
   return {
-    async issueSession(linkId, now) {
-      const session = { linkId, sessionId: randomUUID(), expiresAt: new Date(now.getTime() + sessionTtlMs) };
-      const jwt = await new SignJWT({ sid: session.sessionId })
+    async issueSession(linkId, generation, now) {
+      const session = { linkId, generation, sessionId: randomUUID(), expiresAt: new Date(now.getTime() + sessionTtlMs) };
+      const jwt = await new SignJWT({ sid: session.sessionId, gen: generation })
         .setProtectedHeader({ alg: 'HS256' })
         .setIssuer(ISSUER)
         .setAudience(SESSION_AUDIENCE)
@@ -69,8 +71,8 @@ export function claimantTokens(secret: Buffer, sessionTtlMs: number): ClaimantTo
     },
     async readSession(jwt, now) {
       const payload = await verify(jwt, SESSION_AUDIENCE, now);
-      if (!payload || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !payload.exp) return undefined;
-      return { linkId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
+      if (!payload || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !Number.isInteger(payload.gen) || !payload.exp) return undefined;
+      return { linkId: payload.sub, generation: payload.gen as number, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
     },
     async issueGrant(session, now) {
       return new SignJWT({ sid: session.sessionId })

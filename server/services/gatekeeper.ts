@@ -3,6 +3,7 @@ import { attemptsRemaining, linkAccess, type LinkAccess } from '../policy/access
 import { deviceType } from '../policy/deviceType';
 import { verifyLinkToken } from '../policy/linkToken';
 import { parseNino } from '../policy/nino';
+import { recordingAvailability } from '../policy/recordingAvailability';
 import type { ClaimantSession, ClaimantTokens } from '../security/claimantTokens';
 import type { DownloadTickets } from '../security/downloadTickets';
 import type { NinoHasher } from '../security/ninoHasher';
@@ -86,7 +87,7 @@ export function gatekeeper(deps: GatekeeperDeps) {
           firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
           revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
           lockedAt: link.locked_at ? new Date(link.locked_at) : null,
-          recordingAvailable: !recording.deleted_at && !recording.deletion_requested_at && recording.retain_until > now.toISOString(),
+          recordingAvailable: recordingAvailability(recording, now).available,
         },
         now,
         rules,
@@ -104,25 +105,39 @@ export function gatekeeper(deps: GatekeeperDeps) {
       });
     },
 
+    /**
+     * An attempt is reserved before argon2 weighs the guess, so guesses sent at once cannot all be
+     * weighed before the lock is read: once the limit is spent or in flight, the answer is "locked"
+     * without a look at the NINO.
+     */
     async checkNino(resolved: ResolvedLink, input: unknown): Promise<NinoOutcome> {
       const parsed = parseNino(input);
       if (!parsed.ok) return { outcome: 'invalid', reason: parsed.reason };
       const { link, recording } = resolved;
-      const matches = recording.nino_hash !== null && (await deps.ninoHasher.verify(recording.nino_hash, parsed.nino));
+      const reservation = await deps.store.reserveNinoAttempt(link.id, deps.clock(), rules.maxNinoAttempts);
+      if (!reservation) return { outcome: 'locked' };
+      let matches: boolean;
+      try {
+        matches = recording.nino_hash !== null && (await deps.ninoHasher.verify(recording.nino_hash, parsed.nino));
+      } catch (error) {
+        await deps.store.releaseNinoAttempt(link.id);
+        throw error;
+      }
       const now = deps.clock();
       if (!matches) {
         const result = await deps.store.recordWrongNino(link.id, now, rules.maxNinoAttempts);
         return result.locked ? { outcome: 'locked' } : { outcome: 'wrong', attemptsRemaining: attemptsRemaining(result.failedAttempts, rules) };
       }
+      await deps.store.releaseNinoAttempt(link.id);
       await deps.store.recordEvent(now, { type: 'nino.verified', actor: 'claimant', recordingId: recording.id, linkId: link.id });
-      const { jwt, session } = await deps.tokens.issueSession(link.id, now);
+      const { jwt, session } = await deps.tokens.issueSession(link.id, reservation.sessionGeneration, now);
       return { outcome: 'verified', sessionJwt: jwt, session };
     },
 
-    /** The session this browser holds for this link, if it holds a live one. */
+    /** The session this browser holds for this link, if it holds a live one issued since the link's last unlock. */
     async sessionFor(resolved: ResolvedLink, jwt: unknown): Promise<ClaimantSession | undefined> {
       const session = await deps.tokens.readSession(jwt, deps.clock());
-      return session?.linkId === resolved.link.id ? session : undefined;
+      return session?.linkId === resolved.link.id && session.generation === resolved.link.session_generation ? session : undefined;
     },
 
     issueGrant: (session: ClaimantSession) => deps.tokens.issueGrant(session, deps.clock()),
@@ -134,7 +149,7 @@ export function gatekeeper(deps: GatekeeperDeps) {
      * A fresh session for the same link, for a claimant who asks for more time before theirs ends
      * (WCAG 2.2.1). Only a live session can be renewed, and the link's own window still applies.
      */
-    renewSession: (session: ClaimantSession) => deps.tokens.issueSession(session.linkId, deps.clock()),
+    renewSession: (session: ClaimantSession) => deps.tokens.issueSession(session.linkId, session.generation, deps.clock()),
 
     fileName: downloadFileName,
 

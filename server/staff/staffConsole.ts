@@ -2,10 +2,13 @@ import type { PortalDeps } from '../deps';
 import { linkAccess } from '../policy/accessWindow';
 import { parseNino } from '../policy/nino';
 import { maskPhone } from '../policy/phone';
+import { recordingAvailability } from '../policy/recordingAvailability';
+import { TEXTING_LIMIT } from '../policy/textingLimit';
 import type { FieldCipher } from '../security/fieldCipher';
 import type { NinoHasher } from '../security/ninoHasher';
 import type { PortalServices } from '../services';
 import { InputError } from '../services/inputError';
+import { LinkNotSent } from '../services/links';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
 import { exportAuditLog } from '../services/auditLog';
 import { liftLegalHold, placeLegalHold, requestDeletion } from '../services/retention';
@@ -60,6 +63,8 @@ export interface RecordingView {
   postalCopies: PostalCopyView[];
 }
 
+const ukTime = new Intl.DateTimeFormat('en-GB', { timeStyle: 'short', dateStyle: 'medium', timeZone: 'Europe/London' });
+
 const POSTAL_KINDS = { postal: 'Postal copy', 'right-of-access': 'Right of access request copy' } as const;
 
 /**
@@ -69,8 +74,7 @@ const POSTAL_KINDS = { postal: 'Postal copy', 'right-of-access': 'Right of acces
  */
 export function staffConsole(deps: ConsoleDeps) {
   const now = () => deps.clock();
-  const available = (recording: RecordingRow) =>
-    !recording.deleted_at && !recording.deletion_requested_at && recording.retain_until > now().toISOString();
+  const available = (recording: RecordingRow) => recordingAvailability(recording, now()).available;
 
   function summary(recording: RecordingRow, legalHolds: RecordingSummary['legalHolds'] = []): RecordingSummary {
     return {
@@ -191,8 +195,16 @@ export function staffConsole(deps: ConsoleDeps) {
         throw new InputError('identityChecked', 'Confirm you have done the identity checks before sending to a new number');
       }
       await recordingOrFail(recordingId);
-      const sent = await deps.sendLink({ recordingId, phone, reason, actor: staff.id });
-      return { linkId: sent.linkId, expiresAt: sent.expiresAt };
+      try {
+        const sent = await deps.sendLink({ recordingId, phone, reason, actor: staff.id });
+        return { linkId: sent.linkId, expiresAt: sent.expiresAt };
+      } catch (error) {
+        if (!(error instanceof LinkNotSent) || error.refusal.refused !== 'texting-limit') throw error;
+        throw new InputError(
+          'recording',
+          `This recording has been sent ${TEXTING_LIMIT.links} links in the last hour, the most it may have. You can send the next one from ${ukTime.format(error.refusal.nextAllowedAt)} (UK time), or record a postal copy.`,
+        );
+      }
     },
 
     async unlockLink(staff: StaffMember, linkId: string, reasonInput: unknown): Promise<{ recordingId: string }> {

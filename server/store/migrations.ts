@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { staffConsole } from './migrations/0003_staff_console';
 import { dataProtection } from './migrations/0004_data_protection';
+import { attemptReservations } from './migrations/0006_attempt_reservations';
 import { staffSignIn } from './migrations/0007_staff_signin';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -117,6 +118,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
       '0002_sms_outbox': smsOutbox,
       '0003_staff_console': staffConsole,
       '0004_data_protection': dataProtection(dialect),
+      '0006_attempt_reservations': attemptReservations,
       '0007_staff_signin': staffSignIn,
     }),
   };

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import { chainHash } from '../policy/auditChain';
+import { recordingAvailability, type RecordingAvailability } from '../policy/recordingAvailability';
+import { nextLinkAllowedAt } from '../policy/textingLimit';
 import { isPostgres, pingDatabase } from './database';
 import type { AuditEventsTable, Database, LinksTable, RecordingsTable } from './schema';
 import type { ProviderRecordingsTable } from './staffSchema';
@@ -35,7 +37,20 @@ export type NewRecording = Omit<
   'created_at' | 'deleted_at' | 'deletion_reason' | 'deletion_requested_at' | 'deletion_requested_by' | 'deletion_request_reason' | 'manifest'
 > & { manifest?: string | null };
 export type RecordingRow = RecordingsTable;
-export type LinkRow = Omit<LinksTable, 'failed_attempts' | 'download_count'> & { failed_attempts: number; download_count: number };
+type UnavailableReason = Extract<RecordingAvailability, { available: false }>['reason'];
+export type LinkRow = Omit<LinksTable, 'failed_attempts' | 'attempts_in_flight' | 'download_count' | 'session_generation'> & {
+  failed_attempts: number;
+  attempts_in_flight: number;
+  download_count: number;
+  session_generation: number;
+};
+
+/**
+ * How long a reserved NINO attempt may stay in flight. A check takes well under a second; a
+ * reservation older than this was lost with the instance that made it (stopped mid-check), and
+ * stops counting so the link is not held shut by it.
+ */
+export const NINO_RESERVATION_LIFETIME_MS = 60_000;
 
 export interface NewLink {
   recordingId: string;
@@ -44,7 +59,14 @@ export interface NewLink {
   phoneMasked: string;
   issuedBy: string;
   reason: string;
+  /** A corrected number, encrypted: it becomes the number on record only if the link is issued. */
+  phoneEncrypted?: string;
 }
+
+/** Why a link was not issued; nothing was changed. */
+export type LinkRefusal = { refused: 'unavailable'; reason: UnavailableReason } | { refused: 'texting-limit'; nextAllowedAt: Date };
+
+export type IssuedLink = { issued: true; link: LinkRow; messageId: string } | { issued: false; refusal: LinkRefusal };
 
 /** An audit event as a row holds it, before it is chained. */
 type AuditContent = Omit<AuditEventsTable, 'id' | 'prev_hash' | 'hash' | 'type'> & { type: AuditType };
@@ -260,8 +282,16 @@ export class RecordingStore {
         .where('deletion_requested_at', 'is', null)
         .returning('id')
         .executeTakeFirst();
-      if (requested) await audit(now, { type: 'deletion.requested', actor, recordingId, detail: { reason } });
-      return requested !== undefined;
+      if (!requested) return false;
+      // A text still waiting would send the claimant a link that opens on "no longer available".
+      await trx
+        .updateTable('sms_messages')
+        .set({ status: 'superseded', payload_encrypted: null })
+        .where('recording_id', '=', recordingId)
+        .where('status', '=', 'pending')
+        .execute();
+      await audit(now, { type: 'deletion.requested', actor, recordingId, detail: { reason } });
+      return true;
     });
   }
 
@@ -335,17 +365,26 @@ export class RecordingStore {
     return this.db.selectFrom('recordings').selectAll().where('assessment_ref', '=', assessmentRef).executeTakeFirst();
   }
 
-  async updatePhone(recordingId: string, phoneEncrypted: string): Promise<void> {
-    await this.db.updateTable('recordings').set({ phone_encrypted: phoneEncrypted }).where('id', '=', recordingId).execute();
-  }
-
   /**
    * Issues a link and queues its text message, in one transaction that also revokes every earlier
-   * link for the recording and supersedes any of their messages still waiting to be sent.
+   * link for the recording and supersedes any of their messages still waiting to be sent. The
+   * recording is read and held first, so a deletion request committed before this sees the link
+   * refused, and one made during it waits for it (and then supersedes its message); the texting limit
+   * is counted under the same hold.
    */
-  async issueLink(link: NewLink, message: QueuedMessage, now: Date): Promise<{ link: LinkRow; messageId: string }> {
+  async issueLink(link: NewLink, message: QueuedMessage, now: Date): Promise<IssuedLink> {
     return this.atomically(async (trx, audit) => {
       const at = now.toISOString();
+      const recording = await this.holdRecording(trx, link.recordingId);
+      const availability = recordingAvailability(recording, now);
+      if (!availability.available) return { issued: false, refusal: { refused: 'unavailable', reason: availability.reason } };
+      // Counted under the recording's hold, so links asked for at once cannot all see room for one more.
+      const earlier = await trx.selectFrom('links').select('sent_at').where('recording_id', '=', link.recordingId).execute();
+      const nextAllowedAt = nextLinkAllowedAt(earlier.map((row) => new Date(row.sent_at)), now);
+      if (nextAllowedAt) return { issued: false, refusal: { refused: 'texting-limit', nextAllowedAt } };
+      if (link.phoneEncrypted !== undefined) {
+        await trx.updateTable('recordings').set({ phone_encrypted: link.phoneEncrypted }).where('id', '=', link.recordingId).execute();
+      }
       await trx
         .updateTable('sms_messages')
         .set({ status: 'superseded', payload_encrypted: null })
@@ -372,11 +411,14 @@ export class RecordingStore {
         issued_by: link.issuedBy,
         reason: link.reason,
         failed_attempts: 0,
+        attempts_in_flight: 0,
+        attempts_reserved_at: null,
         locked_at: null,
         first_download_at: null,
         download_count: 0,
         revoked_at: null,
         revoked_reason: null,
+        session_generation: 0,
       };
       await trx.insertInto('links').values(row).execute();
       const messageId = randomUUID();
@@ -403,8 +445,23 @@ export class RecordingStore {
         })
         .execute();
       await audit(now, { type: 'link.issued', actor: link.issuedBy, recordingId: link.recordingId, linkId: row.id, detail: { reason: link.reason } });
-      return { link: row, messageId };
+      return { issued: true, link: row, messageId };
     });
+  }
+
+  /**
+   * Reads a recording's dates and holds its row until the transaction ends. PostgreSQL: a row lock,
+   * which a deletion request's update waits for. SQLite: the database's one write lock, taken by the
+   * first statement being a write (a transaction that read first could not write after another
+   * connection, such as the CLI's, had written).
+   */
+  private async holdRecording(trx: Transaction<Database>, recordingId: string) {
+    const columns = ['deleted_at', 'deletion_requested_at', 'retain_until'] as const;
+    const held = isPostgres(trx)
+      ? await trx.selectFrom('recordings').select(columns).where('id', '=', recordingId).forUpdate().executeTakeFirst()
+      : await trx.updateTable('recordings').set((eb) => ({ language: eb.ref('language') })).where('id', '=', recordingId).returning(columns).executeTakeFirst();
+    if (!held) throw new Error(`no recording ${recordingId}`);
+    return held;
   }
 
   async findLinkByTokenHash(tokenHash: string): Promise<{ link: LinkRow; recording: RecordingRow } | undefined> {
@@ -420,13 +477,21 @@ export class RecordingStore {
 
   /**
    * Unlocks a locked link and resets its wrong-NINO count, with the staff member's audit event in
-   * the same transaction. A link that is not locked, or has been replaced, is left unchanged.
+   * the same transaction. The session generation moves on, so a session issued before the unlock
+   * (to whoever guessed the NINO while the link was open) opens nothing after it. A link that is not
+   * locked, or has been replaced, is left unchanged.
    */
   async unlockLink(linkId: string, now: Date, actor: string, reason: string): Promise<boolean> {
     return this.atomically(async (trx, audit) => {
       const unlocked = await trx
         .updateTable('links')
-        .set({ locked_at: null, failed_attempts: 0 })
+        .set((eb) => ({
+          locked_at: null,
+          failed_attempts: 0,
+          attempts_in_flight: 0,
+          attempts_reserved_at: null,
+          session_generation: eb('session_generation', '+', 1),
+        }))
         .where('id', '=', linkId)
         .where('locked_at', 'is not', null)
         .where('revoked_at', 'is', null)
@@ -439,8 +504,50 @@ export class RecordingStore {
   }
 
   /**
-   * Counts a wrong NINO in one conditional statement and locks the link when the count reaches the
-   * limit, so parallel guesses cannot slip past it. A link that is already locked is left unchanged.
+   * Reserves one NINO attempt before the guess is weighed, in one conditional statement: refused once
+   * the failures plus the checks in flight reach the limit, so at most `maxAttempts` guesses are ever
+   * weighed per link however many arrive at once, on any number of instances. Reservations made more
+   * than NINO_RESERVATION_LIFETIME_MS before the latest were lost with their instance and count as
+   * none. Returns the link's session generation, or undefined when refused.
+   */
+  async reserveNinoAttempt(linkId: string, now: Date, maxAttempts: number): Promise<{ sessionGeneration: number } | undefined> {
+    const lostBefore = new Date(now.getTime() - NINO_RESERVATION_LIFETIME_MS).toISOString();
+    const reserved = await this.db
+      .updateTable('links')
+      .set((eb) => ({ attempts_in_flight: eb(this.liveReservations(eb, lostBefore), '+', 1), attempts_reserved_at: now.toISOString() }))
+      .where('id', '=', linkId)
+      .where('locked_at', 'is', null)
+      .where((eb) => eb(eb('failed_attempts', '+', this.liveReservations(eb, lostBefore)), '<', maxAttempts))
+      .returning('session_generation')
+      .executeTakeFirst();
+    return reserved && { sessionGeneration: reserved.session_generation };
+  }
+
+  private liveReservations(eb: ExpressionBuilder<Database, 'links'>, lostBefore: string) {
+    return eb
+      .case()
+      .when(eb.or([eb('attempts_reserved_at', 'is', null), eb('attempts_reserved_at', '<=', lostBefore)]))
+      .then(eb.lit(0))
+      .else(eb.ref('attempts_in_flight'))
+      .end();
+  }
+
+  /** Gives back a reserved attempt: its guess was right, or could not be weighed. */
+  async releaseNinoAttempt(linkId: string): Promise<void> {
+    await this.db
+      .updateTable('links')
+      .set((eb) => ({ attempts_in_flight: this.oneFewerInFlight(eb) }))
+      .where('id', '=', linkId)
+      .execute();
+  }
+
+  private oneFewerInFlight(eb: ExpressionBuilder<Database, 'links'>) {
+    return eb.case().when('attempts_in_flight', '>', 0).then(eb('attempts_in_flight', '-', 1)).else(eb.lit(0)).end();
+  }
+
+  /**
+   * Turns a reserved attempt into a wrong NINO in one conditional statement, and locks the link when
+   * the count reaches the limit. A link that is already locked is left unchanged.
    */
   async recordWrongNino(linkId: string, now: Date, maxAttempts: number): Promise<{ failedAttempts: number; locked: boolean }> {
     return this.atomically(async (trx, audit) => {
@@ -449,6 +556,7 @@ export class RecordingStore {
         .updateTable('links')
         .set((eb) => ({
           failed_attempts: eb('failed_attempts', '+', 1),
+          attempts_in_flight: this.oneFewerInFlight(eb),
           locked_at: eb.case().when('failed_attempts', '>=', maxAttempts - 1).then(at).else(null).end(),
         }))
         .where('id', '=', linkId)

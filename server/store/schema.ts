@@ -37,11 +37,17 @@ export interface LinksTable {
   issued_by: string;
   reason: string;
   failed_attempts: Generated<number>;
+  /** NINO checks under way: reserved before argon2 weighs a guess, so the lock cannot be outrun. */
+  attempts_in_flight: Generated<number>;
+  /** When the latest attempt was reserved; reservations a minute older were lost with their instance. */
+  attempts_reserved_at: Timestamp | null;
   locked_at: Timestamp | null;
   first_download_at: Timestamp | null;
   download_count: Generated<number>;
   revoked_at: Timestamp | null;
   revoked_reason: string | null;
+  /** Moved on by a staff unlock: sessions carry the generation they were issued in, and older ones open nothing. */
+  session_generation: Generated<number>;
 }
 
 export interface RedeemedGrantsTable {

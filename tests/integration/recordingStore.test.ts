@@ -63,7 +63,11 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
 
   const newLink = (recordingId: string, tokenHash: string) => ({ recordingId, tokenHash, keyId: 'k1', phoneMasked: '07*** ***123', issuedBy: 'test', reason: 'first link' });
   const MESSAGE = { language: 'en', payloadEncrypted: 'v1.f1.sealed', encoding: 'GSM-7', segments: 1 };
-  const issue = async (recordingId: string, tokenHash: string, at: Date) => (await store.issueLink(newLink(recordingId, tokenHash), MESSAGE, at)).link;
+  const issue = async (recordingId: string, tokenHash: string, at: Date) => {
+    const issued = await store.issueLink(newLink(recordingId, tokenHash), MESSAGE, at);
+    if (!issued.issued) throw new Error(`link refused: ${JSON.stringify(issued.refusal)}`);
+    return issued.link;
+  };
 
   test('migrations are idempotent and safe when several instances run them at once', async () => {
     const racers = Array.from({ length: 3 }, () => connectDatabase(settings));
@@ -110,6 +114,28 @@ describe.each(DATABASE_KINDS)('RecordingStore on %s', (kind) => {
     expect((await store.findLink(link.id))!.failed_attempts).toBe(5);
     expect(events.filter((e) => e === 'nino.failed')).toHaveLength(5);
     expect(events.filter((e) => e === 'link.locked')).toHaveLength(1);
+  });
+
+  test('50 NINO attempts reserved at once: exactly 5 are granted; a failure keeps its place and a release gives it back', async () => {
+    const link = await issue(await recording(), 'h', T0);
+    const reservations = await Promise.all(Array.from({ length: 50 }, () => store.reserveNinoAttempt(link.id, T0, 5)));
+    expect(reservations.filter((r) => r !== undefined)).toEqual(Array.from({ length: 5 }, () => ({ sessionGeneration: 0 })));
+    await store.recordWrongNino(link.id, T0, 5);
+    await store.releaseNinoAttempt(link.id);
+    expect(await store.findLink(link.id)).toMatchObject({ failed_attempts: 1, attempts_in_flight: 3 });
+    expect(await store.reserveNinoAttempt(link.id, T0, 5)).toBeDefined();
+    expect(await store.reserveNinoAttempt(link.id, T0, 5)).toBeUndefined();
+  });
+
+  test('an unlock frees every attempt and moves the session generation on', async () => {
+    const link = await issue(await recording(), 'h', T0);
+    for (let i = 0; i < 5; i++) {
+      await store.reserveNinoAttempt(link.id, T0, 5);
+      await store.recordWrongNino(link.id, T0, 5);
+    }
+    expect(await store.reserveNinoAttempt(link.id, T0, 5)).toBeUndefined();
+    expect(await store.unlockLink(link.id, at(1), 'staff', 'identity checked')).toBe(true);
+    expect(await store.reserveNinoAttempt(link.id, at(2), 5)).toEqual({ sessionGeneration: 1 });
   });
 
   const window = (now: Date) => ({ now, sentAfter: new Date(now.getTime() - 7 * DAY), firstDownloadAfter: new Date(now.getTime() - DAY), device: 'phone' });

@@ -61,20 +61,20 @@ describe('claimantTokens', () => {
   const now = new Date('2026-11-23T10:00:00Z');
 
   test('a session reads back until it expires', async () => {
-    const { jwt, session } = await tokens.issueSession('link-1', now);
+    const { jwt, session } = await tokens.issueSession('link-1', 0, now);
     expect(await tokens.readSession(jwt, new Date(now.getTime() + 20 * MINUTE - 1000))).toEqual(session);
     expect(await tokens.readSession(jwt, new Date(now.getTime() + 20 * MINUTE))).toBeUndefined();
   });
 
   test('a download grant lasts exactly as long as its session', async () => {
-    const { session } = await tokens.issueSession('link-1', now);
+    const { session } = await tokens.issueSession('link-1', 0, now);
     const grant = await tokens.issueGrant(session, new Date(now.getTime() + 15 * MINUTE));
     expect(await tokens.readGrant(grant, new Date(now.getTime() + 20 * MINUTE - 1000))).toMatchObject({ linkId: 'link-1' });
     expect(await tokens.readGrant(grant, new Date(now.getTime() + 20 * MINUTE))).toBeUndefined();
   });
 
   test('a grant cannot pass as a session, nor a session as a grant', async () => {
-    const { jwt, session } = await tokens.issueSession('link-1', now);
+    const { jwt, session } = await tokens.issueSession('link-1', 0, now);
     const grant = await tokens.issueGrant(session, now);
     expect(await tokens.readSession(grant, now)).toBeUndefined();
     expect(await tokens.readGrant(jwt, now)).toBeUndefined();
@@ -83,7 +83,7 @@ describe('claimantTokens', () => {
 
   test('a token signed with another key, or with alg none, is refused', async () => {
     const other = claimantTokens(Buffer.alloc(32, 6), 20 * MINUTE);
-    const { jwt } = await other.issueSession('link-1', now);
+    const { jwt } = await other.issueSession('link-1', 0, now);
     expect(await tokens.readSession(jwt, now)).toBeUndefined();
     const [, payload] = jwt.split('.');
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;

@@ -1,0 +1,20 @@
+/** The dates on a recording's row that decide whether it may still be sent, opened or downloaded. */
+export interface RecordingDates {
+  deleted_at: string | null;
+  deletion_requested_at: string | null;
+  retain_until: string;
+}
+
+export type RecordingAvailability = { available: true } | { available: false; reason: 'deleted' | 'deletion-requested' | 'past-retention' };
+
+/**
+ * Whether a recording can still reach its claimant at `now`, by any route (claimant pages, staff
+ * console, provider API, operator CLI). A deletion request stops it at once, not at the sweep that
+ * carries it out; retention ends at `retain_until`, exclusive.
+ */
+export function recordingAvailability(recording: RecordingDates, now: Date): RecordingAvailability {
+  if (recording.deleted_at) return { available: false, reason: 'deleted' };
+  if (recording.deletion_requested_at) return { available: false, reason: 'deletion-requested' };
+  if (new Date(recording.retain_until).getTime() <= now.getTime()) return { available: false, reason: 'past-retention' };
+  return { available: true };
+}

@@ -1,0 +1,105 @@
+import request from 'supertest';
+import { demoAudio } from '../../server/demoAudio';
+import { signedInStaff } from '../support/staffBrowser';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
+
+/**
+ * New links asked for through the API, the console and the operator CLI (its own connection to the
+ * database, as an operator's shell would be) all at once: racing a supervisor's deletion request, no
+ * link may be issued after it and no text may be left waiting; racing each other, no more than the
+ * texting limit may be issued.
+ */
+describe.each(DATABASE_KINDS)('links asked for at once on %s', (kind) => {
+  let portal: TestPortal;
+  let dropSchema: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const schema = kind === 'postgres' ? await freshPostgresSchema(POSTGRES_URL!) : undefined;
+    dropSchema = schema?.drop;
+    portal = await startTestPortal(schema ? { DATABASE_URL: schema.url } : {});
+  });
+  afterEach(async () => {
+    await portal.close();
+    await dropSchema?.();
+  });
+
+  const providerKey = async () => ((await portal.cli('providers', 'add', '--name', 'Assessments Ltd')).json as { apiKey: string }).apiKey;
+  async function providerRecording(apiKey: string, assessmentRef: string) {
+    const created = await request(portal.app)
+      .post('/api/v1/recordings')
+      .set('Authorization', `Bearer ${apiKey}`)
+      .field('assessmentRef', assessmentRef)
+      .field('nino', CLAIMANT.nino)
+      .field('mobile', CLAIMANT.phone)
+      .attach('audio', demoAudio(1), { filename: 'a.wav', contentType: 'application/octet-stream' });
+    expect(created.status).toBe(201);
+    return created.body.id as string;
+  }
+
+  test('racing a deletion request: every link issued comes before it in the audit chain, and nothing is left to send', async () => {
+    const apiKey = await providerKey();
+    const agent = await signedInStaff(portal, 'agent');
+    const supervisor = await signedInStaff(portal, 'supervisor');
+    const ROUNDS = 4;
+    for (let round = 0; round < ROUNDS; round++) {
+      const recordingId = await providerRecording(apiKey, `PIP-RACE-${round}`);
+      await agent.browser.get(`/staff/recordings/${recordingId}`);
+      await supervisor.browser.get(`/staff/recordings/${recordingId}`);
+
+      const answers = await Promise.all([
+        request(portal.app).post(`/api/v1/recordings/${recordingId}/links`).set('Authorization', `Bearer ${apiKey}`).then((a) => ({ route: 'api', sent: a.status === 201, refused: a.status === 409 })),
+        agent.browser.post(`/staff/recordings/${recordingId}/links`, { reason: 'Claimant lost the text' }).then((a) => ({ route: 'console', sent: a.text.includes('A new link has been sent'), refused: a.status === 400 && a.text.includes('deletion of this recording has been requested') })),
+        portal.cli('links', 'send', '--recording', recordingId).then((a) => ({ route: 'cli', sent: a.code === 0, refused: a.code === 1 && /deletion of this recording has been requested/.test(String(a.json.error)) })),
+        supervisor.browser.post(`/staff/recordings/${recordingId}/deletion-request`, { reason: 'Claimant asked for erasure' }).then((a) => ({ route: 'deletion', sent: a.status === 200, refused: false })),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Each reissue either went out or was refused with the reason; the deletion request was taken.
+      for (const answer of answers) expect({ route: answer.route, settled: answer.sent !== answer.refused }).toEqual({ route: answer.route, settled: true });
+      expect(answers.find((a) => a.route === 'deletion')!.sent).toBe(true);
+
+      const trail = (await portal.store.auditTrail({ recordingId })).map((event) => event.type);
+      const requestedAt = trail.indexOf('deletion.requested');
+      expect(trail.slice(requestedAt)).not.toContain('link.issued');
+      expect(trail.filter((t) => t === 'link.issued')).toHaveLength(answers.filter((a) => a.route !== 'deletion' && a.sent).length);
+      const waiting = await portal.store.db.selectFrom('sms_messages').select('id').where('recording_id', '=', recordingId).where('status', '=', 'pending').execute();
+      expect(waiting).toEqual([]);
+    }
+  });
+
+  test('10 at once across two instances, the console and the CLI: exactly 3 links are issued, the rest refused with the limit', async () => {
+    const apiKey = await providerKey();
+    const recordingId = await providerRecording(apiKey, 'PIP-FLOOD-1');
+    const agent = await signedInStaff(portal, 'agent');
+    await agent.browser.get(`/staff/recordings/${recordingId}`);
+    const second = await portal.anotherInstance();
+    try {
+      const apiCall = (i: number) =>
+        request(i % 2 ? second.app : portal.app)
+          .post(`/api/v1/recordings/${recordingId}/links`)
+          .set('Authorization', `Bearer ${apiKey}`)
+          .then((a) => ({ sent: a.status === 201, limited: a.status === 429 && Number(a.headers['retry-after']) === 3600 }));
+      const answers = await Promise.all([
+        ...Array.from({ length: 6 }, (_, i) => apiCall(i)),
+        ...Array.from({ length: 2 }, () =>
+          agent.browser.post(`/staff/recordings/${recordingId}/links`, { reason: 'Claimant lost the text' }).then((a) => ({ sent: a.text.includes('A new link has been sent'), limited: a.status === 400 && a.text.includes('3 links in the last hour') })),
+        ),
+        ...Array.from({ length: 2 }, () =>
+          portal.cli('links', 'send', '--recording', recordingId).then((a) => ({ sent: a.code === 0, limited: a.code === 1 && String(a.json.error).includes('3 links in the last hour') })),
+        ),
+      ]);
+      expect(answers.filter((a) => a.sent)).toHaveLength(3);
+      expect(answers.filter((a) => a.limited)).toHaveLength(7);
+
+      // Three links, three texts queued; a newer link supersedes a text still waiting, so up to three reach the phone.
+      expect((await portal.store.auditTrail({ recordingId })).filter((e) => e.type === 'link.issued')).toHaveLength(3);
+      const statuses = () => portal.store.db.selectFrom('sms_messages').select('status').where('recording_id', '=', recordingId).execute();
+      for (let wait = 0; wait < 50 && (await statuses()).some((m) => m.status === 'pending' || m.status === 'sending'); wait++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const settled = await statuses();
+      expect(settled).toHaveLength(3);
+      expect(portal.outbox()).toHaveLength(settled.filter((m) => m.status === 'sent').length);
+      expect(portal.outbox().length).toBeLessThanOrEqual(3);
+    } finally {
+      await second.close();
+    }
+  });
+});
