@@ -10,6 +10,7 @@ import { requestDeletion, retentionSweep } from '../../server/services/retention
 import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
 import { SECOND } from '../support/testClock';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(path.join(tmpdir(), 'listening-copies-'));
@@ -172,19 +173,6 @@ describe('with ffmpeg (as in CI)', () => {
     expect((await browser.getBytes(`${linkPath}/listen`)).headers['content-type']).toBe('audio/mpeg');
   });
 
-  test('several instances running the job at once make exactly one copy', async () => {
-    const { recordingId } = await portal.recordingWithLink(await ogg(10));
-    const other = await portal.anotherInstance();
-    try {
-      const elsewhere = portalServices(other.deps);
-      const runs = await Promise.all([services.listeningCopies.runOnce(), services.listeningCopies.runOnce(), elsewhere.listeningCopies.runOnce(), elsewhere.listeningCopies.runOnce()]);
-      expect(runs.reduce((sum, counts) => sum + counts.made, 0)).toBe(1);
-    } finally {
-      await other.close();
-    }
-    expect((await portal.store.findRecording(recordingId))!.listening_status).toBe('made');
-  });
-
   test('a claim left by an instance that stopped is taken over after exactly 15 minutes, not before', async () => {
     const { recordingId } = await portal.recordingWithLink(await ogg(5));
     const claimedAt = portal.clock();
@@ -214,6 +202,33 @@ describe('with ffmpeg (as in CI)', () => {
     // /verify still answers for both files from the tombstone's manifest.
     const browser = new ClaimantBrowser(portal.app);
     expect((await browser.get(`/verify?sha256=${row.listening_sha256}`)).text).toContain('data-qa="verify-match"');
+  });
+});
+
+describe.each(DATABASE_KINDS)('racing instances (%s)', (kind) => {
+  let portal: TestPortal;
+  let schema: Awaited<ReturnType<typeof freshPostgresSchema>> | undefined;
+  beforeAll(async () => {
+    schema = kind === 'postgres' ? await freshPostgresSchema(POSTGRES_URL!) : undefined;
+    portal = await startTestPortal(schema ? { DATABASE_URL: schema.url } : {});
+  });
+  afterAll(async () => {
+    await portal.close();
+    await schema?.drop();
+  });
+
+  test('several instances running the job at once make exactly one copy of each recording', async () => {
+    const services = portalServices(portal.deps);
+    const recordings = [await portal.recordingWithLink(await ogg(4)), await portal.recordingWithLink(await ogg(6))];
+    const other = await portal.anotherInstance();
+    try {
+      const elsewhere = portalServices(other.deps);
+      const runs = await Promise.all([services.listeningCopies.runOnce(), services.listeningCopies.runOnce(), elsewhere.listeningCopies.runOnce(), elsewhere.listeningCopies.runOnce()]);
+      expect(runs.reduce((sum, counts) => sum + counts.made, 0)).toBe(2);
+    } finally {
+      await other.close();
+    }
+    for (const { recordingId } of recordings) expect((await portal.store.findRecording(recordingId))!.listening_status).toBe('made');
   });
 });
 
