@@ -206,11 +206,15 @@ describe('with ffmpeg (as in CI)', () => {
 });
 
 describe.each(DATABASE_KINDS)('racing instances (%s)', (kind) => {
+  const countingFfmpeg = path.join(scratch, `ffmpeg-${kind}`);
+  const ffmpegRuns = path.join(scratch, `ffmpeg-runs-${kind}`);
   let portal: TestPortal;
   let schema: Awaited<ReturnType<typeof freshPostgresSchema>> | undefined;
   beforeAll(async () => {
     schema = kind === 'postgres' ? await freshPostgresSchema(POSTGRES_URL!) : undefined;
-    portal = await startTestPortal(schema ? { DATABASE_URL: schema.url } : {});
+    // Debian's ffmpeg behind a script that notes each run: the CPU a second copy would cost shows here.
+    writeFileSync(countingFfmpeg, `#!/bin/sh\necho run >> ${ffmpegRuns}\nexec ffmpeg "$@"\n`, { mode: 0o755 });
+    portal = await startTestPortal({ FFMPEG_PATH: countingFfmpeg, ...(schema ? { DATABASE_URL: schema.url } : {}) });
   });
   afterAll(async () => {
     await portal.close();
@@ -225,6 +229,7 @@ describe.each(DATABASE_KINDS)('racing instances (%s)', (kind) => {
       const elsewhere = portalServices(other.deps);
       const runs = await Promise.all([services.listeningCopies.runOnce(), services.listeningCopies.runOnce(), elsewhere.listeningCopies.runOnce(), elsewhere.listeningCopies.runOnce()]);
       expect(runs.reduce((sum, counts) => sum + counts.made, 0)).toBe(2);
+      expect(readFileSync(ffmpegRuns, 'utf8').trim().split('\n')).toHaveLength(2);
     } finally {
       await other.close();
     }
