@@ -8,6 +8,7 @@ import { dependencyFailure } from '../observability/dependencyFailure';
 import { LISTENING_COPY_FORMAT, lengthsAgree, listeningCopyReason } from '../policy/listeningCopy';
 import type { ManifestSigner, RecordingManifest } from '../security/manifestSigner';
 import type { RecordingRow } from '../store/recordingStore';
+import { backgroundJob } from './backgroundJob';
 import { EncodeFailed, encodeListeningCopy, findFfmpeg } from './listeningEncoder';
 
 type ListeningCopyDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects' | 'logger'> & { manifests: ManifestSigner };
@@ -133,16 +134,9 @@ export function listeningCopies(deps: ListeningCopyDeps) {
     }
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let again = false;
-
-  /** Runs the job now unless it is under way, in which case it runs once more after. Only once started. */
-  function kick(): void {
-    if (!timer || again) return;
-    again = true;
-    running = running.then(async () => {
-      again = false;
+  // Kicked at ingest, but only where the job was started (the portal, not a CLI about to exit).
+  const job = backgroundJob(
+    async () => {
       try {
         const counts = await runOnce();
         if (counts.noFfmpeg > 0) deps.logger.warn(counts, 'listening copies: no ffmpeg on this instance (set FFMPEG_PATH or install ffmpeg)');
@@ -150,25 +144,11 @@ export function listeningCopies(deps: ListeningCopyDeps) {
         // The store or the bucket is down: the claim lapses and a later run makes the copy.
         deps.logger.error({ err: dependencyFailure(error) }, 'listening copies failed');
       }
-    });
-  }
+    },
+    { kicksBeforeStart: false },
+  );
 
-  return {
-    runOnce,
-    kick,
-    /** Resolves once the runs started by kick() have finished. */
-    settled: () => running.then(() => undefined),
-    start(intervalMs: number) {
-      timer ??= setInterval(kick, intervalMs);
-      timer.unref();
-      kick();
-    },
-    async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  return { runOnce, ...job };
 }
 
 export type ListeningCopies = ReturnType<typeof listeningCopies>;
