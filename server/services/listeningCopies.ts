@@ -9,7 +9,7 @@ import { LISTENING_COPY_FORMAT, lengthsAgree, listeningCopyReason } from '../pol
 import type { ManifestSigner, RecordingManifest } from '../security/manifestSigner';
 import type { RecordingRow } from '../store/recordingStore';
 import { backgroundJob } from './backgroundJob';
-import { EncodeFailed, encodeListeningCopy, findFfmpeg } from './listeningEncoder';
+import { EncodeFailed, EncodeStopped, encodeListeningCopy, findFfmpeg } from './listeningEncoder';
 
 type ListeningCopyDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects' | 'logger'> & { manifests: ManifestSigner };
 
@@ -42,6 +42,8 @@ async function sha256OfFile(file: string): Promise<string> {
  */
 export function listeningCopies(deps: ListeningCopyDeps) {
   const workDir = path.join(deps.config.dataDir, 'listening-copies');
+  // Shutting down stops ffmpeg rather than wait for it (a long recording takes a minute or more).
+  const stopping = new AbortController();
 
   async function signedManifest(recording: RecordingRow, copy: { sha256: string; sizeBytes: number }): Promise<string> {
     // What the current manifest vouches for stays as it is; the copy is added and the date is new.
@@ -61,9 +63,9 @@ export function listeningCopies(deps: ListeningCopyDeps) {
   async function encode(ffmpegPath: string, recording: RecordingRow, outputFile: string, spoolFile: string) {
     const original = await deps.objects.readBytes(recording.object_key, 0, Math.max(0, recording.size_bytes - 1));
     if (!original) throw new EncodeFailed('the original is not in the bucket');
-    if (recording.content_type !== 'audio/mp4') return encodeListeningCopy(ffmpegPath, { stream: original }, outputFile, ENCODE_TIMEOUT_MS);
+    if (recording.content_type !== 'audio/mp4') return encodeListeningCopy(ffmpegPath, { stream: original }, outputFile, ENCODE_TIMEOUT_MS, stopping.signal);
     await pipeline(original, createWriteStream(spoolFile));
-    return encodeListeningCopy(ffmpegPath, { file: spoolFile }, outputFile, ENCODE_TIMEOUT_MS);
+    return encodeListeningCopy(ffmpegPath, { file: spoolFile }, outputFile, ENCODE_TIMEOUT_MS, stopping.signal);
   }
 
   async function makeCopy(ffmpegPath: string, recording: RecordingRow, claimId: string): Promise<'made' | 'failed' | 'lost'> {
@@ -101,6 +103,11 @@ export function listeningCopies(deps: ListeningCopyDeps) {
       deps.logger.info({ recordingId: recording.id, sizeBytes, durationSeconds, speed: Math.round(durationSeconds / seconds) }, 'listening copy made');
       return 'made';
     } catch (error) {
+      if (error instanceof EncodeStopped) {
+        // Given back at once, so another instance need not wait for the claim to lapse.
+        await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'pending' });
+        return 'lost';
+      }
       if (!(error instanceof EncodeFailed)) throw error;
       deps.logger.warn({ recordingId: recording.id, error: error.message }, 'listening copy could not be made');
       await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'failed', error: error.message });
@@ -115,7 +122,7 @@ export function listeningCopies(deps: ListeningCopyDeps) {
   async function runOnce(): Promise<ListeningCopyCounts> {
     const counts: ListeningCopyCounts = { made: 0, notNeeded: 0, noFfmpeg: 0, failed: 0 };
     const ffmpegPath = await findFfmpeg(deps.config.ffmpegPath);
-    for (;;) {
+    while (!stopping.signal.aborted) {
       const claimId = randomUUID();
       const now = deps.clock();
       const recording = await deps.store.claimListeningCopy(claimId, now, new Date(now.getTime() - LISTENING_CLAIM_LAPSES_MS), ffmpegPath !== undefined);
@@ -132,6 +139,7 @@ export function listeningCopies(deps: ListeningCopyDeps) {
         if (outcome === 'failed') counts.failed++;
       }
     }
+    return counts;
   }
 
   // Kicked at ingest, but only where the job was started (the portal, not a CLI about to exit).
@@ -148,7 +156,14 @@ export function listeningCopies(deps: ListeningCopyDeps) {
     { kicksBeforeStart: false },
   );
 
-  return { runOnce, ...job };
+  return {
+    runOnce,
+    ...job,
+    async stop() {
+      stopping.abort();
+      await job.stop();
+    },
+  };
 }
 
 export type ListeningCopies = ReturnType<typeof listeningCopies>;

@@ -23,6 +23,14 @@ export async function findFfmpeg(configured: string | undefined, searchPath = pr
   return undefined;
 }
 
+/** The instance is shutting down: ffmpeg was stopped, and the copy is left for another run. */
+export class EncodeStopped extends Error {
+  constructor() {
+    super('stopped: the instance is shutting down');
+    this.name = 'EncodeStopped';
+  }
+}
+
 export class EncodeFailed extends Error {
   constructor(message: string) {
     super(message);
@@ -44,7 +52,9 @@ export async function encodeListeningCopy(
   input: { stream: Readable } | { file: string },
   outputFile: string,
   timeoutMs: number,
+  stopped: AbortSignal,
 ): Promise<{ durationSeconds: number }> {
+  if (stopped.aborted) throw new EncodeStopped();
   const format = LISTENING_COPY_FORMAT;
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
@@ -63,15 +73,19 @@ export async function encodeListeningCopy(
     stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const stop = () => child.kill('SIGKILL');
+  stopped.addEventListener('abort', stop, { once: true });
   const exited = new Promise<number | null>((resolve, reject) => child.once('error', reject).once('close', (code) => resolve(code)));
   try {
     // ffmpeg stopping early (a broken input) closes its stdin: the exit code says why, not the EPIPE.
     const feeding = 'stream' in input && child.stdin ? pipeline(input.stream, child.stdin).catch((error: unknown) => error) : Promise.resolve(undefined);
     const [code, feedError] = await Promise.all([exited, feeding]);
+    if (stopped.aborted) throw new EncodeStopped();
     if (code !== 0) throw new EncodeFailed(`ffmpeg exited with ${code ?? 'a signal (timed out?)'}: ${stderrTail.trim().split('\n').slice(-3).join(' | ')}`);
     if (feedError) throw new EncodeFailed(`the original could not be read to the end: ${(feedError as Error).message}`);
   } finally {
     clearTimeout(timer);
+    stopped.removeEventListener('abort', stop);
     if ('stream' in input) input.stream.destroy();
   }
   return { durationSeconds: outTimeMicros / 1_000_000 };

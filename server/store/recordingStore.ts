@@ -555,7 +555,7 @@ export class RecordingStore {
   }
 
   /**
-   * Settles a claim. Nothing changes (false) when the claim was taken over or the recording is
+   * Settles a claim ('pending' gives it back). Nothing changes (false) when the claim was taken over or the recording is
    * going (deleted, asked to be, or past its date, so the sweep may already have read it without a
    * copy): a copy made meanwhile must then be deleted by its maker.
    */
@@ -564,7 +564,7 @@ export class RecordingStore {
     claimId: string,
     now: Date,
     outcome:
-      | { status: Exclude<ListeningStatus, 'pending' | 'making' | 'made'>; error?: string }
+      | { status: Exclude<ListeningStatus, 'making' | 'made'>; error?: string }
       | { status: 'made'; objectKey: string; contentType: string; sizeBytes: number; sha256: string; durationSeconds: number; manifest: string },
   ): Promise<boolean> {
     const values =

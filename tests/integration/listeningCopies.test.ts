@@ -187,6 +187,27 @@ describe('with ffmpeg (as in CI)', () => {
     expect((await portal.store.findRecording(recordingId))!.listening_status).toBe('made');
   });
 
+  test('shutting down stops ffmpeg at once and gives the recording back for the next run, leaving nothing behind', async () => {
+    // Twenty minutes at 8 kHz: seconds of work for ffmpeg here, long enough to be stopped halfway.
+    const { recordingId } = await portal.recordingWithLink(demoAudio(20 * 60, 8_000));
+    const job = portalServices(portal.deps).listeningCopies;
+    const workDir = path.join(portal.dataDir, 'listening-copies');
+    job.start(60_000);
+    const encoding = () => existsSync(workDir) && readdirSync(workDir).some((name) => name.startsWith(recordingId));
+    while (!encoding()) await new Promise((resolve) => setTimeout(resolve, 20));
+    const stoppedAt = performance.now();
+    await job.stop();
+    expect(performance.now() - stoppedAt).toBeLessThan(2_000);
+    const row = (await portal.store.findRecording(recordingId))!;
+    expect(row.listening_status).toBe('pending');
+    expect(await portal.deps.objects.exists(`listening/${recordingId}.m4a`)).toBe(false);
+    expect(readdirSync(workDir)).toEqual([]);
+    // Given back, not left claimed for 15 minutes: the next run (here, another instance's) claims it at once.
+    const next = await portal.store.claimListeningCopy('next-run', portal.clock(), new Date(portal.clock().getTime() - LISTENING_CLAIM_LAPSES_MS), true);
+    expect(next?.id).toBe(recordingId);
+    await portal.store.settleListeningCopy(recordingId, 'next-run', portal.clock(), { status: 'not-needed' });
+  }, 60_000);
+
   test('deleting a recording deletes its listening copy from the bucket too', async () => {
     const { recordingId } = await portal.recordingWithLink(await ogg(5));
     await services.listeningCopies.runOnce();
