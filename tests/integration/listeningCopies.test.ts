@@ -205,6 +205,7 @@ describe('with ffmpeg (as in CI)', () => {
     // Given back, not left claimed for 15 minutes: the next run (here, another instance's) claims it at once.
     const next = await portal.store.claimListeningCopy('next-run', portal.clock(), new Date(portal.clock().getTime() - LISTENING_CLAIM_LAPSES_MS), true);
     expect(next?.id).toBe(recordingId);
+    // Settled here so that the later tests' runs do not spend their time encoding it.
     await portal.store.settleListeningCopy(recordingId, 'next-run', portal.clock(), { status: 'not-needed' });
   }, 60_000);
 
