@@ -59,6 +59,8 @@ export interface Config {
   rateLimits: { ninoPerIpPer15Min: number; pagesPerIpPerMinute: number };
   /** Printed on every claimant page when set; otherwise pages point to the number on the claimant's letter. */
   supportPhone: string | undefined;
+  /** FFMPEG_PATH: the ffmpeg that makes listening copies; undefined looks for `ffmpeg` on PATH. */
+  ffmpegPath: string | undefined;
   secrets: {
     linkKeys: KeyRing;
     sessionKey: Buffer;
@@ -451,6 +453,7 @@ function buildConfig(env: Env): Config {
       pagesPerIpPerMinute: integer(env, 'RATE_LIMIT_PAGES_PER_MIN', 120, 1, 1_000_000),
     },
     supportPhone: read(env, 'SUPPORT_PHONE'),
+    ffmpegPath: read(env, 'FFMPEG_PATH'),
     secrets: {
       linkKeys: keyList('LINK_SIGNING_KEYS', secretValue('LINK_SIGNING_KEYS')),
       sessionKey: secret('SESSION_SECRET', secretValue('SESSION_SECRET')),

@@ -36,6 +36,9 @@ function closeGracefully(servers: Server[], timeoutMs: number): Promise<void> {
   return Promise.race([closed.then(() => undefined), deadline]);
 }
 
+/** How often an instance looks for listening copies to make besides those its own uploads start. */
+const LISTENING_COPY_INTERVAL_MS = 60_000;
+
 /** The longest a request may take to arrive whole (a large upload on a slow line). */
 const REQUEST_TIMEOUT_MS = 5 * 60_000;
 
@@ -60,6 +63,8 @@ async function main() {
   console.log(`Portal listening on ${config.baseUrl.origin} (port ${port})`);
 
   services.dispatcher.start(config.sms.dispatchIntervalMs);
+  // Picks up recordings registered by the CLI or another instance, and copies left by one that stopped.
+  services.listeningCopies.start(LISTENING_COPY_INTERVAL_MS);
   // Every instance tries; the lease in the database lets one sweep at a time.
   const sweeper = setInterval(() => {
     retentionSweep(runtime.deps, { dryRun: false, actor: 'scheduled-sweep' }).catch((error: Error) =>
@@ -88,6 +93,7 @@ async function main() {
     clearInterval(sweeper);
     await closeGracefully(servers, config.shutdownTimeoutMs);
     await services.dispatcher.stop();
+    await services.listeningCopies.stop();
     await runtime.close();
     logger.info('stopped');
     process.exit(0);

@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { objectRequests } from './objectRequests';
@@ -69,6 +71,8 @@ export interface ObjectStorage {
   readBytes(key: string, start: number, end: number): Promise<Readable | undefined>;
   /** Resolves when the bucket answers with our credentials; for readiness checks. */
   ping(): Promise<void>;
+  /** Stores a file from disk, streamed (a listening copy), with the same checksum and encryption as `put`. */
+  putFile(key: string, file: string, contentType: string, sha256Hex: string): Promise<void>;
   close(): void;
 }
 
@@ -176,5 +180,19 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
       await exists('readiness-probe');
     },
     close: () => client.destroy(),
+    async putFile(key, file, contentType, sha256Hex) {
+      const { size } = await stat(file);
+      const command = new PutObjectCommand({
+        Bucket: settings.bucket,
+        Key: key,
+        Body: createReadStream(file),
+        ContentLength: size,
+        ContentType: contentType,
+        ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
+        Metadata: { sha256: sha256Hex },
+        ServerSideEncryption: settings.serverSideEncryption,
+      });
+      await unavailableOnFailure(client.send(command));
+    },
   };
 }

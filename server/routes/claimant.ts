@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import type { Translator } from '../i18n';
 import { preferLanguage, setLanguagePagePath, translatorFor } from '../middleware/language';
 import type { LinkAccess } from '../policy/accessWindow';
+import { listeningCopyReason } from '../policy/listeningCopy';
 import { LINK_TOKEN_MAX_LENGTH } from '../policy/linkToken';
 import type { ObjectStorage } from '../objects/s3Objects';
 import type { ClaimantSession } from '../security/claimantTokens';
-import type { Gatekeeper, ResolvedLink } from '../services/gatekeeper';
+import { hasListeningCopy, type Gatekeeper, type ResolvedLink } from '../services/gatekeeper';
 import { sendAudio } from './audioResponse';
 import { formatBytes, formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from './format';
 import type { ProblemKind, RenderProblem } from './problems';
@@ -107,6 +108,15 @@ export function claimantRoutes(
     };
   }
 
+  /** The listening copy's download and fingerprint where there is one; otherwise why there is none. */
+  function phoneCopy(recording: ResolvedLink['recording'], t: Translator) {
+    if (hasListeningCopy(recording)) return { phoneCopySize: formatBytes(recording.listening_size_bytes!), phoneCopySha256: recording.listening_sha256 };
+    const needed = listeningCopyReason({ contentType: recording.content_type, sizeBytes: recording.size_bytes, durationSeconds: recording.duration_seconds }) !== undefined;
+    if (!needed || recording.listening_status === 'not-needed') return {};
+    const settled = recording.listening_status === 'no-ffmpeg' || recording.listening_status === 'failed';
+    return { phoneCopyNote: t(settled ? 'recording.phone-copy.not-made' : 'recording.phone-copy.making') };
+  }
+
   router.use('/r', limits.pages);
 
   router.get('/r/:token', async (req, res) => {
@@ -136,6 +146,7 @@ export function claimantRoutes(
       ...sessionTiming(session, t),
       grant: await gatekeeper.issueGrant(session),
       sha256: recording.sha256,
+      ...phoneCopy(recording, t),
       manifestUrl: recording.manifest ? `${linkPath(token)}/manifest` : undefined,
     });
   });
@@ -219,8 +230,10 @@ export function claimantRoutes(
     if (!resolved) return;
     const session = await requireSession(req, res, resolved);
     if (!session) return;
-    const result = await gatekeeper.download(resolved, session, req.body?.grant, req.get('user-agent'));
+    const result = await gatekeeper.download(resolved, session, req.body?.grant, req.get('user-agent'), req.body?.file);
     switch (result.outcome) {
+      case 'file-invalid':
+        return renderProblem(res, 'bad-request', { href: linkPath(tokenOf(req)), text: translatorFor(res)('problem.download-button-used.retry') });
       case 'ticket':
         return res.redirect(303, `${linkPath(tokenOf(req))}/download/${result.ticket}`);
       case 'unavailable':

@@ -28,16 +28,19 @@ export function verificationRoutes(store: RecordingStore, manifests: ManifestSig
     if (!SHA256_HEX.test(sha256)) {
       return res.status(400).render('pages/verify', { ...view, value: typeof raw === 'string' ? raw.slice(0, 100) : '', errors: [{ text: t('verify.error.format'), href: '#sha256' }] });
     }
-    const recording = await store.findRecordingBySha256(sha256);
+    // Either file the manifest vouches for: the original, or the listening copy made from it.
+    const recording = await store.findRecordingByEitherSha256(sha256);
     const manifest = recording ? await manifests.verify(recording.manifest) : undefined;
-    if (!manifest || manifest.sha256 !== sha256) return res.render('pages/verify', { ...view, value: sha256, result: 'no-match', sha256 });
+    const phoneCopy = manifest?.listeningCopy?.sha256 === sha256 ? manifest?.listeningCopy : undefined;
+    if (!manifest || (manifest.sha256 !== sha256 && !phoneCopy)) return res.render('pages/verify', { ...view, value: sha256, result: 'no-match', sha256 });
     return res.render('pages/verify', {
       ...view,
       value: sha256,
       result: 'match',
       sha256,
       recordedOn: formatDate(new Date(manifest.recordedAt), t),
-      size: formatBytes(manifest.sizeBytes),
+      size: formatBytes(phoneCopy ? phoneCopy.sizeBytes : manifest.sizeBytes),
+      phoneCopyOf: phoneCopy ? formatBytes(manifest.sizeBytes) : undefined,
       kid: manifest.kid,
     });
   });

@@ -12,7 +12,11 @@ export interface DownloadTicket {
   linkId: string;
   /** Until this moment any request may fetch the file; after it, only a resumption. */
   startBy: Date;
+  /** Which file the grant was spent on: the original, or the smaller listening copy made for phones. */
+  file: DownloadFile;
 }
+
+export type DownloadFile = 'original' | 'listening';
 
 export interface DownloadTicketLifetimes {
   startTtlMs: number;
@@ -32,9 +36,10 @@ export function downloadTickets(secret: Buffer, lifetimes: DownloadTicketLifetim
   return {
     lifetimes,
 
-    issue(grant: { grantId: string; linkId: string }, now: Date): Promise<string> {
+    issue(grant: { grantId: string; linkId: string; file: DownloadFile }, now: Date): Promise<string> {
       // The time to start is kept to the millisecond (`iat` has whole seconds): it is only a minute long.
-      return new SignJWT({ sb: now.getTime() + lifetimes.startTtlMs })
+      // A ticket for the original names no file, as tickets did before there were listening copies.
+      return new SignJWT({ sb: now.getTime() + lifetimes.startTtlMs, ...(grant.file === 'listening' ? { f: 'listening' } : {}) })
         .setProtectedHeader({ alg: 'HS256' })
         .setIssuer(ISSUER)
         .setAudience(AUDIENCE)
@@ -51,7 +56,8 @@ export function downloadTickets(secret: Buffer, lifetimes: DownloadTicketLifetim
       try {
         const { payload } = await jwtVerify(jwt, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], currentDate: now, clockTolerance: 0 });
         if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.sb !== 'number') return undefined;
-        return { grantId: payload.jti, linkId: payload.sub, startBy: new Date(payload.sb) };
+        if (payload.f !== undefined && payload.f !== 'listening') return undefined;
+        return { grantId: payload.jti, linkId: payload.sub, startBy: new Date(payload.sb), file: payload.f === 'listening' ? 'listening' : 'original' };
       } catch {
         return undefined;
       }

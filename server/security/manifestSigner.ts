@@ -8,6 +8,11 @@ export interface RecordingManifest {
   sizeBytes: number;
   sha256: string;
   issuedAt: string;
+  /**
+   * The smaller copy made for phones, once there is one (the manifest is signed again then). The
+   * original stays the authentic recording; the copy is vouched for as made from it.
+   */
+  listeningCopy?: { sha256: string; sizeBytes: number; contentType: string };
 }
 
 const MANIFEST_TYPE = 'assessment-recording-manifest+jws';

@@ -5,7 +5,7 @@ import { verifyLinkToken } from '../policy/linkToken';
 import { parseNino } from '../policy/nino';
 import { recordingAvailability } from '../policy/recordingAvailability';
 import type { ClaimantSession, ClaimantTokens } from '../security/claimantTokens';
-import type { DownloadTickets } from '../security/downloadTickets';
+import type { DownloadFile, DownloadTickets } from '../security/downloadTickets';
 import type { NinoHasher } from '../security/ninoHasher';
 import type { LinkRow, RecordingRow } from '../store/recordingStore';
 
@@ -42,11 +42,24 @@ export interface AudioSource {
 
 export type DownloadOutcome =
   | { outcome: 'ticket'; ticket: string }
+  /** Asked for a file that is neither the original nor a listening copy this recording has. */
+  | { outcome: 'file-invalid' }
   | { outcome: 'grant-invalid' }
   | { outcome: 'grant-used' }
   | { outcome: 'unavailable' };
 
 const isoDate = (iso: string) => iso.slice(0, 10);
+
+/** Whether the recording's listening copy (a smaller M4A every phone plays) is in the bucket. */
+export const hasListeningCopy = (recording: RecordingRow): boolean =>
+  recording.listening_status === 'made' && Boolean(recording.listening_object_key && recording.listening_sha256);
+
+/** The file a download form asks for: the original unless it names the listening copy. */
+function downloadFileAsked(recording: RecordingRow, input: unknown): DownloadFile | undefined {
+  if (input === undefined || input === 'original') return 'original';
+  if (input === 'listening' && hasListeningCopy(recording)) return 'listening';
+  return undefined;
+}
 
 /**
  * The claimant journey's decisions: which link a token names, whether its window is open, whether
@@ -60,14 +73,17 @@ export function gatekeeper(deps: GatekeeperDeps) {
     return `assessment-recording-${isoDate(recording.recorded_at)}.${extension}`;
   }
 
-  const audioSource = (recording: RecordingRow, disposition: AudioSource['disposition'], etag: string): AudioSource => ({
-    key: recording.object_key,
-    contentType: recording.content_type,
-    sizeBytes: recording.size_bytes,
-    etag,
-    disposition,
-    fileName: downloadFileName(recording),
-  });
+  const audioSource = (recording: RecordingRow, file: DownloadFile, disposition: AudioSource['disposition'], etag: string): AudioSource =>
+    file === 'listening'
+      ? {
+          key: recording.listening_object_key!,
+          contentType: recording.listening_content_type!,
+          sizeBytes: recording.listening_size_bytes!,
+          etag,
+          disposition,
+          fileName: `assessment-recording-${isoDate(recording.recorded_at)}-phone.${recording.listening_object_key!.split('.').pop()}`,
+        }
+      : { key: recording.object_key, contentType: recording.content_type, sizeBytes: recording.size_bytes, etag, disposition, fileName: downloadFileName(recording) };
 
   return {
     /** The rules this gatekeeper applies, so pages can tell claimants how long things last. */
@@ -157,16 +173,26 @@ export function gatekeeper(deps: GatekeeperDeps) {
      * What the in-page player streams, through the portal and under a live session checked on every
      * range it asks for; listening is not a download.
      */
-    listenSource: (resolved: ResolvedLink): AudioSource => audioSource(resolved.recording, 'inline', `"${resolved.recording.sha256}"`),
+    listenSource: (resolved: ResolvedLink): AudioSource => {
+      const { recording } = resolved;
+      // The player plays the listening copy where there is one: it plays on every phone and costs less data.
+      return hasListeningCopy(recording)
+        ? audioSource(recording, 'listening', 'inline', `"${recording.listening_sha256}"`)
+        : audioSource(recording, 'original', 'inline', `"${recording.sha256}"`);
+    },
 
     /**
      * Redeems a one-time grant. The object is checked first so that, when storage is down, the
      * download is not recorded and the grant is not spent; the claimant can simply try again.
      */
-    async download(resolved: ResolvedLink, session: ClaimantSession, grantJwt: unknown, userAgent: string | undefined): Promise<DownloadOutcome> {
+    async download(resolved: ResolvedLink, session: ClaimantSession, grantJwt: unknown, userAgent: string | undefined, fileInput?: unknown): Promise<DownloadOutcome> {
       const grant = await deps.tokens.readGrant(grantJwt, deps.clock());
       if (!grant || grant.linkId !== resolved.link.id || grant.sessionId !== session.sessionId) return { outcome: 'grant-invalid' };
-      if (!(await deps.objects.exists(resolved.recording.object_key))) return { outcome: 'unavailable' };
+      // Either file is the same download, under the same rules: one grant, one count, one window.
+      const file = downloadFileAsked(resolved.recording, fileInput);
+      if (!file) return { outcome: 'file-invalid' };
+      const key = file === 'listening' ? resolved.recording.listening_object_key! : resolved.recording.object_key;
+      if (!(await deps.objects.exists(key))) return { outcome: 'unavailable' };
       const now = deps.clock();
       const redeemed = await deps.store.redeemDownload({
         grantId: grant.grantId,
@@ -177,7 +203,7 @@ export function gatekeeper(deps: GatekeeperDeps) {
         device: deviceType(userAgent),
       });
       if (!redeemed.ok) return { outcome: 'grant-used' };
-      return { outcome: 'ticket', ticket: await deps.tickets.issue({ grantId: grant.grantId, linkId: resolved.link.id }, now) };
+      return { outcome: 'ticket', ticket: await deps.tickets.issue({ grantId: grant.grantId, linkId: resolved.link.id, file }, now) };
     },
 
     /**
@@ -193,7 +219,8 @@ export function gatekeeper(deps: GatekeeperDeps) {
       const etag = deps.tickets.etagOf(ticket);
       const resuming = request.range !== undefined && request.ifRange === etag;
       if (now.getTime() >= ticket.startBy.getTime() && !resuming) return { outcome: 'expired' };
-      return { outcome: 'serve', source: audioSource(resolved.recording, 'attachment', etag) };
+      if (ticket.file === 'listening' && !hasListeningCopy(resolved.recording)) return { outcome: 'unavailable' };
+      return { outcome: 'serve', source: audioSource(resolved.recording, ticket.file, 'attachment', etag) };
     },
   };
 }

@@ -7,6 +7,7 @@ import { fieldCipher } from '../security/fieldCipher';
 import { manifestSigner } from '../security/manifestSigner';
 import { ninoHasher, type NinoHasher } from '../security/ninoHasher';
 import { gatekeeper } from './gatekeeper';
+import { listeningCopies } from './listeningCopies';
 import { sendLink, type SendLinkInput } from './links';
 import { registerRecording, type NewRecordingInput } from './recordings';
 
@@ -28,9 +29,16 @@ export function portalServices(deps: PortalDeps) {
   const dispatcher = smsDispatcher({ ...deps, sender: deps.sms, cipher, maxAttempts: deps.config.sms.maxAttempts, maxPerSecond: deps.config.sms.maxPerSecond });
   const tokens = claimantTokens(secrets.sessionKey, deps.config.claimantSessionTtlMs);
   const tickets = downloadTickets(secrets.sessionKey, { startTtlMs: deps.config.presignTtlSeconds * 1000, resumeWindowMs: deps.config.downloadResumeWindowMs });
+  const copies = listeningCopies({ ...deps, manifests });
   return {
     gatekeeper: gatekeeper({ ...deps, ninoHasher: hasher, tokens, tickets }),
-    registerRecording: (input: NewRecordingInput) => registerRecording({ ...deps, ninoHasher: hasher, cipher, manifests }, input),
+    /** Registers a recording; where the job runs (the portal), its listening copy is started at once. */
+    registerRecording: async (input: NewRecordingInput) => {
+      const registered = await registerRecording({ ...deps, ninoHasher: hasher, cipher, manifests }, input);
+      copies.kick();
+      return registered;
+    },
+    listeningCopies: copies,
     manifests,
     /** Queues the link's text message; the dispatcher sends it straight away and retries if it must. */
     sendLink: async (input: SendLinkInput) => {

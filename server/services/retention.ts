@@ -45,6 +45,9 @@ export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boo
       if (!options.dryRun) {
         try {
           await deps.objects.deleteEverywhere(recording.object_key);
+          // The listening copy is the same recording: it goes with the original. A copy still being
+          // made is not settled on a recording due for deletion, and its maker deletes it.
+          if (recording.listening_object_key) await deps.objects.deleteEverywhere(recording.listening_object_key);
         } catch (error) {
           // One object the store will not delete must not keep every later one: the sweep goes on. A
           // store that is down, or that refuses our credentials, stops it; the next sweep starts again.

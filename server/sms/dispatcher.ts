@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { PortalMetrics } from '../observability/metrics';
 import { retryDelayMs } from '../policy/deliveryStatus';
+import { backgroundJob } from '../services/backgroundJob';
 import type { FieldCipher } from '../security/fieldCipher';
 import type { SmsMessageRow, SmsOutboxStore } from '../store/smsOutboxStore';
 import { SmsSendError, type OutgoingSms, type SmsSender } from './smsSender';
@@ -140,40 +141,19 @@ export function smsDispatcher(deps: DispatcherDeps) {
     return counts;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let again = false;
-
-  /** Runs a drain now unless one is under way, in which case one more follows it. */
-  function kick(): void {
-    if (again) return;
-    again = true;
-    running = running.then(async () => {
-      again = false;
+  /** kick() runs a drain now unless one is under way, in which case one more follows it. */
+  const job = backgroundJob(
+    async () => {
       try {
         await drain();
       } catch (error) {
         deps.logger.error({ err: { name: (error as Error).name, message: (error as Error).message } }, 'sms dispatch failed');
       }
-    });
-  }
+    },
+    { kicksBeforeStart: true },
+  );
 
-  return {
-    drain,
-    kick,
-    /** Resolves once the drains started by kick() have finished. */
-    settled: () => running.then(() => undefined),
-    start(intervalMs: number) {
-      timer ??= setInterval(kick, intervalMs);
-      timer.unref();
-      kick();
-    },
-    async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  return { drain, ...job };
 }
 
 export type SmsDispatcher = ReturnType<typeof smsDispatcher>;

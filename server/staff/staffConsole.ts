@@ -35,6 +35,8 @@ export interface RecordingSummary {
   available: boolean;
   deletionRequested: boolean;
   legalHolds: Array<{ placedAt: Date; reason: string }>;
+  /** Whether the listening copy for phones was made, and if not why. */
+  phoneCopy: string;
 }
 
 export interface LinkView {
@@ -65,6 +67,21 @@ export interface RecordingView {
 
 const ukTime = new Intl.DateTimeFormat('en-GB', { timeStyle: 'short', dateStyle: 'medium', timeZone: 'Europe/London' });
 
+function phoneCopyStatus(recording: RecordingRow): string {
+  switch (recording.listening_status) {
+    case 'made':
+      return `Made (${((recording.listening_size_bytes ?? 0) / 1_000_000).toFixed(1)} MB)`;
+    case 'not-needed':
+      return 'Not needed: the original plays on phones and is small';
+    case 'no-ffmpeg':
+      return 'Not made: the portal has no ffmpeg (set FFMPEG_PATH); made once an instance with ffmpeg looks again';
+    case 'failed':
+      return `Not made: ${recording.listening_error ?? 'ffmpeg failed'}`;
+    default:
+      return 'Being made';
+  }
+}
+
 const POSTAL_KINDS = { postal: 'Postal copy', 'right-of-access': 'Right of access request copy' } as const;
 
 /**
@@ -87,6 +104,7 @@ export function staffConsole(deps: ConsoleDeps) {
       available: available(recording),
       deletionRequested: recording.deletion_requested_at !== null && !recording.deleted_at,
       legalHolds,
+      phoneCopy: phoneCopyStatus(recording),
     };
   }
 

@@ -3,6 +3,7 @@ import { staffConsole } from './migrations/0003_staff_console';
 import { dataProtection } from './migrations/0004_data_protection';
 import { attemptReservations } from './migrations/0006_attempt_reservations';
 import { staffSignIn } from './migrations/0007_staff_signin';
+import { listeningCopies } from './migrations/0008_listening_copies';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -120,6 +121,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
       '0004_data_protection': dataProtection(dialect),
       '0006_attempt_reservations': attemptReservations,
       '0007_staff_signin': staffSignIn,
+      '0008_listening_copies': listeningCopies,
     }),
   };
 }

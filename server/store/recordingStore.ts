@@ -4,7 +4,7 @@ import { chainHash } from '../policy/auditChain';
 import { recordingAvailability, type RecordingAvailability } from '../policy/recordingAvailability';
 import { nextLinkAllowedAt } from '../policy/textingLimit';
 import { isPostgres, pingDatabase } from './database';
-import type { AuditEventsTable, Database, LinksTable, RecordingsTable } from './schema';
+import type { AuditEventsTable, Database, LinksTable, ListeningStatus, RecordingsTable } from './schema';
 import type { ProviderRecordingsTable } from './staffSchema';
 import type { StaffAuditType } from './staffAudit';
 
@@ -205,6 +205,7 @@ export class RecordingStore {
         'id',
         'assessment_ref',
         'object_key',
+        'listening_object_key',
         'sha256',
         'retain_until',
         'deletion_requested_at',
@@ -624,5 +625,89 @@ export class RecordingStore {
     if (filter.linkId) query = query.where('link_id', '=', filter.linkId);
     if (filter.recordingId) query = query.where('recording_id', '=', filter.recordingId);
     return query.execute();
+  }
+
+  /*
+   * Listening copies. A recording is claimed for its copy in one conditional UPDATE (re-checked
+   * against the row as it is when the write happens), so two instances never make the same copy; a
+   * claim older than `staleBefore` was left by an instance that stopped, and is taken over.
+   */
+
+  /** The next recording whose listening copy is to be decided or made, claimed for `claimId`. */
+  async claimListeningCopy(claimId: string, now: Date, staleBefore: Date, retryNoFfmpeg: boolean): Promise<RecordingRow | undefined> {
+    const at = now.toISOString();
+    const waiting = (eb: ExpressionBuilder<Database, 'recordings'>) =>
+      eb.and([
+        eb('deleted_at', 'is', null),
+        eb('deletion_requested_at', 'is', null),
+        eb('retain_until', '>', at),
+        eb.or([
+          eb('listening_status', '=', 'pending'),
+          ...(retryNoFfmpeg ? [eb('listening_status', '=', 'no-ffmpeg')] : []),
+          eb.and([eb('listening_status', '=', 'making'), eb('listening_claimed_at', '<=', staleBefore.toISOString())]),
+        ]),
+      ]);
+    for (;;) {
+      const next = await this.db.selectFrom('recordings').select('id').where(waiting).orderBy('created_at').limit(1).executeTakeFirst();
+      if (!next) return undefined;
+      const claimed = await this.db
+        .updateTable('recordings')
+        .set({ listening_status: 'making', listening_claimed_at: at, listening_claim_id: claimId })
+        .where('id', '=', next.id)
+        .where(waiting)
+        .returningAll()
+        .executeTakeFirst();
+      // Taken by another instance between the two statements: look for the next one.
+      if (claimed) return claimed;
+    }
+  }
+
+  /**
+   * Settles a claim ('pending' gives it back). Nothing changes (false) when the claim was taken over or the recording is
+   * going (deleted, asked to be, or past its date, so the sweep may already have read it without a
+   * copy): a copy made meanwhile must then be deleted by its maker.
+   */
+  async settleListeningCopy(
+    recordingId: string,
+    claimId: string,
+    now: Date,
+    outcome:
+      | { status: Exclude<ListeningStatus, 'making' | 'made'>; error?: string }
+      | { status: 'made'; objectKey: string; contentType: string; sizeBytes: number; sha256: string; durationSeconds: number; manifest: string },
+  ): Promise<boolean> {
+    const values =
+      outcome.status === 'made'
+        ? {
+            listening_status: outcome.status,
+            listening_object_key: outcome.objectKey,
+            listening_content_type: outcome.contentType,
+            listening_size_bytes: outcome.sizeBytes,
+            listening_sha256: outcome.sha256,
+            listening_duration_seconds: outcome.durationSeconds,
+            listening_error: null,
+            manifest: outcome.manifest,
+          }
+        : { listening_status: outcome.status, listening_error: outcome.error ?? null };
+    const settled = await this.db
+      .updateTable('recordings')
+      .set({ ...values, listening_claimed_at: null, listening_claim_id: null })
+      .where('id', '=', recordingId)
+      .where('listening_status', '=', 'making')
+      .where('listening_claim_id', '=', claimId)
+      .where('deleted_at', 'is', null)
+      .where('deletion_requested_at', 'is', null)
+      .where('retain_until', '>', now.toISOString())
+      .executeTakeFirst();
+    return Number(settled.numUpdatedRows) === 1;
+  }
+
+  /** The recording (or its tombstone) whose original or listening copy has this SHA-256, for /verify. */
+  async findRecordingByEitherSha256(sha256: string): Promise<RecordingRow | undefined> {
+    return this.db
+      .selectFrom('recordings')
+      .selectAll()
+      .where((eb) => eb.or([eb('sha256', '=', sha256), eb('listening_sha256', '=', sha256)]))
+      .orderBy('created_at')
+      .executeTakeFirst();
   }
 }

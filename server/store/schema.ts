@@ -25,7 +25,29 @@ export interface RecordingsTable {
   deletion_request_reason: string | null;
   /** Compact JWS over reference, recorded-at, size and SHA-256, signed at ingest. */
   manifest: string | null;
+  /**
+   * The listening copy (0008_listening_copies) and the job making it. Optional here because the
+   * database fills them in (a new recording is 'pending'), not whoever inserts the row.
+   */
+  listening_status?: ListeningStatus;
+  listening_claimed_at?: Timestamp | null;
+  listening_claim_id?: string | null;
+  listening_object_key?: string | null;
+  listening_content_type?: string | null;
+  listening_size_bytes?: number | null;
+  listening_sha256?: string | null;
+  listening_duration_seconds?: number | null;
+  /** Why the copy could not be made ('failed'), for staff. */
+  listening_error?: string | null;
 }
+
+/**
+ * pending: the job has not looked at it yet; making: claimed by an instance; made: the copy is in the
+ * bucket; not-needed: the original plays on phones and is small; no-ffmpeg: it needs one but the
+ * instance that looked has no ffmpeg (looked at again by an instance that has); failed: ffmpeg could
+ * not make it (listening_error says why).
+ */
+export type ListeningStatus = 'pending' | 'making' | 'made' | 'not-needed' | 'no-ffmpeg' | 'failed';
 
 export interface LinksTable {
   id: string;

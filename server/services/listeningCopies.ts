@@ -1,0 +1,169 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { PortalDeps } from '../deps';
+import { dependencyFailure } from '../observability/dependencyFailure';
+import { LISTENING_COPY_FORMAT, lengthsAgree, listeningCopyReason } from '../policy/listeningCopy';
+import type { ManifestSigner, RecordingManifest } from '../security/manifestSigner';
+import type { RecordingRow } from '../store/recordingStore';
+import { backgroundJob } from './backgroundJob';
+import { EncodeFailed, EncodeStopped, encodeListeningCopy, findFfmpeg } from './listeningEncoder';
+
+type ListeningCopyDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects' | 'logger'> & { manifests: ManifestSigner };
+
+/** A claim this old was left by an instance that stopped mid-copy; another takes it over. */
+export const LISTENING_CLAIM_LAPSES_MS = 15 * 60_000;
+/** ffmpeg is stopped before its claim lapses, so a copy is never made by two instances at once. */
+const ENCODE_TIMEOUT_MS = LISTENING_CLAIM_LAPSES_MS - 60_000;
+
+export interface ListeningCopyCounts {
+  made: number;
+  notNeeded: number;
+  noFfmpeg: number;
+  failed: number;
+}
+
+/** Where a recording's listening copy is kept in the bucket, beside its original. */
+export const listeningObjectKey = (recordingId: string) => `listening/${recordingId}.${LISTENING_COPY_FORMAT.extension}`;
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/**
+ * Makes listening copies in the background: looks in the database for recordings the job has not
+ * settled, claims one at a time, and for those that need it (policy/listeningCopy) has ffmpeg read
+ * the original streamed from the bucket, then stores the copy, signs a manifest naming both files'
+ * SHA-256 and records it, all under the claim.
+ */
+export function listeningCopies(deps: ListeningCopyDeps) {
+  const workDir = path.join(deps.config.dataDir, 'listening-copies');
+  // Shutting down stops ffmpeg rather than wait for it (a long recording takes a minute or more).
+  const stopping = new AbortController();
+
+  async function signedManifest(recording: RecordingRow, copy: { sha256: string; sizeBytes: number }): Promise<string> {
+    // What the current manifest vouches for stays as it is; the copy is added and the date is new.
+    // Manifests handed out before still verify: the key set keeps their key.
+    const current = await deps.manifests.verify(recording.manifest);
+    const base: RecordingManifest = current
+      ? (({ kid: _kid, ...fields }) => fields)(current)
+      : { assessmentRef: recording.assessment_ref, recordedAt: recording.recorded_at, sizeBytes: recording.size_bytes, sha256: recording.sha256, issuedAt: '' };
+    return deps.manifests.sign({
+      ...base,
+      issuedAt: deps.clock().toISOString(),
+      listeningCopy: { sha256: copy.sha256, sizeBytes: copy.sizeBytes, contentType: LISTENING_COPY_FORMAT.contentType },
+    });
+  }
+
+  /** Reads the original and encodes it; an M4A original is first spooled to disk (ffmpeg must seek it). */
+  async function encode(ffmpegPath: string, recording: RecordingRow, outputFile: string, spoolFile: string) {
+    const original = await deps.objects.readBytes(recording.object_key, 0, Math.max(0, recording.size_bytes - 1));
+    if (!original) throw new EncodeFailed('the original is not in the bucket');
+    if (recording.content_type !== 'audio/mp4') return encodeListeningCopy(ffmpegPath, { stream: original }, outputFile, ENCODE_TIMEOUT_MS, stopping.signal);
+    await pipeline(original, createWriteStream(spoolFile));
+    return encodeListeningCopy(ffmpegPath, { file: spoolFile }, outputFile, ENCODE_TIMEOUT_MS, stopping.signal);
+  }
+
+  async function makeCopy(ffmpegPath: string, recording: RecordingRow, claimId: string): Promise<'made' | 'failed' | 'lost'> {
+    await mkdir(workDir, { recursive: true });
+    const outputFile = path.join(workDir, `${recording.id}-${claimId}.m4a`);
+    const spoolFile = `${outputFile}.original`;
+    const objectKey = listeningObjectKey(recording.id);
+    try {
+      const started = performance.now();
+      const { durationSeconds } = await encode(ffmpegPath, recording, outputFile, spoolFile);
+      if (!lengthsAgree(recording.duration_seconds, durationSeconds)) {
+        throw new EncodeFailed(`the copy lasts ${durationSeconds.toFixed(1)} s, the original ${recording.duration_seconds} s`);
+      }
+      const sizeBytes = (await stat(outputFile)).size;
+      const sha256 = await sha256OfFile(outputFile);
+      await deps.objects.putFile(objectKey, outputFile, LISTENING_COPY_FORMAT.contentType, sha256);
+      const manifest = await signedManifest(recording, { sha256, sizeBytes });
+      const settled = await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), {
+        status: 'made',
+        objectKey,
+        contentType: LISTENING_COPY_FORMAT.contentType,
+        sizeBytes,
+        sha256,
+        durationSeconds,
+        manifest,
+      });
+      if (!settled) {
+        // Deleted (or asked to be) while the copy was made: the sweep read no copy, so it goes here.
+        // A claim taken over instead (this instance was too slow) leaves the object to the new holder.
+        const latest = await deps.store.findRecording(recording.id);
+        if (!latest || latest.deleted_at || latest.deletion_requested_at || latest.retain_until <= deps.clock().toISOString()) await deps.objects.deleteEverywhere(objectKey);
+        return 'lost';
+      }
+      const seconds = (performance.now() - started) / 1000;
+      deps.logger.info({ recordingId: recording.id, sizeBytes, durationSeconds, speed: Math.round(durationSeconds / seconds) }, 'listening copy made');
+      return 'made';
+    } catch (error) {
+      if (error instanceof EncodeStopped) {
+        // Given back at once, so another instance need not wait for the claim to lapse.
+        await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'pending' });
+        return 'lost';
+      }
+      if (!(error instanceof EncodeFailed)) throw error;
+      deps.logger.warn({ recordingId: recording.id, error: error.message }, 'listening copy could not be made');
+      await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'failed', error: error.message });
+      return 'failed';
+    } finally {
+      await rm(outputFile, { force: true });
+      await rm(spoolFile, { force: true });
+    }
+  }
+
+  /** Settles every recording waiting for the job, one at a time (ffmpeg takes a core while it runs). */
+  async function runOnce(): Promise<ListeningCopyCounts> {
+    const counts: ListeningCopyCounts = { made: 0, notNeeded: 0, noFfmpeg: 0, failed: 0 };
+    const ffmpegPath = await findFfmpeg(deps.config.ffmpegPath);
+    while (!stopping.signal.aborted) {
+      const claimId = randomUUID();
+      const now = deps.clock();
+      const recording = await deps.store.claimListeningCopy(claimId, now, new Date(now.getTime() - LISTENING_CLAIM_LAPSES_MS), ffmpegPath !== undefined);
+      if (!recording) return counts;
+      if (!listeningCopyReason({ contentType: recording.content_type, sizeBytes: recording.size_bytes, durationSeconds: recording.duration_seconds })) {
+        await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'not-needed' });
+        counts.notNeeded++;
+      } else if (!ffmpegPath) {
+        await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'no-ffmpeg' });
+        counts.noFfmpeg++;
+      } else {
+        const outcome = await makeCopy(ffmpegPath, recording, claimId);
+        if (outcome === 'made') counts.made++;
+        if (outcome === 'failed') counts.failed++;
+      }
+    }
+    return counts;
+  }
+
+  // Kicked at ingest, but only where the job was started (the portal, not a CLI about to exit).
+  const job = backgroundJob(
+    async () => {
+      try {
+        const counts = await runOnce();
+        if (counts.noFfmpeg > 0) deps.logger.warn(counts, 'listening copies: no ffmpeg on this instance (set FFMPEG_PATH or install ffmpeg)');
+      } catch (error) {
+        // The store or the bucket is down: the claim lapses and a later run makes the copy.
+        deps.logger.error({ err: dependencyFailure(error) }, 'listening copies failed');
+      }
+    },
+    { kicksBeforeStart: false },
+  );
+
+  return {
+    runOnce,
+    ...job,
+    async stop() {
+      stopping.abort();
+      await job.stop();
+    },
+  };
+}
+
+export type ListeningCopies = ReturnType<typeof listeningCopies>;
