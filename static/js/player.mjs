@@ -87,7 +87,7 @@ if (audio && controls) {
   audio.addEventListener('ratechange', () => {
     if (!SPEEDS.includes(audio.playbackRate)) return;
     speed.value = String(audio.playbackRate);
-    announce(fill(controls.dataset.speedMessage, { speed: String(audio.playbackRate) }));
+    announce(fill(controls.dataset.speedMessage, { speed: speed.selectedOptions[0].textContent.toLowerCase() }));
   });
 
   // Letters a screen reader leaves to the page in browse mode only when the page asks for none of its

@@ -76,7 +76,7 @@ describeInChromium('the player for long recordings, and moments, on a phone', ()
     for (const speed of ['0.75', '1.25', '1.5', '2', '1']) {
       await page.selectOption('[data-qa=speed]', speed);
       expect(await playbackRate(page)).toBe(Number(speed));
-      expect(await status(page)).toBe(`Speed ${speed} times`);
+      expect(await status(page)).toBe(speed === '1' ? 'Speed normal' : `Speed ${speed} times`);
     }
 
     const before = await currentTime(page);
@@ -129,6 +129,8 @@ describeInChromium('the player for long recordings, and moments, on a phone', ()
     await page.locator('[data-qa=player-controls]').waitFor();
     expect(await page.locator('[data-qa=player-controls]').innerText()).toContain('Yn ôl 10 eiliad');
     expect(await page.locator('[data-qa=moments]').innerText()).toContain('Marcio’r eiliad hon');
+    await page.selectOption('[data-qa=speed]', '1.5');
+    expect(await status(page)).toBe('Cyflymder 1.5 gwaith');
     await checkPage(page, 'player-cy-phone');
     await goTo(page, '99:99');
     expect(await page.locator('[data-qa=goto-error]').innerText()).toContain('Gwall:');
