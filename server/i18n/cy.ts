@@ -255,6 +255,7 @@ export const cy: Messages = {
   'player.keys.forward': 'mynd ymlaen 30 eiliad',
   'player.keys.slower': 'arafach',
   'player.keys.faster': 'cyflymach',
+  'player.keys.use': 'Defnyddio’r bysellau hwylus hyn',
   'moments.heading': 'Eiliadau',
   'moments.intro': 'Marciwch y rhannau o’r recordiad rydych am ddod o hyd iddynt eto, er enghraifft i ddweud wrth gynghorydd neu dribiwnlys. Gallwch ychwanegu nodyn byr at bob un.',
   'moments.private': 'Mae eich nodiadau’n cael eu cadw yn y porwr gwe hwn ar y ddyfais hon yn unig. Nid ydynt yn cael eu hanfon atom ni nac at unrhyw un arall. Gall unrhyw un sy’n defnyddio’r ddyfais hon ac yn agor eich recordiad eu gweld, felly cliriwch nhw neu allgofnodwch pan fyddwch wedi gorffen.',

@@ -272,6 +272,7 @@ export const en = {
   'player.keys.forward': 'go forward 30 seconds',
   'player.keys.slower': 'slower',
   'player.keys.faster': 'faster',
+  'player.keys.use': 'Use these keyboard shortcuts',
   'moments.heading': 'Moments',
   'moments.intro': 'Mark the parts of the recording you want to find again, for example to tell an adviser or a tribunal. You can add a short note to each one.',
   'moments.private': 'Your notes are kept only in this web browser on this device. They are not sent to us or to anyone else. Anyone who uses this device and opens your recording can see them, so clear them or sign out when you have finished.',

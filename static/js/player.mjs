@@ -90,8 +90,16 @@ if (audio && controls) {
     announce(fill(controls.dataset.speedMessage, { speed: speed.selectedOptions[0].textContent.toLowerCase() }));
   });
 
-  // Letters a screen reader leaves to the page in browse mode only when the page asks for none of its
-  // own: so they act only outside text boxes and lists, and never with a modifier (browser shortcuts).
+  // Screen readers keep single letters for their own navigation in browse mode, so these take none of
+  // theirs; they act only outside text boxes and lists, never with a modifier (the browser's own), and
+  // can be turned off, and stay off on this device (WCAG 2.1.4 Character Key Shortcuts).
+  const SHORTCUTS_OFF_KEY = 'portal-player-shortcuts-off';
+  const shortcutsOn = $('[data-player-shortcuts]');
+  shortcutsOn.checked = localStorage.getItem(SHORTCUTS_OFF_KEY) === null;
+  shortcutsOn.addEventListener('change', () => {
+    if (shortcutsOn.checked) localStorage.removeItem(SHORTCUTS_OFF_KEY);
+    else localStorage.setItem(SHORTCUTS_OFF_KEY, '1');
+  });
   const SHORTCUTS = {
     k: () => {
       togglePlaying();
@@ -105,7 +113,7 @@ if (audio && controls) {
   document.addEventListener('keydown', (event) => {
     const action = SHORTCUTS[event.key];
     const typing = event.target instanceof Element && event.target.closest('input, textarea, select, [contenteditable]');
-    if (!action || typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!action || !shortcutsOn.checked || typing || event.ctrlKey || event.metaKey || event.altKey) return;
     event.preventDefault();
     action();
   });

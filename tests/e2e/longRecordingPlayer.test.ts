@@ -122,6 +122,15 @@ describeInChromium('the player for long recordings, and moments, on a phone', ()
     expect(await currentTime(page)).toBeGreaterThan(619);
     expect(await currentTime(page)).toBeLessThan(640);
     expect(await page.locator('[data-qa=shortcuts-help]').innerText()).toContain('Keyboard shortcuts');
+
+    // Single-key shortcuts can be turned off (WCAG 2.1.4), and stay off after a reload.
+    await page.click('[data-qa=shortcuts-help] summary');
+    await page.uncheck('[data-qa=shortcuts-on]');
+    await page.reload();
+    expect(await page.isChecked('[data-qa=shortcuts-on]')).toBe(false);
+    await page.locator('h1').click();
+    await page.keyboard.press('l');
+    expect(await currentTime(page)).toBe(0);
   });
 
   test('in Welsh, the controls speak Welsh and axe finds nothing', async () => {
