@@ -26,6 +26,9 @@ async function goTo(page: Page, typed: string) {
   await page.click('[data-qa=goto]');
 }
 
+// Each test walks a whole page in a real browser, with axe runs; on a shared two-core machine that can pass 30 s.
+jest.setTimeout(60_000);
+
 describeInChromium('the player for long recordings, and moments, on a phone', () => {
   let browser: Browser;
   let portal: LivePortal;
