@@ -142,6 +142,8 @@ export function claimantRoutes(
       listenUrl: `${linkPath(token)}/listen`,
       downloadAction: `${linkPath(token)}/download`,
       renewAction: `${linkPath(token)}/session`,
+      signOutAction: `${linkPath(token)}/sign-out`,
+      durationSeconds: recording.duration_seconds,
       sessionWarningSeconds: SESSION_WARNING_SECONDS,
       ...sessionTiming(session, t),
       grant: await gatekeeper.issueGrant(session),
@@ -258,6 +260,16 @@ export function claimantRoutes(
     if (result.outcome === 'unavailable' || !(await sendAudio(req, res, audio.objects, result.source, { maxSliceBytes: Infinity, logger: audio.logger }))) {
       return renderProblem(res, 'recording-unavailable');
     }
+  });
+
+  /**
+   * "Sign out", for a shared device: the session cookie goes, and the link's page asks for the NINO
+   * again. The page's script first clears the notes the browser keeps (static/js/moments.mjs).
+   */
+  router.post('/r/:token/sign-out', async (req, res) => {
+    if (!(await findLink(req, res))) return;
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'strict', path: '/r/' });
+    res.redirect(303, linkPath(tokenOf(req)));
   });
 
   return router;
