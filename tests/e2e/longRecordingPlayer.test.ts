@@ -117,10 +117,11 @@ describeInChromium('the player for long recordings, and moments, on a phone', ()
     expect(await status(page)).toBe('Speed 0.75 times');
     await page.keyboard.press('k');
     expect(await isPaused(page)).toBe(false);
-    expect(await page.locator('[data-qa=play]').innerText()).toBe('Pause');
+    // The button and the announcement follow the element's own play and pause events, which come a moment later.
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-qa=play]')!.innerText === 'Pause');
     await page.keyboard.press('k');
     expect(await isPaused(page)).toBe(true);
-    expect(await status(page)).toBe('Paused');
+    await page.waitForFunction(() => document.querySelector('[data-qa=player-status]')!.textContent === 'Paused');
     await page.keyboard.press('Control+l');
     expect(await currentTime(page)).toBeGreaterThan(619);
     expect(await currentTime(page)).toBeLessThan(640);
