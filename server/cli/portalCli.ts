@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -137,9 +137,12 @@ const COMMANDS: Record<string, Command> = {
       const language = values.language ?? 'en';
       if (language !== 'en' && language !== 'cy') throw new InputError('language', 'must be en or cy');
       const file = required(values, 'file');
-      const audio = await readFile(file).catch(() => {
-        throw new InputError('file', `cannot read ${file}`);
-      });
+      // Opened before anything else, so a wrong path is named at once; then streamed, never held.
+      const audio = await open(file)
+        .then((handle) => handle.createReadStream())
+        .catch(() => {
+          throw new InputError('file', `cannot read ${file}`);
+        });
       return (await context.services()).registerRecording({
         audio,
         assessmentRef: required(values, 'ref'),

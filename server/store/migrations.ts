@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { staffConsole } from './migrations/0003_staff_console';
 import { dataProtection } from './migrations/0004_data_protection';
+import { audioFacts } from './migrations/0005_audio_facts';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -116,6 +117,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
       '0002_sms_outbox': smsOutbox,
       '0003_staff_console': staffConsole,
       '0004_data_protection': dataProtection(dialect),
+      '0005_audio_facts': audioFacts(dialect),
     }),
   };
 }

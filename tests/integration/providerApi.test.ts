@@ -115,26 +115,32 @@ describe('the provider API', () => {
     };
   }
 
-  const LARGE_SECONDS = 22; // about 700 KB of WAV: of the 1 MB this portal holds at once, one fits, two do not
+  const LARGE_SECONDS = 22; // about 700 KB of WAV, of the 1 MB this portal takes: sent in two halves
 
-  test('uploads are taken while their bytes fit in memory; one that does not gets 503 and Retry-After, and the same request is taken once there is room', async () => {
-    const { apiKey } = await addProvider();
-    const first = await halfSentUpload(apiKey, { assessmentRef: 'PIP-LARGE-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone }, demoAudio(LARGE_SECONDS));
-
-    expect((await upload(apiKey, {}, demoAudio(2))).status).toBe(201); // 64 KB still fits beside it
-    const large = () => upload(apiKey, { assessmentRef: 'PIP-LARGE-2' }, demoAudio(LARGE_SECONDS), { 'Idempotency-Key': 'large-2' });
-    const busy = await large();
+  test('a provider holds at most half the upload slots: its next upload gets 503 and Retry-After while another provider is still taken, and the same request is taken once its slot is free', async () => {
+    const slow = await addProvider();
+    const other = await addProvider();
+    const held = [
+      await halfSentUpload(slow.apiKey, { assessmentRef: 'PIP-SLOW-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone }, demoAudio(LARGE_SECONDS)),
+      await halfSentUpload(slow.apiKey, { assessmentRef: 'PIP-SLOW-2', nino: CLAIMANT.nino, mobile: CLAIMANT.phone }, demoAudio(LARGE_SECONDS)),
+    ];
+    const third = () => upload(slow.apiKey, { assessmentRef: 'PIP-SLOW-3' }, demoAudio(2), { 'Idempotency-Key': 'slow-3' });
+    const busy = await third();
     expect(busy.status).toBe(503);
     expect(busy.headers['retry-after']).toBe('10');
     expect(busy.body.type).toMatch(/\/problems\/uploads-busy$/);
     expectMatchesOpenApi(busy, 'post', '/api/v1/recordings');
-    expect(await portal.store.findRecordingByRef('PIP-LARGE-2')).toBeUndefined();
+    expect(await portal.store.findRecordingByRef('PIP-SLOW-3')).toBeUndefined();
 
-    expect(await first.finish()).toBe(201);
+    // The slow provider's two uploads leave the other half of the room to everyone else.
+    expect((await upload(other.apiKey)).status).toBe(201);
+
+    expect(await held[0].finish()).toBe(201);
     // The refusal did not use up the Idempotency-Key: the same request is now taken, not replayed.
-    const taken = await large();
+    const taken = await third();
     expect(taken.status).toBe(201);
     expect(taken.headers['idempotent-replayed']).toBeUndefined();
+    expect(await held[1].finish()).toBe(201);
   });
 
   test('an upload the client cuts off gives back its room and its Idempotency-Key, and registers nothing', async () => {
