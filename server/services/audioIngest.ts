@@ -64,13 +64,15 @@ function metadataReader(parser: typeof import('music-metadata'), contentType: st
   };
 }
 
-function factsOf(parsed: Parsed, durationSeconds: number): AudioFacts {
+function factsOf(format: AudioFormat, parsed: Parsed, durationSeconds: number): AudioFacts {
   const { codec, sampleRate, numberOfChannels, bitrate } = parsed.format;
   return {
     durationSeconds,
     codec: codec ?? null,
     sampleRate: sampleRate ?? null,
-    channels: numberOfChannels ?? null,
+    // An M4A's sample entry says 2 channels whatever the audio has (ISO/IEC 14496-12 fixes it); the
+    // true count is in the AAC decoder's config, which music-metadata does not read. Unknown beats wrong.
+    channels: format.extension === 'm4a' ? null : (numberOfChannels ?? null),
     bitrate: bitrate ? Math.round(bitrate) : null,
   };
 }
@@ -141,7 +143,7 @@ export async function ingestAudio(
     if (!verdict.ok) throw new AudioRefused('audio-unreadable', verdict.reason);
     const sha256 = hash.digest('hex');
     await options.confirm?.({ sha256, sizeBytes });
-    received = { sha256, sizeBytes, facts: factsOf(parsed, parsed.format.duration!) };
+    received = { sha256, sizeBytes, facts: factsOf(format, parsed, parsed.format.duration!) };
     return { sha256Hex: sha256 };
   });
   return { format, objectKey, ...received! };
