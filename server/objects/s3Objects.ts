@@ -156,7 +156,9 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
   }
 
   async function putStreamed(key: string, body: AsyncIterable<Buffer>, contentType: string, approve: () => Promise<{ sha256Hex: string }>) {
-    let part = Buffer.allocUnsafe(PART_BYTES);
+    // Part buffers are reused once sent, so a long upload does not leave a trail of garbage for the GC.
+    const spare: Buffer[] = [];
+    let part: Buffer = Buffer.allocUnsafe(PART_BYTES);
     let filled = 0;
     let uploadId: string | undefined;
     let partsStarted = 0;
@@ -167,6 +169,7 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
     const sendPart = async (bytes: Buffer, partNumber: number) => {
       const sent = await client.send(new UploadPartCommand({ Bucket: settings.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: bytes }));
       parts.push({ PartNumber: partNumber, ETag: sent.ETag });
+      if (bytes.length === PART_BYTES) spare.push(bytes);
     };
     const startPart = async (bytes: Buffer) => {
       uploadId ??= (
@@ -215,7 +218,7 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
             offset += taken;
             if (filled === PART_BYTES) {
               await startPart(part);
-              part = Buffer.allocUnsafe(PART_BYTES);
+              part = spare.pop() ?? Buffer.allocUnsafe(PART_BYTES);
               filled = 0;
             }
           }
