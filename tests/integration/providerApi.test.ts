@@ -214,6 +214,27 @@ describe('the provider API', () => {
     expectMatchesOpenApi(reused, 'post', `/api/v1/recordings/${id}/links`);
   });
 
+  test('an Idempotency-Key sent again with a different request gets 422 idempotency-key-mismatch and registers nothing', async () => {
+    const { apiKey } = await addProvider();
+    const first = await upload(apiKey, { assessmentRef: 'PIP-KEY-1' }, demoAudio(2), { 'Idempotency-Key': 'key-9c1d' });
+    expect(first.status).toBe(201);
+    const objects = bucketFiles().length;
+    const different: Array<[Record<string, string>, Buffer]> = [
+      [{ assessmentRef: 'PIP-KEY-2' }, demoAudio(2)], // another recording's fields
+      [{ assessmentRef: 'PIP-KEY-1', sha256: sha256(demoAudio(3)) }, demoAudio(3)], // another file under the same reference
+    ];
+    for (const [fields, audio] of different) {
+      const reused = await upload(apiKey, fields, audio, { 'Idempotency-Key': 'key-9c1d' });
+      expect(reused.status).toBe(422);
+      expect(reused.body.type).toBe('https://assessment-recordings.service.gov.uk/problems/idempotency-key-mismatch');
+      expect(reused.headers['idempotent-replayed']).toBeUndefined();
+      expectMatchesOpenApi(reused, 'post', '/api/v1/recordings');
+    }
+    expect(await portal.store.findRecordingByRef('PIP-KEY-2')).toBeUndefined();
+    expect((await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered')).toHaveLength(1);
+    expect(bucketFiles()).toHaveLength(objects);
+  });
+
   test('a recording whose owner cannot be written is not kept at all, and the retry with the same Idempotency-Key registers it', async () => {
     const { apiKey } = await addProvider();
     // The database refusing the ownership row, as a lost connection between two statements would.
