@@ -41,8 +41,13 @@ function closeGracefully(servers: Server[], timeoutMs: number): Promise<void> {
   return Promise.race([closed.then(() => undefined), deadline]);
 }
 
-/** The longest a request may take to arrive whole (a large upload on a slow line). */
-const REQUEST_TIMEOUT_MS = 5 * 60_000;
+/**
+ * The longest a request may take to arrive whole: a provider's 1 GB upload needs about 2.3 Mbit/s
+ * to arrive in an hour (2 GB, 4.6 Mbit/s). Headers must still come within Node's headersTimeout, a
+ * provider holds at most half the upload slots, and claimants' form bodies are small, so an hour
+ * costs a slow client a socket, not the instance. IDEMPOTENCY_CLAIM_LEASE_MS outlasts it.
+ */
+const REQUEST_TIMEOUT_MS = 60 * 60_000;
 
 async function main() {
   const config = configOrExit();
