@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { ClaimantBrowser } from '../support/claimantBrowser';
+import { signedInStaff } from '../support/staffBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
@@ -10,10 +11,12 @@ const fixture = (extension: string) => readFileSync(path.join(__dirname, '..', '
 
 let portal: TestPortal;
 let apiKey: string;
+let staff: Awaited<ReturnType<typeof signedInStaff>>['browser'];
 beforeAll(async () => {
   portal = await startTestPortal();
   const added = await portal.cli('providers', 'add', '--name', 'Formats Ltd');
   apiKey = added.json.apiKey as string;
+  staff = (await signedInStaff(portal, 'agent')).browser;
 });
 afterAll(async () => {
   await portal.close();
@@ -61,7 +64,7 @@ describe('audio facts read at ingest', () => {
     ['m4a', /AAC/, 22050, null],
     ['ogg', /^Vorbis/, 22050, 1],
     ['flac', /^FLAC$/, 8000, 1],
-  ])('a %s file gets its true duration, codec, sample rate and channels, and the claimant page shows its length', async (extension, codec, sampleRate, channels) => {
+  ])('a %s file gets its true duration, codec, sample rate and channels, and the claimant and staff pages show its length', async (extension, codec, sampleRate, channels) => {
     const created = await upload(fixture(extension));
     expect(created.status).toBe(201);
     const row = (await portal.store.findRecording(created.body.id as string))!;
@@ -74,6 +77,9 @@ describe('audio facts read at ingest', () => {
     expect((await claimant.enterNino(linkPath, CLAIMANT.nino)).status).toBe(303);
     const page = await claimant.get(linkPath);
     expect(page.text).toMatch(/Length\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*5 seconds\s*<\/dd>/);
+
+    const staffPage = await staff.get(`/staff/recordings/${row.id}`);
+    expect(staffPage.text).toMatch(/Length\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*5 seconds \(/);
   });
 
   test.each([
