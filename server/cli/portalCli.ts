@@ -138,11 +138,12 @@ const COMMANDS: Record<string, Command> = {
       if (language !== 'en' && language !== 'cy') throw new InputError('language', 'must be en or cy');
       const file = required(values, 'file');
       // Opened before anything else, so a wrong path is named at once; then streamed, never held.
-      const audio = await open(file)
-        .then((handle) => handle.createReadStream())
-        .catch(() => {
-          throw new InputError('file', `cannot read ${file}`);
-        });
+      const handle = await open(file).catch(() => undefined);
+      if (!handle || !(await handle.stat()).isFile()) {
+        await handle?.close();
+        throw new InputError('file', `cannot read ${file}`);
+      }
+      const audio = handle.createReadStream();
       return (await context.services()).registerRecording({
         audio,
         assessmentRef: required(values, 'ref'),

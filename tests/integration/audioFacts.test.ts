@@ -99,6 +99,13 @@ describe('audio facts read at ingest', () => {
     expect(bucketFiles()).toHaveLength(before);
   });
 
+  test('recordings add names a path it cannot read (missing, or a directory) and exits 1', async () => {
+    for (const file of [path.join(portal.dataDir, 'missing.wav'), portal.dataDir]) {
+      const added = await portal.cli('recordings', 'add', '--file', file, '--ref', 'PIP-NOFILE-1', '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone);
+      expect(added).toEqual({ code: 1, json: { field: 'file', error: `cannot read ${file}` } });
+    }
+  });
+
   test('recordings add refuses a WAV whose header lies, exiting 1 with the reason', async () => {
     const file = path.join(portal.dataDir, 'lying.wav');
     writeFileSync(file, wav(10, 5));
