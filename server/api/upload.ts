@@ -90,6 +90,7 @@ export function readUpload<T>(req: Request, maxBytes: number, onAudio: (part: Au
         req.unpipe(parser);
         req.pause();
         fail('too-large', `the audio file must be at most ${maxBytes} bytes`);
+        bodyFailed(failure!); // `onAudio` may be waiting for the end of a body that will not come
         finish(async () => {
           await work?.catch(() => undefined);
           return { ok: false, problem: 'too-large', detail: failure!.message };

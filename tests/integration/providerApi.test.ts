@@ -262,6 +262,16 @@ describe('the provider API', () => {
     expect(await portal.store.auditEvents()).not.toContainEqual(expect.objectContaining({ type: 'recording.registered' }));
   });
 
+  test('a body that goes on far past the limit after a small audio file is cut off with 413, and nothing is registered', async () => {
+    const { apiKey } = await addProvider();
+    const answer = await upload(apiKey, { assessmentRef: 'PIP-TRAIL-1' }, demoAudio(1))
+      .attach('trailing', Buffer.alloc(3 * 1024 * 1024), { filename: 'junk.bin' })
+      .then((response) => response.status, (error: { status?: number; code?: string }) => error.status ?? error.code);
+    expect([413, 'EPIPE', 'ECONNRESET']).toContain(answer);
+    expect(await portal.store.findRecordingByRef('PIP-TRAIL-1')).toBeUndefined();
+    expect(bucketFiles()).toEqual([]);
+  });
+
   test('a file that is not audio is refused with 415, whatever it is called', async () => {
     const { apiKey } = await addProvider();
     const answer = await upload(apiKey, {}, Buffer.from('%PDF-1.7 this is a letter, not a recording'));
