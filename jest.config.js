@@ -5,8 +5,16 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Babel only strips types (pure JavaScript: no platform binaries to install); `tsc --noEmit` type-checks.
   transform: { '^.+\\.(t|j|mj)s$': 'babel-jest' },
-  // jose, @noble and @scure (under otplib, also nested in its plugins) ship ES modules only; let Babel turn them into CommonJS for Jest's module loader.
-  transformIgnorePatterns: ['^(?!.*/node_modules/(@noble|@scure)/).*/node_modules/(?!(jose|@noble|@scure)/)'],
+  // jose, @noble and @scure (under otplib, also nested in its plugins), and music-metadata with its
+  // tokenizer packages ship ES modules only; let Babel turn them into CommonJS for Jest's module loader.
+  transformIgnorePatterns: [
+    '^(?!.*/node_modules/(@noble|@scure)/).*/node_modules/(?!(jose|@noble|@scure|music-metadata|strtok3|token-types|file-type|@tokenizer/inflate|uint8array-extras|@borewit/text-codec|win-guid|media-typer)/)',
+  ],
+  // music-metadata and file-type export only `import`/`module-sync` entry points, which Jest's `require` does not match.
+  moduleNameMapper: {
+    '^music-metadata$': '<rootDir>/node_modules/music-metadata/lib/index.js',
+    '^file-type$': '<rootDir>/node_modules/file-type/index.js',
+  },
   setupFiles: ['<rootDir>/tests/support/quietSdk.ts'],
   testTimeout: 30000,
 };

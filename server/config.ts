@@ -446,7 +446,7 @@ function buildConfig(env: Env): Config {
     downloadResumeWindowMs: downloadResumeWindow(env, presignTtlMs),
     claimantSessionTtlMs: duration(env, 'CLAIMANT_SESSION_TTL', '20m'),
     retentionMonths: integer(env, 'RETENTION_MONTHS', 24, 1, 1200),
-    apiMaxUploadBytes: integer(env, 'API_MAX_UPLOAD_MB', 200, 1, 2000) * 1024 * 1024,
+    apiMaxUploadBytes: integer(env, 'API_MAX_UPLOAD_MB', 2048, 1, 2048) * 1024 * 1024,
     retentionSweepIntervalMs: duration(env, 'RETENTION_SWEEP_INTERVAL', '1h'),
     rateLimits: {
       ninoPerIpPer15Min: integer(env, 'RATE_LIMIT_NINO_PER_15_MIN', 30, 1, 100_000),

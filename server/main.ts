@@ -39,8 +39,13 @@ function closeGracefully(servers: Server[], timeoutMs: number): Promise<void> {
 /** How often an instance looks for listening copies to make besides those its own uploads start. */
 const LISTENING_COPY_INTERVAL_MS = 60_000;
 
-/** The longest a request may take to arrive whole (a large upload on a slow line). */
-const REQUEST_TIMEOUT_MS = 5 * 60_000;
+/**
+ * The longest a request may take to arrive whole: a provider's 1 GB upload needs about 2.3 Mbit/s
+ * to arrive in an hour (2 GB, 4.6 Mbit/s). Headers must still come within Node's headersTimeout, a
+ * provider holds at most half the upload slots, and claimants' form bodies are small, so an hour
+ * costs a slow client a socket, not the instance. IDEMPOTENCY_CLAIM_LEASE_MS outlasts it.
+ */
+const REQUEST_TIMEOUT_MS = 60 * 60_000;
 
 async function main() {
   // The database, the objects, the outbox and the development secrets are claimants' data: readable by this user only.

@@ -16,7 +16,8 @@ export const OPENAPI_DOCUMENT = {
     version: '1.0.0',
     description:
       'For assessment providers: register the audio recording of a health assessment and ask for the claimant to be texted a link. ' +
-      'Authenticate with `Authorization: Bearer <API key>`. A POST may carry an `Idempotency-Key` header: a repeat with the same key returns the first response and changes nothing.',
+      'Authenticate with `Authorization: Bearer <API key>`. A POST may carry an `Idempotency-Key` header: a repeat with the same key returns the first response and changes nothing; ' +
+      'the same key with a different request (another path, other form fields, another declared `sha256` or `Content-Length`) gets 422 `idempotency-key-mismatch`.',
   },
   servers: [{ url: '/api/v1' }],
   security: [{ apiKey: [] }],
@@ -25,6 +26,9 @@ export const OPENAPI_DOCUMENT = {
       post: {
         operationId: 'registerRecording',
         summary: 'Register a recording: metadata and the audio, as multipart/form-data',
+        description:
+          'The fields come first and the `audio` file last: the fields are checked as soon as the file starts, and the file is streamed to storage as it arrives (up to `API_MAX_UPLOAD_MB`, by default 2048 MB). ' +
+          'Nothing is registered until the whole file has arrived and its container agrees with its size. One provider has at most half of an instance\'s upload slots at once.',
         parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
         requestBody: {
           required: true,
@@ -40,7 +44,7 @@ export const OPENAPI_DOCUMENT = {
                   mobile: { type: 'string', description: 'UK mobile number; kept only encrypted' },
                   language: { type: 'string', enum: ['en', 'cy'] },
                   sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Optional: checked against the SHA-256 the server computes' },
-                  audio: { type: 'string', contentMediaType: 'application/octet-stream', description: 'WAV, MP3, M4A, OGG or FLAC; the last part of the form' },
+                  audio: { type: 'string', contentMediaType: 'application/octet-stream', description: 'WAV, MP3, M4A, OGG or FLAC; the last part of the form, after every field' },
                 },
               },
             },
@@ -53,8 +57,10 @@ export const OPENAPI_DOCUMENT = {
           '409': problemResponse('Duplicate assessment reference, or the same Idempotency-Key is still being processed'),
           '413': problemResponse('The audio file is too large'),
           '415': problemResponse('The file is not audio'),
-          '422': problemResponse('A field is missing or invalid, or the Idempotency-Key was used for another request'),
-          '503': problemResponse('Storage is unavailable, or the server is receiving as many uploads as it can hold: send the same request again after `Retry-After` seconds (nothing was stored, and the Idempotency-Key is not used up)'),
+          '422': problemResponse(
+            'A field is missing or invalid (`invalid-field`); the audio is truncated, corrupt, or holds less than its header states (`audio-unreadable`, the detail names the problem); or the Idempotency-Key was used for another request (`idempotency-key-mismatch`)',
+          ),
+          '503': problemResponse('Storage is unavailable, or the server is receiving as many uploads as it can hold (or as many of this provider\'s as its share allows): send the same request again after `Retry-After` seconds (nothing was stored, and the Idempotency-Key is not used up)'),
         },
       },
     },

@@ -1,20 +1,21 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { PortalDeps } from '../deps';
 import { linkAccess, linkEndsAt } from '../policy/accessWindow';
-import { detectAudioFormat } from '../policy/audioFormat';
 import { recordingAvailability } from '../policy/recordingAvailability';
 import type { PortalServices } from '../services';
 import { InputError } from '../services/inputError';
+import { AudioRefused } from '../services/audioIngest';
 import { LinkNotSent } from '../services/links';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
+import { STREAMED_UPLOAD_BUFFER_BYTES } from '../objects/s3Objects';
 import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
 import { ProviderStore } from '../store/providerStore';
 import { StaffStore } from '../store/staffStore';
 import type { RecordingRow } from '../store/recordingStore';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { problemBody, type ProblemType } from './problems';
-import { readUpload, uploadMemoryBytes } from './upload';
+import { declaredTooLarge, readUpload, type AudioPart } from './upload';
 import { uploadRoom } from './uploadRoom';
 
 /** API keys are shown once and kept only as SHA-256: 256 random bits need no slow hash. */
@@ -24,6 +25,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Long enough for an upload in progress to finish; short enough not to hold a provider's queue. */
 const UPLOAD_RETRY_AFTER_SECONDS = 10;
+/** What an instance spends on uploads at once: each holds at most STREAMED_UPLOAD_BUFFER_BYTES, so 4 slots, 2 per provider. */
+const UPLOAD_ROOM_BYTES = 64 * 1024 * 1024;
 
 interface ApiResult {
   status: number;
@@ -128,30 +131,58 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
   }
 
   /**
-   * Runs a POST once per Idempotency-Key: a repeat gets the stored first response (and its body is
-   * not read); a failure on our side frees the key for a retry.
+   * Claims the request's Idempotency-Key for a request with this fingerprint: `run` does the work
+   * once and stores its answer; otherwise the answer to send (the stored first response, "in
+   * progress", or 422 for a key sent before with a different request, as draft-ietf-httpapi-idempotency-key-header says).
    */
-  async function idempotent(req: Request, res: Response, work: () => Promise<ApiResult>) {
+  async function claimKey(req: Request, res: Response, fingerprint: string): Promise<{ run(work: () => Promise<ApiResult>): Promise<ApiResult> } | { answer: ApiResult; replayed: boolean }> {
     const key = req.get('Idempotency-Key');
-    if (key === undefined) return send(res, await work());
-    if (!IDEMPOTENCY_KEY.test(key)) return send(res, problem('bad-request', 'Idempotency-Key must be 1 to 255 printable ASCII characters'));
+    if (key === undefined) return { run: (work) => work() };
+    if (!IDEMPOTENCY_KEY.test(key)) return { answer: problem('bad-request', 'Idempotency-Key must be 1 to 255 printable ASCII characters'), replayed: false };
     const providerId = providerOf(res);
-    const claim = await providers.claimIdempotencyKey(providerId, key, `${req.method} ${req.baseUrl}${req.path}`, deps.clock());
-    if (claim.state !== 'new') {
-      req.resume();
-      if (claim.state === 'replay') return send(res, { status: claim.statusCode, body: JSON.parse(claim.body) }, true);
-      return send(res, problem(claim.state === 'in-progress' ? 'idempotency-key-in-progress' : 'idempotency-key-reused'));
+    const claim = await providers.claimIdempotencyKey(providerId, key, fingerprint, deps.clock());
+    if (claim.state === 'replay') return { answer: { status: claim.statusCode, body: JSON.parse(claim.body) }, replayed: true };
+    if (claim.state === 'in-progress') return { answer: problem('idempotency-key-in-progress'), replayed: false };
+    if (claim.state === 'different-request') {
+      return { answer: problem('idempotency-key-mismatch', 'this Idempotency-Key was first sent with a different request; use a new key for a new request'), replayed: false };
     }
-    let result: ApiResult;
-    try {
-      result = await work();
-    } catch (error) {
-      await providers.releaseIdempotencyKey(providerId, key).catch(() => {});
-      throw error;
-    }
-    await providers.completeIdempotencyKey(providerId, key, result.status, JSON.stringify(result.body));
-    send(res, result);
+    return {
+      async run(work) {
+        let result: ApiResult;
+        try {
+          result = await work();
+        } catch (error) {
+          // A failure on our side (or a client that went) frees the key for a retry.
+          await providers.releaseIdempotencyKey(providerId, key).catch(() => {});
+          throw error;
+        }
+        await providers.completeIdempotencyKey(providerId, key, result.status, JSON.stringify(result.body));
+        return result;
+      },
+    };
   }
+
+  /** Runs a bodiless POST once per Idempotency-Key: a repeat gets the stored first response. */
+  async function idempotent(req: Request, res: Response, work: () => Promise<ApiResult>) {
+    const claim = await claimKey(req, res, `${req.method} ${req.baseUrl}${req.path}`);
+    if ('answer' in claim) {
+      req.resume();
+      return send(res, claim.answer, claim.replayed);
+    }
+    send(res, await claim.run(work));
+  }
+
+  /**
+   * An upload's fingerprint: method, path, declared Content-Length and the form fields, which come
+   * before the file (the declared sha256 among them). It is known before the file is read, so a
+   * replay is answered without receiving (or hashing) the audio again. A keyed hash, since the fields
+   * hold a NINO and a mobile number.
+   */
+  const uploadFingerprint = (req: Request, fields: Record<string, string>) =>
+    createHmac('sha256', deps.config.secrets.ninoIndexKey)
+      .update('idempotency-fingerprint\0')
+      .update(JSON.stringify([req.method, `${req.baseUrl}${req.path}`, req.get('Content-Length') ?? null, Object.entries(fields).sort(([a], [b]) => a.localeCompare(b))]))
+      .digest('hex');
 
   router.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(JSON.stringify(OPENAPI_DOCUMENT));
@@ -169,64 +200,98 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
     next();
   });
 
-  // One upload of the largest size the API accepts, or several smaller ones, at a time.
-  const uploads = uploadRoom(deps.config.apiMaxUploadBytes);
+  const uploads = uploadRoom({ capacityBytes: UPLOAD_ROOM_BYTES, bytesPerUpload: STREAMED_UPLOAD_BUFFER_BYTES });
+  const maxBytes = deps.config.apiMaxUploadBytes;
 
-  router.post('/recordings', (req, res) => {
+  /** Fields checked as soon as the file starts, so a bad request is refused before its audio is sent on. */
+  function fieldProblem(fields: Record<string, string>): ApiResult | undefined {
+    for (const name of ['assessmentRef', 'nino', 'mobile'] as const) {
+      if (!fields[name]) return problem('invalid-field', `${name} is required (send the fields before the audio file)`, name);
+    }
+    if (fields.language !== undefined && fields.language !== 'en' && fields.language !== 'cy') return problem('invalid-field', 'language must be en or cy', 'language');
+    if (fields.recordedAt !== undefined && Number.isNaN(new Date(fields.recordedAt).getTime())) {
+      return problem('invalid-field', 'recordedAt must be an ISO 8601 date and time', 'recordedAt');
+    }
+    if (fields.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(fields.sha256)) return problem('invalid-field', 'sha256 must be 64 lowercase hexadecimal digits', 'sha256');
+    return undefined;
+  }
+
+  async function register(res: Response, { fields, audio, bodyRead }: AudioPart): Promise<ApiResult> {
+    if (ASSESSMENT_REF_PATTERN.test(fields.assessmentRef) && (await deps.store.findRecordingByRef(fields.assessmentRef))) {
+      return problem('duplicate-reference', undefined, 'assessmentRef');
+    }
+    let recordingId: string;
+    try {
+      ({ recordingId } = await services.registerRecording({
+        audio,
+        maxBytes,
+        // Stored only once the rest of the body is in and well-formed, and the checksum sent matches.
+        async confirmAudio({ sha256 }) {
+          await bodyRead();
+          if (fields.sha256 !== undefined && fields.sha256 !== sha256) throw new InputError('sha256', 'the SHA-256 sent does not match the audio received');
+        },
+        assessmentRef: fields.assessmentRef,
+        nino: fields.nino,
+        phone: fields.mobile,
+        recordedAt: fields.recordedAt !== undefined ? new Date(fields.recordedAt) : undefined,
+        language: fields.language === 'cy' ? 'cy' : 'en',
+        actor: `provider:${providerOf(res)}`,
+        providerId: providerOf(res),
+      }));
+    } catch (error) {
+      if (error instanceof AudioRefused) {
+        if (error.problem === 'too-large') return problem('too-large', `the audio file must be at most ${maxBytes} bytes`);
+        return problem(error.problem, error.message);
+      }
+      if (!(error instanceof InputError)) throw error;
+      const field = { ref: 'assessmentRef', phone: 'mobile', 'recorded-at': 'recordedAt', file: 'audio' }[error.field] ?? error.field;
+      return problem('invalid-field', error.message, field);
+    }
+    const recording = (await deps.store.findRecording(recordingId))!;
+    return { status: 201, body: await recordingView(recording), location: `/api/v1/recordings/${recordingId}` };
+  }
+
+  router.post('/recordings', async (req, res) => {
+    if (declaredTooLarge(req, maxBytes)) {
+      req.resume();
+      res.setHeader('Connection', 'close');
+      return send(res, problem('too-large', `the audio file must be at most ${maxBytes} bytes`));
+    }
     // Before the Idempotency-Key is claimed: "busy" is not the request's answer, and the same request
     // sent again must be taken.
-    const room = uploads.admit(uploadMemoryBytes(req, deps.config.apiMaxUploadBytes));
+    const room = uploads.admit(providerOf(res));
     if (!room) {
       req.resume();
       res.setHeader('Retry-After', String(UPLOAD_RETRY_AFTER_SECONDS));
       res.setHeader('Connection', 'close');
-      return send(res, problem('uploads-busy'));
+      return send(res, problem('uploads-busy', `at most ${uploads.perProvider} uploads of one provider, and ${uploads.slots} in all, are received at once`));
     }
-    // Given back when the work is done, not when the client goes: the audio is held until then.
-    return idempotent(req, res, async () => {
-      const upload = await readUpload(req, deps.config.apiMaxUploadBytes);
-      // Thrown, not answered, so the Idempotency-Key is released for the client's retry.
+    let replayed = false;
+    try {
+      // The key is claimed once the fields are in (they make its fingerprint), before the audio is read.
+      const upload = await readUpload(req, maxBytes, async (part): Promise<ApiResult> => {
+        const refused = fieldProblem(part.fields);
+        if (refused) return refused;
+        const claim = await claimKey(req, res, uploadFingerprint(req, part.fields));
+        if ('answer' in claim) {
+          replayed = claim.replayed;
+          return claim.answer;
+        }
+        return claim.run(() => register(res, part));
+      });
+      // Thrown, not answered: there is nobody to answer, and the error handler logs nothing for a 4xx.
       if (!upload.ok && upload.problem === 'cut-off') throw Object.assign(new Error(upload.detail), { status: 400 });
       if (!upload.ok) {
         if (upload.problem === 'too-large') res.setHeader('Connection', 'close');
-        return problem(upload.problem, upload.detail);
+        return send(res, problem(upload.problem, upload.detail));
       }
-      const { fields, audio } = upload;
-      for (const name of ['assessmentRef', 'nino', 'mobile'] as const) {
-        if (!fields[name]) return problem('invalid-field', `${name} is required`, name);
-      }
-      if (!audio || audio.length === 0) return problem('invalid-field', 'the audio file is required', 'audio');
-      if (!detectAudioFormat(audio)) return problem('not-audio', 'send WAV, MP3, M4A, OGG or FLAC audio');
-      if (fields.sha256 !== undefined && fields.sha256 !== createHash('sha256').update(audio).digest('hex')) {
-        return problem('invalid-field', 'the SHA-256 sent does not match the audio received', 'sha256');
-      }
-      const language = fields.language ?? 'en';
-      if (language !== 'en' && language !== 'cy') return problem('invalid-field', 'language must be en or cy', 'language');
-      const recordedAt = fields.recordedAt !== undefined ? new Date(fields.recordedAt) : undefined;
-      if (recordedAt && Number.isNaN(recordedAt.getTime())) return problem('invalid-field', 'recordedAt must be an ISO 8601 date and time', 'recordedAt');
-      if (ASSESSMENT_REF_PATTERN.test(fields.assessmentRef) && (await deps.store.findRecordingByRef(fields.assessmentRef))) {
-        return problem('duplicate-reference', undefined, 'assessmentRef');
-      }
-      let recordingId: string;
-      try {
-        ({ recordingId } = await services.registerRecording({
-          audio,
-          assessmentRef: fields.assessmentRef,
-          nino: fields.nino,
-          phone: fields.mobile,
-          recordedAt,
-          language,
-          actor: `provider:${providerOf(res)}`,
-          providerId: providerOf(res),
-        }));
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        const field = { ref: 'assessmentRef', phone: 'mobile', 'recorded-at': 'recordedAt', file: 'audio' }[error.field] ?? error.field;
-        return problem('invalid-field', error.message, field);
-      }
-      const recording = (await deps.store.findRecording(recordingId))!;
-      return { status: 201, body: await recordingView(recording), location: `/api/v1/recordings/${recordingId}` };
-    }).finally(room.release);
+      if (!upload.value) return send(res, fieldProblem(upload.fields) ?? problem('invalid-field', 'the audio file is required', 'audio'));
+      if (upload.value.status === 413) res.setHeader('Connection', 'close');
+      send(res, upload.value, replayed);
+    } finally {
+      // Given back when the work is done, not when the client goes: its cleanup runs until then.
+      room.release();
+    }
   });
 
   router.get('/recordings/:id', async (req, res) => {

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -137,9 +137,13 @@ const COMMANDS: Record<string, Command> = {
       const language = values.language ?? 'en';
       if (language !== 'en' && language !== 'cy') throw new InputError('language', 'must be en or cy');
       const file = required(values, 'file');
-      const audio = await readFile(file).catch(() => {
+      // Opened before anything else, so a wrong path is named at once; then streamed, never held.
+      const handle = await open(file).catch(() => undefined);
+      if (!handle || !(await handle.stat()).isFile()) {
+        await handle?.close();
         throw new InputError('file', `cannot read ${file}`);
-      });
+      }
+      const audio = handle.createReadStream();
       return (await context.services()).registerRecording({
         audio,
         assessmentRef: required(values, 'ref'),

@@ -59,8 +59,10 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-export function formatLength(seconds: number | null, t: Translator): string {
-  if (seconds === null) return t('length.not-known');
+/** A duration in whole minutes and seconds (the stored one has a fraction); under half a second reads "1 second", not "0". */
+export function formatLength(exactSeconds: number | null, t: Translator): string {
+  if (exactSeconds === null) return t('length.not-known');
+  const seconds = Math.max(1, Math.round(exactSeconds));
   const minutes = Math.floor(seconds / 60);
   const rest = seconds % 60;
   const secondsText = t.plural(rest, 'unit.second.one', 'unit.second.other');

@@ -1,20 +1,30 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { PortalDeps } from '../deps';
 import { dependencyFailure } from '../observability/dependencyFailure';
-import { detectAudioFormat } from '../policy/audioFormat';
 import { parseNino } from '../policy/nino';
 import { parseUkMobile } from '../policy/phone';
 import { retainUntil } from '../policy/retention';
 import type { FieldCipher } from '../security/fieldCipher';
 import type { ManifestSigner } from '../security/manifestSigner';
 import type { NinoHasher } from '../security/ninoHasher';
+import { ingestAudio, type IngestedAudio } from './audioIngest';
 import { InputError } from './inputError';
 
 export const ASSESSMENT_REF_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/;
-const MAX_AUDIO_BYTES = 500 * 1024 * 1024;
+/** The largest recording ingest takes: a 90-minute 48 kHz stereo WAV is about 1 GB. */
+export const MAX_AUDIO_BYTES = 2 * 1024 * 1024 * 1024;
 
 export interface NewRecordingInput {
-  audio: Buffer;
+  /** Streamed to the bucket as it is read: a Buffer only for audio already in memory. */
+  audio: Readable | Buffer;
+  /** Smaller than MAX_AUDIO_BYTES where the caller says so (the provider API's API_MAX_UPLOAD_MB). */
+  maxBytes?: number;
+  /**
+   * Called once the whole file is in and its container checked, before it is stored: rejects to
+   * refuse it (e.g. a declared SHA-256 that does not match, or the rest of the request unreadable).
+   */
+  confirmAudio?: (received: { sha256: string; sizeBytes: number }) => Promise<void>;
   assessmentRef: string;
   nino: string;
   phone: string;
@@ -28,8 +38,9 @@ export interface NewRecordingInput {
 type RecordingDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects' | 'logger'> & { ninoHasher: NinoHasher; cipher: FieldCipher; manifests: ManifestSigner };
 
 /**
- * Registers a recording: checks every input before anything is written, stores the audio with its
- * SHA-256, and keeps the NINO only as an argon2id hash and blind index and the mobile only encrypted.
+ * Registers a recording: checks every input before anything is written, streams the audio to the
+ * bucket (taking its SHA-256 and its facts on the way) and registers it only once the whole file has
+ * been checked, and keeps the NINO only as an argon2id hash and blind index and the mobile only encrypted.
  */
 export async function registerRecording(deps: RecordingDeps, input: NewRecordingInput): Promise<{ recordingId: string }> {
   const now = deps.clock();
@@ -44,36 +55,47 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
   if (Number.isNaN(recordedAt.getTime()) || recordedAt.getTime() > now.getTime()) {
     throw new InputError('recorded-at', 'must be a valid date and time that is not in the future');
   }
-  if (input.audio.length > MAX_AUDIO_BYTES) throw new InputError('file', 'audio file is larger than 500 MB');
-  const format = detectAudioFormat(input.audio);
-  if (!format) throw new InputError('file', 'file is not a recognised audio format (WAV, MP3, M4A, OGG or FLAC)');
   if (await deps.store.findRecordingByRef(input.assessmentRef)) {
     throw new InputError('ref', 'a recording with this assessment reference already exists');
   }
 
   const id = randomUUID();
-  const sha256 = createHash('sha256').update(input.audio).digest('hex');
-  const objectKey = `recordings/${id}.${format.extension}`;
-  const manifest = await deps.manifests.sign({
-    assessmentRef: input.assessmentRef,
-    recordedAt: recordedAt.toISOString(),
-    sizeBytes: input.audio.length,
-    sha256,
-    issuedAt: now.toISOString(),
-  });
+  let objectKey: string | undefined;
+  let audio: IngestedAudio;
   try {
-    await deps.objects.put(objectKey, input.audio, format.contentType, sha256);
+    audio = await ingestAudio(deps.objects, input.audio, {
+      maxBytes: Math.min(input.maxBytes ?? MAX_AUDIO_BYTES, MAX_AUDIO_BYTES),
+      keyFor: (format) => (objectKey = `recordings/${id}.${format.extension}`),
+      confirm: input.confirmAudio,
+    });
+  } catch (error) {
+    // A put that timed out may still have been stored; a refused file left nothing behind.
+    if (objectKey && !(error instanceof InputError)) await deleteUnregistered(deps, objectKey);
+    throw error;
+  }
+  try {
+    const manifest = await deps.manifests.sign({
+      assessmentRef: input.assessmentRef,
+      recordedAt: recordedAt.toISOString(),
+      sizeBytes: audio.sizeBytes,
+      sha256: audio.sha256,
+      issuedAt: now.toISOString(),
+    });
     await deps.store.addRecording(
       {
         id,
         assessment_ref: input.assessmentRef,
         recorded_at: recordedAt.toISOString(),
         retain_until: retainUntil(recordedAt, deps.config.retentionMonths).toISOString(),
-        object_key: objectKey,
-        content_type: format.contentType,
-        size_bytes: input.audio.length,
-        sha256,
-        duration_seconds: format.durationSeconds ?? null,
+        object_key: audio.objectKey,
+        content_type: audio.format.contentType,
+        size_bytes: audio.sizeBytes,
+        sha256: audio.sha256,
+        duration_seconds: audio.facts.durationSeconds,
+        codec: audio.facts.codec,
+        sample_rate: audio.facts.sampleRate,
+        channels: audio.facts.channels,
+        bitrate: audio.facts.bitrate,
         nino_hash: await deps.ninoHasher.hash(nino.nino),
         nino_index: deps.ninoHasher.blindIndex(nino.nino),
         phone_encrypted: deps.cipher.encrypt('recordings.phone', phone.e164),
@@ -85,12 +107,15 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
       input.providerId,
     );
   } catch (error) {
-    // Not registered, so nothing may keep its audio (retention would never find it): the object goes,
-    // even when the put itself failed, since a put that timed out may still have been stored.
-    await deps.objects.deleteEverywhere(objectKey).catch((cleanupError: unknown) => {
-      deps.logger.error({ objectKey, err: dependencyFailure(cleanupError) }, 'audio of a recording that was not registered may be left in the bucket (the delete failed)');
-    });
+    await deleteUnregistered(deps, audio.objectKey);
     throw error;
   }
   return { recordingId: id };
+}
+
+/** Not registered, so nothing may keep its audio (retention would never find it). */
+async function deleteUnregistered(deps: RecordingDeps, objectKey: string) {
+  await deps.objects.deleteEverywhere(objectKey).catch((cleanupError: unknown) => {
+    deps.logger.error({ objectKey, err: dependencyFailure(cleanupError) }, 'audio of a recording that was not registered may be left in the bucket (the delete failed)');
+  });
 }

@@ -1,4 +1,5 @@
 import type { PortalDeps } from '../deps';
+import { translator } from '../i18n';
 import { linkAccess } from '../policy/accessWindow';
 import { parseNino } from '../policy/nino';
 import { maskPhone } from '../policy/phone';
@@ -17,6 +18,7 @@ import type { StaffStore } from '../store/staffStore';
 import { linkStateLabel, linkTimeline, type TimelineEntry } from './linkTimeline';
 import { maskAddressLine, parseReason } from './staffPolicy';
 import type { StaffMember } from './staffAccounts';
+import { formatLength } from '../routes/format';
 
 type ConsoleDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'outbox' | 'objects'> & {
   staffStore: StaffStore;
@@ -32,6 +34,8 @@ export interface RecordingSummary {
   retainUntil: Date;
   phoneMasked: string;
   language: string;
+  /** Its length and codec as read at ingest ("5 seconds (PCM)"), or "Not known". */
+  length: string;
   available: boolean;
   deletionRequested: boolean;
   legalHolds: Array<{ placedAt: Date; reason: string }>;
@@ -101,6 +105,7 @@ export function staffConsole(deps: ConsoleDeps) {
       retainUntil: new Date(recording.retain_until),
       phoneMasked: recording.phone_encrypted ? maskPhone(deps.cipher.decrypt('recordings.phone', recording.phone_encrypted)) : 'none on record',
       language: recording.language === 'cy' ? 'Welsh' : 'English',
+      length: formatLength(recording.duration_seconds, translator('en')) + (recording.codec ? ` (${recording.codec})` : ''),
       available: available(recording),
       deletionRequested: recording.deletion_requested_at !== null && !recording.deleted_at,
       legalHolds,

@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { staffConsole } from './migrations/0003_staff_console';
 import { dataProtection } from './migrations/0004_data_protection';
+import { audioFacts } from './migrations/0005_audio_facts';
 import { attemptReservations } from './migrations/0006_attempt_reservations';
 import { staffSignIn } from './migrations/0007_staff_signin';
 import { listeningCopies } from './migrations/0008_listening_copies';
@@ -119,6 +120,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
       '0002_sms_outbox': smsOutbox,
       '0003_staff_console': staffConsole,
       '0004_data_protection': dataProtection(dialect),
+      '0005_audio_facts': audioFacts(dialect),
       '0006_attempt_reservations': attemptReservations,
       '0007_staff_signin': staffSignIn,
       '0008_listening_copies': listeningCopies,

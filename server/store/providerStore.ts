@@ -9,10 +9,11 @@ export type IdempotencyClaim =
   | { state: 'different-request' };
 
 /**
- * Far longer than a request takes: the portal stops receiving one after 5 minutes, and storing its
- * audio gives up after S3_TIMEOUT of silence. A claim this old has, in practice, no request behind it.
+ * Longer than a request takes: the portal stops receiving one after an hour (REQUEST_TIMEOUT_MS, for
+ * a large upload on a slow line), and storing its audio gives up after S3_TIMEOUT of silence. A
+ * claim this old has, in practice, no request behind it.
  */
-export const IDEMPOTENCY_CLAIM_LEASE_MS = 10 * 60_000;
+export const IDEMPOTENCY_CLAIM_LEASE_MS = 75 * 60_000;
 
 /**
  * Assessment providers: their API keys (only SHA-256 hashes are kept), which recordings each one

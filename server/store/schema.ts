@@ -12,7 +12,14 @@ export interface RecordingsTable {
   content_type: string;
   size_bytes: number;
   sha256: string;
+  /** Seconds, with their fraction, as the container states them (0005_audio_facts). */
   duration_seconds: number | null;
+  /** What music-metadata read at ingest; optional so rows written before 0005 (and tests' own rows) need not say. */
+  codec?: string | null;
+  sample_rate?: number | null;
+  channels?: number | null;
+  /** Bits per second as the container states them. */
+  bitrate?: number | null;
   nino_hash: string | null;
   nino_index: string | null;
   phone_encrypted: string | null;

@@ -115,26 +115,32 @@ describe('the provider API', () => {
     };
   }
 
-  const LARGE_SECONDS = 22; // about 700 KB of WAV: of the 1 MB this portal holds at once, one fits, two do not
+  const LARGE_SECONDS = 22; // about 700 KB of WAV, of the 1 MB this portal takes: sent in two halves
 
-  test('uploads are taken while their bytes fit in memory; one that does not gets 503 and Retry-After, and the same request is taken once there is room', async () => {
-    const { apiKey } = await addProvider();
-    const first = await halfSentUpload(apiKey, { assessmentRef: 'PIP-LARGE-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone }, demoAudio(LARGE_SECONDS));
-
-    expect((await upload(apiKey, {}, demoAudio(2))).status).toBe(201); // 64 KB still fits beside it
-    const large = () => upload(apiKey, { assessmentRef: 'PIP-LARGE-2' }, demoAudio(LARGE_SECONDS), { 'Idempotency-Key': 'large-2' });
-    const busy = await large();
+  test('a provider holds at most half the upload slots: its next upload gets 503 and Retry-After while another provider is still taken, and the same request is taken once its slot is free', async () => {
+    const slow = await addProvider();
+    const other = await addProvider();
+    const held = [
+      await halfSentUpload(slow.apiKey, { assessmentRef: 'PIP-SLOW-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone }, demoAudio(LARGE_SECONDS)),
+      await halfSentUpload(slow.apiKey, { assessmentRef: 'PIP-SLOW-2', nino: CLAIMANT.nino, mobile: CLAIMANT.phone }, demoAudio(LARGE_SECONDS)),
+    ];
+    const third = () => upload(slow.apiKey, { assessmentRef: 'PIP-SLOW-3' }, demoAudio(2), { 'Idempotency-Key': 'slow-3' });
+    const busy = await third();
     expect(busy.status).toBe(503);
     expect(busy.headers['retry-after']).toBe('10');
     expect(busy.body.type).toMatch(/\/problems\/uploads-busy$/);
     expectMatchesOpenApi(busy, 'post', '/api/v1/recordings');
-    expect(await portal.store.findRecordingByRef('PIP-LARGE-2')).toBeUndefined();
+    expect(await portal.store.findRecordingByRef('PIP-SLOW-3')).toBeUndefined();
 
-    expect(await first.finish()).toBe(201);
+    // The slow provider's two uploads leave the other half of the room to everyone else.
+    expect((await upload(other.apiKey)).status).toBe(201);
+
+    expect(await held[0].finish()).toBe(201);
     // The refusal did not use up the Idempotency-Key: the same request is now taken, not replayed.
-    const taken = await large();
+    const taken = await third();
     expect(taken.status).toBe(201);
     expect(taken.headers['idempotent-replayed']).toBeUndefined();
+    expect(await held[1].finish()).toBe(201);
   });
 
   test('an upload the client cuts off gives back its room and its Idempotency-Key, and registers nothing', async () => {
@@ -208,6 +214,27 @@ describe('the provider API', () => {
     expectMatchesOpenApi(reused, 'post', `/api/v1/recordings/${id}/links`);
   });
 
+  test('an Idempotency-Key sent again with a different request gets 422 idempotency-key-mismatch and registers nothing', async () => {
+    const { apiKey } = await addProvider();
+    const first = await upload(apiKey, { assessmentRef: 'PIP-KEY-1' }, demoAudio(2), { 'Idempotency-Key': 'key-9c1d' });
+    expect(first.status).toBe(201);
+    const objects = bucketFiles().length;
+    const different: Array<[Record<string, string>, Buffer]> = [
+      [{ assessmentRef: 'PIP-KEY-2' }, demoAudio(2)], // another recording's fields
+      [{ assessmentRef: 'PIP-KEY-1', sha256: sha256(demoAudio(3)) }, demoAudio(3)], // another file under the same reference
+    ];
+    for (const [fields, audio] of different) {
+      const reused = await upload(apiKey, fields, audio, { 'Idempotency-Key': 'key-9c1d' });
+      expect(reused.status).toBe(422);
+      expect(reused.body.type).toBe('https://assessment-recordings.service.gov.uk/problems/idempotency-key-mismatch');
+      expect(reused.headers['idempotent-replayed']).toBeUndefined();
+      expectMatchesOpenApi(reused, 'post', '/api/v1/recordings');
+    }
+    expect(await portal.store.findRecordingByRef('PIP-KEY-2')).toBeUndefined();
+    expect((await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered')).toHaveLength(1);
+    expect(bucketFiles()).toHaveLength(objects);
+  });
+
   test('a recording whose owner cannot be written is not kept at all, and the retry with the same Idempotency-Key registers it', async () => {
     const { apiKey } = await addProvider();
     // The database refusing the ownership row, as a lost connection between two statements would.
@@ -233,6 +260,16 @@ describe('the provider API', () => {
     expectMatchesOpenApi(answer, 'post', '/api/v1/recordings');
     expect(bucketFiles()).toEqual([]);
     expect(await portal.store.auditEvents()).not.toContainEqual(expect.objectContaining({ type: 'recording.registered' }));
+  });
+
+  test('a body that goes on far past the limit after a small audio file is cut off with 413, and nothing is registered', async () => {
+    const { apiKey } = await addProvider();
+    const answer = await upload(apiKey, { assessmentRef: 'PIP-TRAIL-1' }, demoAudio(1))
+      .attach('trailing', Buffer.alloc(3 * 1024 * 1024), { filename: 'junk.bin' })
+      .then((response) => response.status, (error: { status?: number; code?: string }) => error.status ?? error.code);
+    expect([413, 'EPIPE', 'ECONNRESET']).toContain(answer);
+    expect(await portal.store.findRecordingByRef('PIP-TRAIL-1')).toBeUndefined();
+    expect(bucketFiles()).toEqual([]);
   });
 
   test('a file that is not audio is refused with 415, whatever it is called', async () => {

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import type { ObjectStorage } from '../objects/s3Objects';
+import { AUDIO_HEAD_BYTES, detectAudioFormat, type AudioFormat } from '../policy/audioFormat';
+import { sizeAgreesWithHeader } from '../policy/audioSize';
+import { InputError } from './inputError';
+
+export type AudioProblem = 'not-audio' | 'audio-unreadable' | 'too-large';
+
+/** Audio refused at ingest, with what is wrong with it; nothing of it was stored. */
+export class AudioRefused extends InputError {
+  constructor(
+    readonly problem: AudioProblem,
+    message: string,
+  ) {
+    super('file', message);
+    this.name = 'AudioRefused';
+  }
+}
+
+export interface AudioFacts {
+  durationSeconds: number;
+  codec: string | null;
+  sampleRate: number | null;
+  channels: number | null;
+  bitrate: number | null;
+}
+
+export interface IngestedAudio {
+  format: AudioFormat;
+  objectKey: string;
+  sha256: string;
+  sizeBytes: number;
+  facts: AudioFacts;
+}
+
+type Parsed = Awaited<ReturnType<(typeof import('music-metadata'))['parseStream']>>;
+
+/**
+ * music-metadata reading a copy of the stream as it passes. It is fed with backpressure (a slow
+ * parse slows the upload rather than filling memory), and no longer once it has read what it needs.
+ */
+function metadataReader(parser: typeof import('music-metadata'), contentType: string) {
+  const feed = new PassThrough();
+  let settled = false;
+  // Loaded by the caller, so a parser that cannot be loaded is our failure, not the file's.
+  const result: Promise<Parsed> = parser
+    .parseStream(feed, { mimeType: contentType }, { duration: true, skipCovers: true })
+    .finally(() => {
+      settled = true;
+      feed.destroy();
+    });
+  const stopped = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  return {
+    async feed(chunk: Buffer) {
+      if (!settled && !feed.write(chunk)) await Promise.race([once(feed, 'drain').catch(() => undefined), stopped]);
+    },
+    end: () => settled || feed.end(),
+    result,
+  };
+}
+
+function factsOf(format: AudioFormat, parsed: Parsed, durationSeconds: number): AudioFacts {
+  const { codec, sampleRate, numberOfChannels, bitrate } = parsed.format;
+  return {
+    durationSeconds,
+    codec: codec ?? null,
+    sampleRate: sampleRate ?? null,
+    // An M4A's sample entry says 2 channels whatever the audio has (ISO/IEC 14496-12 fixes it); the
+    // true count is in the AAC decoder's config, which music-metadata does not read. Unknown beats wrong.
+    channels: format.extension === 'm4a' ? null : (numberOfChannels ?? null),
+    bitrate: bitrate ? Math.round(bitrate) : null,
+  };
+}
+
+/**
+ * Streams audio into the bucket while checking it: its magic bytes first (nothing is sent for a file
+ * that is not audio), then, as it passes, its size, SHA-256 and container (music-metadata). Only when
+ * the last byte is in and the container agrees with the size (and `confirm` accepts what arrived) is
+ * the object made visible; otherwise nothing is left in the bucket.
+ */
+export async function ingestAudio(
+  objects: Pick<ObjectStorage, 'putStreamed'>,
+  source: Readable | Buffer,
+  options: { maxBytes: number; keyFor: (format: AudioFormat) => string; confirm?: (received: { sha256: string; sizeBytes: number }) => Promise<void> },
+): Promise<IngestedAudio> {
+  const iterator: AsyncIterator<Buffer> = (Buffer.isBuffer(source) ? Readable.from([source]) : source)[Symbol.asyncIterator]();
+  const first: Buffer[] = [];
+  let peeked = 0;
+  while (peeked < AUDIO_HEAD_BYTES) {
+    const next = await iterator.next();
+    if (next.done) break;
+    first.push(next.value);
+    peeked += next.value.length;
+  }
+  if (peeked === 0) throw new InputError('file', 'the audio file is empty');
+  const head = Buffer.concat(first).subarray(0, AUDIO_HEAD_BYTES);
+  const format = detectAudioFormat(head);
+  if (!format) {
+    await iterator.return?.();
+    throw new AudioRefused('not-audio', 'file is not a recognised audio format (WAV, MP3, M4A, OGG or FLAC)');
+  }
+
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  const metadata = metadataReader(await import('music-metadata'), format.contentType);
+  metadata.result.catch(() => undefined); // read in `approve`; a body that fails first never gets there
+  async function* checked(): AsyncGenerator<Buffer> {
+    let done = false;
+    try {
+      for (;;) {
+        let chunk = first.shift();
+        if (!chunk) {
+          const next = await iterator.next();
+          if (next.done) break;
+          chunk = next.value;
+        }
+        sizeBytes += chunk.length;
+        if (sizeBytes > options.maxBytes) throw new AudioRefused('too-large', `audio file is larger than ${options.maxBytes} bytes`);
+        hash.update(chunk);
+        await metadata.feed(chunk);
+        yield chunk;
+      }
+      done = true;
+    } finally {
+      metadata.end();
+      if (!done) await iterator.return?.();
+    }
+  }
+
+  let received: Omit<IngestedAudio, 'format' | 'objectKey'> | undefined;
+  const objectKey = options.keyFor(format);
+  await objects.putStreamed(objectKey, checked(), format.contentType, async () => {
+    const name = format.extension.toUpperCase();
+    const parsed = await metadata.result.catch((error: unknown) => {
+      throw new AudioRefused('audio-unreadable', `the ${name} file could not be read to its end (truncated or corrupt): ${(error as Error)?.message ?? 'unreadable'}`);
+    });
+    const verdict = sizeAgreesWithHeader(format.extension, head, { durationSeconds: parsed.format.duration, bitrate: parsed.format.bitrate }, sizeBytes);
+    if (!verdict.ok) throw new AudioRefused('audio-unreadable', verdict.reason);
+    const sha256 = hash.digest('hex');
+    await options.confirm?.({ sha256, sizeBytes });
+    received = { sha256, sizeBytes, facts: factsOf(format, parsed, parsed.format.duration!) };
+    return { sha256Hex: sha256 };
+  });
+  return { format, objectKey, ...received! };
+}
