@@ -4,7 +4,7 @@
  * Prints a table and writes bench-results/latest.json.
  *
  *   BENCH_QUICK=1      shorter runs and smaller tables (about a minute in all)
- *   BENCH_ONLY=a,b     only these figures: sms, nino, http, gatekeeper, listening, journey, lookups, scaling
+ *   BENCH_ONLY=a,b     only these figures: sms, nino, http, gatekeeper, listening, journey, ingest, lookups, scaling
  *   DATABASE_URL       a PostgreSQL database for the scaling figure (a schema of its own, dropped after)
  *
  * The HTTP figures load processes of their own (scripts/benchTarget.ts), built first with `npm run build`
@@ -27,6 +27,7 @@ import { CLAIMANT, startTestPortal } from '../tests/support/testPortal';
 import { freshPostgresSchema } from '../tests/support/testServices';
 
 import { argon2Bound, CORES, load, LOAD_SECONDS, QUICK, startPortal, startTarget, stopBucket, warmUp, WARM_UP_SECONDS, type Figure, type Load, type Target } from './benchHarness';
+import { ingest } from './benchIngest';
 import { claimantJourney, listening } from './benchJourney';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -378,6 +379,7 @@ const FIGURES: Record<string, () => Promise<Figure[]>> = {
   gatekeeper: async () => [await gatekeeperCost()],
   listening: listening,
   journey: async () => [await claimantJourney()],
+  ingest,
   lookups: lookupScaling,
   scaling: postgresScaling,
 };

@@ -4,7 +4,7 @@
  * time each loaded process used.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -35,6 +35,9 @@ export interface Target {
   grants(count: number): Promise<string[]>;
   /** A presigned URL of the portal's recording in the bucket. */
   bucketUrl(): Promise<string>;
+  resetPeakRss(): void;
+  /** VmRSS: the resident memory the process holds now. */
+  rssMb(): number;
   /** VmHWM: the most resident memory the process has held so far. */
   peakRssMb(): number;
   stop(): Promise<void>;
@@ -94,6 +97,9 @@ export async function startTarget(mode: 'portal' | 'hello' | 's3', env: Record<s
         child.once('message', (message) => resolve((message as { url: string }).url));
         child.send({ type: 'bucket-url' });
       }),
+    // Writing 5 to clear_refs sets VmHWM back to the present RSS (Linux), so a peak can be read for one stretch.
+    resetPeakRss: () => writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
+    rssMb: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
     peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
     stop: () =>
       new Promise((resolve) => {
@@ -106,6 +112,9 @@ export async function startTarget(mode: 'portal' | 'hello' | 's3', env: Record<s
 
 /** The S3-compatible server the portals under load talk to, started once for the run. */
 let bucket: Target | undefined;
+
+/** Where the shared bucket listens, once a portal has started it. */
+export const bucketEndpoint = (): string => bucket!.info.endpoint;
 
 /** Stops the shared bucket at the end of the run. */
 export const stopBucket = async () => bucket?.stop();

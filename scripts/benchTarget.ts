@@ -44,13 +44,14 @@ async function s3() {
 }
 
 async function portal() {
-  const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openRuntime }, { portalServices }] = await Promise.all([
+  const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openRuntime }, { portalServices }, { providerAccounts }] = await Promise.all([
     import('../server/app.js'),
     import('../server/config.js'),
     import('../server/demo.js'),
     import('../server/demoAudio.js'),
     import('../server/runtime.js'),
     import('../server/services/index.js'),
+    import('../server/api/providerApi.js'),
   ]);
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -96,7 +97,9 @@ async function portal() {
       process.send!({ type: 'bucket-url', url });
     }
   });
-  process.send!({ port, path: linkPath, cookie, nino: DEMO.nino });
+  // A provider account, for the ingest figure's uploads through the API.
+  const { apiKey } = await providerAccounts(runtime.deps).add(`Bench provider ${process.pid}`, 'bench');
+  process.send!({ port, path: linkPath, cookie, nino: DEMO.nino, apiKey });
 }
 
 const MODES: Record<string, () => Promise<void>> = { hello, s3, portal };

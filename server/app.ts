@@ -6,6 +6,7 @@ import { PROJECT_ROOT } from './projectRoot';
 import { addLanguageGlobals } from './i18n';
 import { compressResponses } from './middleware/compression';
 import { plainCookies } from './middleware/cookies';
+import { formBodyDeadline } from './middleware/bodyDeadline';
 import { errorHandler } from './middleware/errorHandler';
 import { languageChoice } from './middleware/language';
 import { claimantRateLimits } from './middleware/rateLimits';
@@ -69,6 +70,7 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   // The API reads its own bodies (multipart) and answers every refusal as a problem document, so it
   // comes before the pages' form parser, whose refusals are pages.
   app.use('/api/v1', providerApiRoutes(deps, services));
+  app.use(formBodyDeadline());
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
 
   const renderStaticPage = staticPageRenderer();
