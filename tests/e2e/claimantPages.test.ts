@@ -8,6 +8,9 @@ import { checkPage, DEVICES, describeInChromium, launchChromium, screenshot, typ
 import { recordingInLanguage, startLivePortal, type LivePortal } from './support/livePortal';
 import { downloadRecording, enterNino, focusState, htmlLang, mainHeading, playInPage, tabTo } from './support/pages';
 
+// A real browser on a shared two-core machine: pages and axe can take longer than Jest's 30 s.
+jest.setTimeout(60_000);
+
 const WRONG_NINO = 'AB 65 43 21 D';
 
 /** The words the tests look for, per language: what a claimant reads on each page. */

