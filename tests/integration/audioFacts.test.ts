@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { wavHeader } from '../../server/demoAudio';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { signedInStaff } from '../support/staffBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
@@ -40,19 +41,7 @@ function bucketFiles(): string[] {
 
 /** A WAV whose header states `statedSeconds` of 8 kHz 16-bit mono audio, holding `heldSeconds` of it. */
 function wav(statedSeconds: number, heldSeconds: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + statedSeconds * 16_000, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(statedSeconds * 16_000, 40);
+  const header = wavHeader(statedSeconds * 8000, 8000);
   return Buffer.concat([header, Buffer.alloc(heldSeconds * 16_000)]);
 }
 

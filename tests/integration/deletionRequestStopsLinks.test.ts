@@ -1,10 +1,10 @@
 import request from 'supertest';
-import { demoAudio } from '../../server/demoAudio';
 import { problemTypeUri } from '../../server/api/problems';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
 import { signedInStaff } from '../support/staffBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { providerRecording } from '../support/providerRecording';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {
@@ -13,17 +13,8 @@ beforeEach(async () => {
 afterEach(() => portal.close());
 
 /** A recording a provider registered and texted through the API, so every route can reach it. */
-async function providerRecording() {
-  const { apiKey } = (await portal.cli('providers', 'add', '--name', 'Assessments Ltd')).json as { apiKey: string };
-  const created = await request(portal.app)
-    .post('/api/v1/recordings')
-    .set('Authorization', `Bearer ${apiKey}`)
-    .field('assessmentRef', 'PIP-DEL-1')
-    .field('nino', CLAIMANT.nino)
-    .field('mobile', CLAIMANT.phone)
-    .attach('audio', demoAudio(2), { filename: 'a.wav', contentType: 'application/octet-stream' });
-  expect(created.status).toBe(201);
-  const recordingId = created.body.id as string;
+async function providerTextedRecording() {
+  const { apiKey, recordingId } = await providerRecording(portal, 'PIP-DEL-1', { seconds: 2 });
   const first = await request(portal.app).post(`/api/v1/recordings/${recordingId}/links`).set('Authorization', `Bearer ${apiKey}`);
   expect(first.status).toBe(201);
   return { apiKey, recordingId, firstLinkId: first.body.id as string };
@@ -31,7 +22,7 @@ async function providerRecording() {
 
 describe('after a supervisor requests deletion, no route texts the recording', () => {
   test('CLI exits 1 with the reason, the API answers 409, the console shows the message; nothing is sent or revoked', async () => {
-    const { apiKey, recordingId, firstLinkId } = await providerRecording();
+    const { apiKey, recordingId, firstLinkId } = await providerTextedRecording();
     const supervisor = await signedInStaff(portal, 'supervisor');
     await supervisor.browser.get(`/staff/recordings/${recordingId}`);
     expect((await supervisor.browser.post(`/staff/recordings/${recordingId}/deletion-request`, { reason: 'Claimant asked for erasure' })).status).toBe(200);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { wavHeader } from '../../server/demoAudio';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 const MiB = 1024 * 1024;
@@ -24,19 +25,7 @@ function peakRss(): number {
  * time: never the whole file in memory), with its SHA-256 once it has all been read.
  */
 function generatedWav(totalBytes: number) {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(totalBytes - 8, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(totalBytes - 44, 40);
+  const header = wavHeader((totalBytes - 44) / 2, 16_000);
   const block = Buffer.alloc(64 * 1024);
   for (let i = 0; i < block.length / 2; i++) block.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / 16_000) * 2000), i * 2);
   const hash = createHash('sha256');

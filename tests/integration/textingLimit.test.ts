@@ -1,11 +1,11 @@
 import request from 'supertest';
-import { demoAudio } from '../../server/demoAudio';
 import { problemTypeUri } from '../../server/api/problems';
 import { nextLinkAllowedAt } from '../../server/policy/textingLimit';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
 import { signedInStaff } from '../support/staffBrowser';
 import { HOUR, MINUTE } from '../support/testClock';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { providerRecording } from '../support/providerRecording';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {
@@ -13,18 +13,6 @@ beforeEach(async () => {
 });
 afterEach(() => portal.close());
 
-async function providerRecording() {
-  const { apiKey } = (await portal.cli('providers', 'add', '--name', 'Assessments Ltd')).json as { apiKey: string };
-  const created = await request(portal.app)
-    .post('/api/v1/recordings')
-    .set('Authorization', `Bearer ${apiKey}`)
-    .field('assessmentRef', 'PIP-LIMIT-1')
-    .field('nino', CLAIMANT.nino)
-    .field('mobile', CLAIMANT.phone)
-    .attach('audio', demoAudio(1), { filename: 'a.wav', contentType: 'application/octet-stream' });
-  expect(created.status).toBe(201);
-  return { apiKey, recordingId: created.body.id as string };
-}
 
 const linkCount = async (recordingId: string) => (await portal.store.db.selectFrom('links').select('id').where('recording_id', '=', recordingId).execute()).length;
 
@@ -39,7 +27,7 @@ describe('at most 3 links an hour per recording', () => {
   });
 
   test('API: the 3rd is sent, the 4th is 429 with Retry-After until exactly an hour after the 1st, when the same request (and Idempotency-Key) goes through', async () => {
-    const { apiKey, recordingId } = await providerRecording();
+    const { apiKey, recordingId } = await providerRecording(portal, 'PIP-LIMIT-1');
     const t0 = portal.clock().getTime();
     const send = (key?: string) => {
       const call = request(portal.app).post(`/api/v1/recordings/${recordingId}/links`).set('Authorization', `Bearer ${apiKey}`);

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { demoAudio } from '../../server/demoAudio';
+import { providerKey, providerRecording } from '../support/providerRecording';
 import { signedInStaff } from '../support/staffBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 /**
@@ -23,26 +23,15 @@ describe.each(DATABASE_KINDS)('links asked for at once on %s', (kind) => {
     await dropSchema?.();
   });
 
-  const providerKey = async () => ((await portal.cli('providers', 'add', '--name', 'Assessments Ltd')).json as { apiKey: string }).apiKey;
-  async function providerRecording(apiKey: string, assessmentRef: string) {
-    const created = await request(portal.app)
-      .post('/api/v1/recordings')
-      .set('Authorization', `Bearer ${apiKey}`)
-      .field('assessmentRef', assessmentRef)
-      .field('nino', CLAIMANT.nino)
-      .field('mobile', CLAIMANT.phone)
-      .attach('audio', demoAudio(1), { filename: 'a.wav', contentType: 'application/octet-stream' });
-    expect(created.status).toBe(201);
-    return created.body.id as string;
-  }
+  const recordingOf = async (apiKey: string, assessmentRef: string) => (await providerRecording(portal, assessmentRef, { apiKey })).recordingId;
 
   test('racing a deletion request: every link issued comes before it in the audit chain, and nothing is left to send', async () => {
-    const apiKey = await providerKey();
+    const apiKey = await providerKey(portal);
     const agent = await signedInStaff(portal, 'agent');
     const supervisor = await signedInStaff(portal, 'supervisor');
     const ROUNDS = 4;
     for (let round = 0; round < ROUNDS; round++) {
-      const recordingId = await providerRecording(apiKey, `PIP-RACE-${round}`);
+      const recordingId = await recordingOf(apiKey, `PIP-RACE-${round}`);
       await agent.browser.get(`/staff/recordings/${recordingId}`);
       await supervisor.browser.get(`/staff/recordings/${recordingId}`);
 
@@ -67,8 +56,8 @@ describe.each(DATABASE_KINDS)('links asked for at once on %s', (kind) => {
   });
 
   test('10 at once across two instances, the console and the CLI: exactly 3 links are issued, the rest refused with the limit', async () => {
-    const apiKey = await providerKey();
-    const recordingId = await providerRecording(apiKey, 'PIP-FLOOD-1');
+    const apiKey = await providerKey(portal);
+    const recordingId = await recordingOf(apiKey, 'PIP-FLOOD-1');
     const agent = await signedInStaff(portal, 'agent');
     await agent.browser.get(`/staff/recordings/${recordingId}`);
     const second = await portal.anotherInstance();
