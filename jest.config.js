@@ -17,7 +17,4 @@ module.exports = {
   },
   setupFiles: ['<rootDir>/tests/support/quietSdk.ts'],
   testTimeout: 30000,
-  // Two at a time on these two cores: most suites wait on the bucket, the browser or argon2's threads, so
-  // the whole run takes about 7 minutes instead of 12 (Jest's default here is one).
-  maxWorkers: 2,
 };
