@@ -105,7 +105,8 @@ async function ninoVerification(): Promise<Figure> {
     const posts: autocannon.Options = {
       url: `http://127.0.0.1:${portal.port}${portal.info.path}`,
       method: 'POST',
-      connections: CORES * 4,
+      // At most MAX_NINO_ATTEMPTS at once: one link weighs no more NINOs than that at a time (a sixth is told it is locked).
+      connections: Math.min(CORES * 4, 4),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `nino=${encodeURIComponent(portal.info.nino)}`,
     };
