@@ -46,7 +46,7 @@ async function s3() {
 async function portal() {
   const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openRuntime }, { portalServices }, { providerAccounts }] = await Promise.all([
     import('../server/app.js'),
-    import('../server/config.js'),
+    import('../server/config/index.js'),
     import('../server/demo.js'),
     import('../server/demoAudio.js'),
     import('../server/runtime.js'),

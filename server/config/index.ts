@@ -1,0 +1,40 @@
+import { databaseSettings } from './database';
+import { developmentSecrets } from './developmentSecrets';
+import { limitSettings } from './limits';
+import type { Env } from './read';
+import { s3Settings } from './s3';
+import { missingSecret, secretSettings } from './secrets';
+import { serverSettings } from './server';
+import { checkSegmentBudget, smsSettings } from './sms';
+
+export { ConfigError } from './read';
+export { generateSecrets, type ManifestKey } from './secrets';
+export type { NotifyConfig, SmsConfig, TwilioConfig } from './sms';
+
+/** Every setting but the secrets, each concern parsed by its own module; reads the environment only. */
+function parseSettings(env: Env) {
+  const server = serverSettings(env);
+  return {
+    ...server,
+    ...databaseSettings(env, server.dataDir),
+    sms: smsSettings(env, server.dataDir),
+    s3: s3Settings(env, server.production),
+    ...limitSettings(env),
+  };
+}
+
+/**
+ * The portal's configuration, for every way it starts (npm start, the operator CLI, the test portal).
+ * Parsing writes nothing; the one write is the explicit step below: outside production, secrets the
+ * environment leaves unset come from DATA_DIR/dev-secrets.json, created once, and only after every
+ * other setting has passed.
+ */
+export function loadConfig(env: Env = process.env) {
+  const settings = parseSettings(env);
+  const stored = !settings.production && missingSecret(env) ? developmentSecrets(settings.dataDir) : undefined;
+  const secrets = secretSettings(env, stored);
+  checkSegmentBudget(settings.baseUrl, secrets.linkKeys.current.id, settings.sms.segmentBudget);
+  return { ...settings, secrets };
+}
+
+export type Config = ReturnType<typeof loadConfig>;
