@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
@@ -46,6 +46,22 @@ test('outside production, missing secrets are generated once and kept for the ne
   const second = loadConfig({ DATA_DIR: dataDir });
   expect(second.secrets.sessionKey.equals(first.secrets.sessionKey)).toBe(true);
   expect(JSON.parse(readFileSync(path.join(dataDir, 'dev-secrets.json'), 'utf8'))).toHaveProperty('NINO_PEPPER');
+});
+
+test('no secrets file is written for a configuration that is refused, nor when the environment sets every secret', () => {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  expect(errorOf({ TRUST_PROXY: 'yes' })).toMatch(/^TRUST_PROXY: /);
+  expect(errorOf({ RETENTION_MONTHS: '0' })).toMatch(/^RETENTION_MONTHS: /);
+  expect(existsSync(file)).toBe(false);
+  loadConfig({ DATA_DIR: dataDir, ...productionSecrets });
+  expect(existsSync(file)).toBe(false);
+});
+
+test('the development secrets file is readable by its owner only', () => {
+  loadConfig({ DATA_DIR: dataDir, SESSION_SECRET: key(9) });
+  const stored = JSON.parse(readFileSync(path.join(dataDir, 'dev-secrets.json'), 'utf8'));
+  expect(Object.keys(stored).sort()).toEqual(Object.keys(productionSecrets).sort());
+  expect(statSync(path.join(dataDir, 'dev-secrets.json')).mode & 0o777).toBe(0o600);
 });
 
 test('production takes its secrets from the environment, first key signing', () => {
