@@ -39,10 +39,7 @@ export interface QueuedMessage {
   segments: number;
 }
 
-/**
- * Links and their downloads. Issuing a link (with its text message and the texting limit), unlocking
- * one and redeeming a download grant are each one transaction with their audit events.
- */
+/** Links and their downloads: issuing one (with its text and the texting limit), unlocking one and redeeming a grant are each one transaction. */
 export class LinkStore {
   constructor(
     private readonly db: Kysely<Database>,
