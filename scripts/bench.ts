@@ -19,7 +19,6 @@ import pino from 'pino';
 import { loadConfig } from '../server/config';
 import { openRuntime } from '../server/runtime';
 import { portalServices } from '../server/services';
-import { fieldCipher } from '../server/security/fieldCipher';
 import { SMS_PAYLOAD_FIELD } from '../server/sms/dispatcher';
 import { startFakeTwilio, TWILIO } from '../tests/support/fakeSmsProviders';
 import { productionEnv } from '../tests/resilience/support/loopback';
@@ -50,18 +49,17 @@ async function smsDispatch(): Promise<Figure> {
   });
   const runtime = await openRuntime(config, { logger: pino({ level: 'silent' }) });
   try {
-    const { store } = runtime.deps;
-    const cipher = fieldCipher(config.secrets.fieldKeys);
+    const { recordings, links, cipher } = runtime.deps;
     const now = new Date();
     for (let i = 0; i < messages; i++) {
       const id = `bench-${i}`;
-      await store.addRecording(
+      await recordings.addRecording(
         { id, assessment_ref: `BENCH-${i}`, recorded_at: now.toISOString(), retain_until: '2999-01-01T00:00:00.000Z', object_key: `recordings/${id}.wav`, content_type: 'audio/wav', size_bytes: 1, sha256: '0'.repeat(64), duration_seconds: 1, nino_hash: null, nino_index: null, phone_encrypted: null, language: 'en' },
         now,
         'bench',
       );
       const payload = { to: '+447700900123', body: `bench message ${i}`, url: `https://x/r/${i}`, until: '1 Dec' };
-      await store.issueLink(
+      await links.issueLink(
         { recordingId: id, tokenHash: `bench-${i}`, keyId: 'k1', phoneMasked: '07*** ***123', issuedBy: 'bench', reason: 'bench' },
         { language: 'en', payloadEncrypted: cipher.encrypt(SMS_PAYLOAD_FIELD, JSON.stringify(payload)), encoding: 'GSM-7', segments: 1 },
         now,
@@ -307,9 +305,9 @@ async function lookupScaling(): Promise<Figure[]> {
       const lookups = 3_000;
       // Random existing tokens, so the cost is the index's and not one cached page's.
       const picks = Array.from({ length: lookups }, () => Math.floor(Math.random() * size));
-      for (const i of picks.slice(0, 300)) await portal.store.findLinkByTokenHash(tokenHash(i));
+      for (const i of picks.slice(0, 300)) await portal.links.findLinkByTokenHash(tokenHash(i));
       const started = performance.now();
-      for (const i of picks) if (!(await portal.store.findLinkByTokenHash(tokenHash(i)))) throw new Error(`link ${i} not found`);
+      for (const i of picks) if (!(await portal.links.findLinkByTokenHash(tokenHash(i)))) throw new Error(`link ${i} not found`);
       costs.push({ size, us: ((performance.now() - started) / lookups) * 1000, insertSeconds });
     }
     const [first] = costs;

@@ -78,7 +78,7 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
 
   app.use('/staff', staffConsoleRoutes(deps, services));
   app.use(informationRoutes(config.access, renderStaticPage));
-  app.use(verificationRoutes(deps.store, services.manifests));
+  app.use(verificationRoutes(deps.recordings, services.manifests));
   app.use(claimantRoutes(services.gatekeeper, { renderProblem, renderStaticPage }, claimantRateLimits(config, deps.redis, renderProblem), deps));
 
   app.use((_req, res) => renderProblem(res, 'page-not-found'));

@@ -4,17 +4,44 @@ import type { Clock } from './clock';
 import type { Config } from './config';
 import type { PortalMetrics } from './observability/metrics';
 import type { ObjectStorage } from './objects/s3Objects';
+import type { FieldCipher } from './security/fieldCipher';
+import type { ManifestSigner } from './security/manifestSigner';
+import type { NinoHasher } from './security/ninoHasher';
 import type { SmsSender } from './sms/smsSender';
+import type { AuditChain } from './store/auditChain';
+import type { EncryptedFieldsStore } from './store/encryptedFields';
+import type { JobLeases } from './store/jobLeases';
+import type { LinkStore } from './store/linkStore';
+import type { NinoAttemptStore } from './store/ninoAttemptStore';
+import type { ProviderStore } from './store/providerStore';
 import type { RecordingStore } from './store/recordingStore';
+import type { RetentionStore } from './store/retentionStore';
 import type { SmsOutboxStore } from './store/smsOutboxStore';
+import type { StaffStore } from './store/staffStore';
 
-/** Everything the portal talks to, passed in explicitly so tests build the real thing with test settings. */
+/**
+ * Everything the portal talks to, built once by openRuntime (the composition root) and passed in
+ * explicitly, so tests build the real thing with test settings.
+ */
 export interface PortalDeps {
   config: Config;
   clock: Clock;
-  store: RecordingStore;
+  audit: AuditChain;
+  recordings: RecordingStore;
+  links: LinkStore;
+  ninoAttempts: NinoAttemptStore;
+  retention: RetentionStore;
+  leases: JobLeases;
   /** The queue of text messages waiting to be sent or settled. */
   outbox: SmsOutboxStore;
+  staffStore: StaffStore;
+  providers: ProviderStore;
+  encryptedFields: EncryptedFieldsStore;
+  /** Seals personal fields with FIELD_ENCRYPTION_KEYS. */
+  cipher: FieldCipher;
+  /** NINO hashing, its time measured. */
+  ninoHasher: NinoHasher;
+  manifests: ManifestSigner;
   objects: ObjectStorage;
   sms: SmsSender;
   logger: Logger;

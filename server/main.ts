@@ -79,7 +79,7 @@ async function main() {
   sweeper.unref();
 
   if (!config.production) {
-    const demo = await seedDemo(runtime.deps.store, services);
+    const demo = await seedDemo(runtime.deps.recordings, services);
     const lines = demo.created
       ? ['Demo recording created.', `  Open:  ${demo.url}`, `  National Insurance number: ${DEMO.nino}`]
       : [

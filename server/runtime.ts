@@ -5,15 +5,30 @@ import type { Config } from './config';
 import type { PortalDeps } from './deps';
 import type { EmbeddedS3 } from './objects/embeddedS3';
 import { s3Objects } from './objects/s3Objects';
-import { portalMetrics } from './observability/metrics';
+import { portalMetrics, timed, type PortalMetrics } from './observability/metrics';
 import { outboxSender } from './sms/outboxSender';
 import type { SmsSender } from './sms/smsSender';
-import { openDatabase } from './store/database';
+import { fieldCipher } from './security/fieldCipher';
+import { manifestSigner } from './security/manifestSigner';
+import { ninoHasher, type NinoHasher } from './security/ninoHasher';
+import { AuditChain, type AuditType } from './store/auditChain';
+import { openDatabase, type OpenDatabase } from './store/database';
+import { EncryptedFieldsStore } from './store/encryptedFields';
+import { JobLeases } from './store/jobLeases';
+import { LinkStore } from './store/linkStore';
+import { NinoAttemptStore } from './store/ninoAttemptStore';
+import { ProviderStore } from './store/providerStore';
 import { RecordingStore } from './store/recordingStore';
+import { RetentionStore } from './store/retentionStore';
 import { SmsOutboxStore } from './store/smsOutboxStore';
+import { StaffStore } from './store/staffStore';
+
+export type PortalStores = ReturnType<typeof portalStores>;
 
 export interface Runtime {
   deps: PortalDeps;
+  /** The database handle itself, for tests to inspect rows: the portal reaches it only through deps' stores. */
+  db: OpenDatabase['db'];
   close(): Promise<void>;
 }
 
@@ -85,6 +100,44 @@ export function smsSender(config: Config, announce?: (line: string) => void): Sm
   }
 }
 
+/** NINO hashing with its time measured: argon2 is the portal's main cost per request. */
+function measuredHasher(hasher: NinoHasher, metrics: PortalMetrics): NinoHasher {
+  return {
+    hash: (nino) => timed(metrics.argon2Seconds, 'hash', () => hasher.hash(nino)),
+    verify: (storedHash, nino) => timed(metrics.argon2Seconds, 'verify', () => hasher.verify(storedHash, nino)),
+    blindIndex: hasher.blindIndex,
+  };
+}
+
+/**
+ * Every store over the one database, each built once; the audited ones share the audit chain's
+ * transactions. `onAuditEvent` is told of each event once committed.
+ */
+export function portalStores({ db, dialect }: OpenDatabase, onAuditEvent?: (type: AuditType) => void) {
+  const audit = new AuditChain(db, onAuditEvent);
+  return {
+    audit,
+    recordings: new RecordingStore(db, audit),
+    links: new LinkStore(db, audit),
+    ninoAttempts: new NinoAttemptStore(db, audit),
+    retention: new RetentionStore(db, audit),
+    leases: new JobLeases(db),
+    outbox: new SmsOutboxStore(db, dialect),
+    staffStore: new StaffStore(db),
+    providers: new ProviderStore(db),
+    encryptedFields: new EncryptedFieldsStore(db),
+  };
+}
+
+/** The keyed primitives, from the configuration's secrets. */
+function portalSecrets({ secrets }: Config, metrics: PortalMetrics) {
+  return {
+    cipher: fieldCipher(secrets.fieldKeys),
+    ninoHasher: measuredHasher(ninoHasher(secrets.ninoPepper, secrets.ninoIndexKey), metrics),
+    manifests: manifestSigner(secrets.manifestKeys),
+  };
+}
+
 /**
  * Opens the real components the configuration names: the embedded database and S3-compatible
  * server under DATA_DIR by default, or PostgreSQL, Redis and an S3 endpoint when their variables are set.
@@ -97,10 +150,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     for (const closer of closers.reverse()) await closer();
   };
   try {
-    const { db, dialect } = await openDatabase(config.database, options.onQuery);
-    const store = new RecordingStore(db, (type) => metrics.auditEvents.inc({ type }));
-    const outbox = new SmsOutboxStore(db, dialect);
-    closers.push(() => store.close());
+    const database = await openDatabase(config.database, options.onQuery);
+    closers.push(() => database.db.destroy());
+    const stores = portalStores(database, (type) => metrics.auditEvents.inc({ type }));
+    closers.push(() => stores.audit.close());
 
     let embedded: EmbeddedS3 | undefined;
     if (!config.s3.endpoint) {
@@ -116,7 +169,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
 
     const sms = smsSender(config, options.announce);
     return {
-      deps: { config, clock: options.clock ?? systemClock, store, outbox, objects, sms, logger, metrics, redis },
+      deps: { config, clock: options.clock ?? systemClock, ...stores, ...portalSecrets(config, metrics), objects, sms, logger, metrics, redis },
+      db: database.db,
       close,
     };
   } catch (error) {

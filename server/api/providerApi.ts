@@ -10,8 +10,6 @@ import { LinkNotSent } from '../services/links';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
 import { STREAMED_UPLOAD_BUFFER_BYTES } from '../objects/s3Objects';
 import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
-import { ProviderStore } from '../store/providerStore';
-import { StaffStore } from '../store/staffStore';
 import type { RecordingRow } from '../store/recordingStore';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { problemBody, type ProblemType } from './problems';
@@ -52,8 +50,8 @@ const isTextingLimit = (error: unknown): error is LinkNotSent & { refusal: { ref
   error instanceof LinkNotSent && error.refusal.refused === 'texting-limit';
 
 /** Provider organisations and their API keys (for the operator CLI). */
-export function providerAccounts(deps: Pick<PortalDeps, 'clock' | 'store'>) {
-  const providers = new ProviderStore(deps.store.db);
+export function providerAccounts(deps: Pick<PortalDeps, 'clock' | 'audit' | 'providers'>) {
+  const { providers } = deps;
   return {
     async add(nameInput: unknown, actor: string) {
       const name = typeof nameInput === 'string' ? nameInput.trim() : '';
@@ -63,7 +61,7 @@ export function providerAccounts(deps: Pick<PortalDeps, 'clock' | 'store'>) {
       const apiKey = `rk_${randomBytes(32).toString('base64url')}`;
       const now = deps.clock();
       await providers.addProvider({ id, name, keyHash: apiKeyHash(apiKey) }, now);
-      await deps.store.recordEvent(now, { type: 'provider.created', actor, detail: { providerId: id, name } });
+      await deps.audit.recordEvent(now, { type: 'provider.created', actor, detail: { providerId: id, name } });
       return { providerId: id, name, apiKey };
     },
 
@@ -73,7 +71,7 @@ export function providerAccounts(deps: Pick<PortalDeps, 'clock' | 'store'>) {
       if (!provider) throw new InputError('name', 'no provider with this name');
       const now = deps.clock();
       const revokedKeys = await providers.revokeKeys(provider.id, now);
-      await deps.store.recordEvent(now, { type: 'provider.keys-revoked', actor, detail: { providerId: provider.id, revokedKeys } });
+      await deps.audit.recordEvent(now, { type: 'provider.keys-revoked', actor, detail: { providerId: provider.id, revokedKeys } });
       return { providerId: provider.id, revokedKeys };
     },
   };
@@ -86,8 +84,7 @@ export function providerAccounts(deps: Pick<PortalDeps, 'clock' | 'store'>) {
  */
 export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalServices, 'registerRecording' | 'sendLink'>): Router {
   const router = Router();
-  const providers = new ProviderStore(deps.store.db);
-  const staffStore = new StaffStore(deps.store.db);
+  const { providers, staffStore } = deps;
   const providerOf = (res: Response): string => res.locals.providerId;
 
   async function recordingView(recording: RecordingRow) {
@@ -127,7 +124,7 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
   /** The provider's own recording, or nothing: another provider's recording is "not found", never "forbidden". */
   async function ownRecording(res: Response, id: string): Promise<RecordingRow | undefined> {
     if (!UUID.test(id) || !(await providers.ownsRecording(providerOf(res), id))) return undefined;
-    return deps.store.findRecording(id);
+    return deps.recordings.findRecording(id);
   }
 
   /**
@@ -217,7 +214,7 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
   }
 
   async function register(res: Response, { fields, audio, bodyRead }: AudioPart): Promise<ApiResult> {
-    if (ASSESSMENT_REF_PATTERN.test(fields.assessmentRef) && (await deps.store.findRecordingByRef(fields.assessmentRef))) {
+    if (ASSESSMENT_REF_PATTERN.test(fields.assessmentRef) && (await deps.recordings.findRecordingByRef(fields.assessmentRef))) {
       return problem('duplicate-reference', undefined, 'assessmentRef');
     }
     let recordingId: string;
@@ -247,7 +244,7 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
       const field = { ref: 'assessmentRef', phone: 'mobile', 'recorded-at': 'recordedAt', file: 'audio' }[error.field] ?? error.field;
       return problem('invalid-field', error.message, field);
     }
-    const recording = (await deps.store.findRecording(recordingId))!;
+    const recording = (await deps.recordings.findRecording(recordingId))!;
     return { status: 201, body: await recordingView(recording), location: `/api/v1/recordings/${recordingId}` };
   }
 
@@ -313,7 +310,7 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
           if (!(error instanceof InputError) || isTextingLimit(error)) throw error;
           return problem('recording-unavailable', error.message);
         }
-        const view = await recordingView((await deps.store.findRecording(recording.id))!);
+        const view = await recordingView((await deps.recordings.findRecording(recording.id))!);
         return { status: 201, body: view.latestLink!, location: `/api/v1/recordings/${recording.id}` };
       });
     } catch (error) {

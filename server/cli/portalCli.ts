@@ -193,7 +193,7 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(context) {
       const runtime = await context.runtime();
-      const check = await verifyAuditLog(runtime.deps.store);
+      const check = await verifyAuditLog(runtime.deps.audit);
       if (!check.intact) context.fail();
       return check;
     },
@@ -202,7 +202,7 @@ const COMMANDS: Record<string, Command> = {
     options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } },
     async run(context, values) {
       const range = { from: optionalDate(values, 'from'), to: optionalDate(values, 'to') };
-      const lines = await exportAuditLog((await context.runtime()).deps.store, range);
+      const lines = await exportAuditLog((await context.runtime()).deps.audit, range);
       const out = required(values, 'out');
       await writeFile(out, lines.length ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
       return { file: out, events: lines.length };

@@ -19,14 +19,14 @@ function withTimeout(check: () => Promise<unknown>): Promise<'ok' | 'unavailable
  * `/healthz`: the process is alive (liveness). `/readyz`: the database, the bucket and Redis (when
  * configured) all answer, so the load balancer may send traffic here (readiness); 503 otherwise.
  */
-export function healthRoutes(deps: Pick<PortalDeps, 'store' | 'objects' | 'redis'>): Router {
+export function healthRoutes(deps: Pick<PortalDeps, 'recordings' | 'objects' | 'redis'>): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, 'ok' | 'unavailable'> = {
-      database: await withTimeout(() => deps.store.ping()),
+      database: await withTimeout(() => deps.recordings.ping()),
       objectStorage: await withTimeout(() => deps.objects.ping()),
     };
     if (deps.redis) checks.redis = await withTimeout(() => deps.redis!.ping());

@@ -7,9 +7,10 @@ import { recordingAvailability } from '../policy/recordingAvailability';
 import type { ClaimantSession, ClaimantTokens } from '../security/claimantTokens';
 import type { DownloadFile, DownloadTickets } from '../security/downloadTickets';
 import type { NinoHasher } from '../security/ninoHasher';
-import type { LinkRow, RecordingRow } from '../store/recordingStore';
+import type { LinkRow } from '../store/linkStore';
+import type { RecordingRow } from '../store/recordingStore';
 
-type GatekeeperDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects'> & { ninoHasher: NinoHasher; tokens: ClaimantTokens; tickets: DownloadTickets };
+type GatekeeperDeps = Pick<PortalDeps, 'config' | 'clock' | 'audit' | 'links' | 'ninoAttempts' | 'objects'> & { ninoHasher: NinoHasher; tokens: ClaimantTokens; tickets: DownloadTickets };
 
 export type ResolvedLink = { link: LinkRow; recording: RecordingRow; access: LinkAccess };
 
@@ -93,7 +94,7 @@ export function gatekeeper(deps: GatekeeperDeps) {
     async resolve(token: string): Promise<ResolvedLink | undefined> {
       const check = verifyLinkToken(token, deps.config.secrets.linkKeys);
       if (!check.ok) return undefined;
-      const found = await deps.store.findLinkByTokenHash(check.tokenHash);
+      const found = await deps.links.findLinkByTokenHash(check.tokenHash);
       if (!found) return undefined;
       const now = deps.clock();
       const { link, recording } = found;
@@ -112,7 +113,7 @@ export function gatekeeper(deps: GatekeeperDeps) {
     },
 
     async recordOpened(resolved: ResolvedLink, userAgent: string | undefined): Promise<void> {
-      await deps.store.recordEvent(deps.clock(), {
+      await deps.audit.recordEvent(deps.clock(), {
         type: 'link.opened',
         actor: 'claimant',
         recordingId: resolved.recording.id,
@@ -130,22 +131,22 @@ export function gatekeeper(deps: GatekeeperDeps) {
       const parsed = parseNino(input);
       if (!parsed.ok) return { outcome: 'invalid', reason: parsed.reason };
       const { link, recording } = resolved;
-      const reservation = await deps.store.reserveNinoAttempt(link.id, deps.clock(), rules.maxNinoAttempts);
+      const reservation = await deps.ninoAttempts.reserveNinoAttempt(link.id, deps.clock(), rules.maxNinoAttempts);
       if (!reservation) return { outcome: 'locked' };
       let matches: boolean;
       try {
         matches = recording.nino_hash !== null && (await deps.ninoHasher.verify(recording.nino_hash, parsed.nino));
       } catch (error) {
-        await deps.store.releaseNinoAttempt(link.id);
+        await deps.ninoAttempts.releaseNinoAttempt(link.id);
         throw error;
       }
       const now = deps.clock();
       if (!matches) {
-        const result = await deps.store.recordWrongNino(link.id, now, rules.maxNinoAttempts);
+        const result = await deps.ninoAttempts.recordWrongNino(link.id, now, rules.maxNinoAttempts);
         return result.locked ? { outcome: 'locked' } : { outcome: 'wrong', attemptsRemaining: attemptsRemaining(result.failedAttempts, rules) };
       }
-      await deps.store.releaseNinoAttempt(link.id);
-      await deps.store.recordEvent(now, { type: 'nino.verified', actor: 'claimant', recordingId: recording.id, linkId: link.id });
+      await deps.ninoAttempts.releaseNinoAttempt(link.id);
+      await deps.audit.recordEvent(now, { type: 'nino.verified', actor: 'claimant', recordingId: recording.id, linkId: link.id });
       const { jwt, session } = await deps.tokens.issueSession(link.id, reservation.sessionGeneration, now);
       return { outcome: 'verified', sessionJwt: jwt, session };
     },
@@ -194,7 +195,7 @@ export function gatekeeper(deps: GatekeeperDeps) {
       const key = file === 'listening' ? resolved.recording.listening_object_key! : resolved.recording.object_key;
       if (!(await deps.objects.exists(key))) return { outcome: 'unavailable' };
       const now = deps.clock();
-      const redeemed = await deps.store.redeemDownload({
+      const redeemed = await deps.links.redeemDownload({
         grantId: grant.grantId,
         linkId: resolved.link.id,
         now,

@@ -1,6 +1,5 @@
 import type { PortalDeps } from '../deps';
-import { fieldCipher } from '../security/fieldCipher';
-import { ENCRYPTED_COLUMNS, EncryptedFieldsStore } from '../store/encryptedFields';
+import { ENCRYPTED_COLUMNS } from '../store/encryptedFields';
 
 export interface RotationReport {
   keyId: string;
@@ -15,12 +14,11 @@ export interface RotationReport {
  * key, so an interrupted run simply resumes where it stopped when run again.
  */
 export async function rotateFieldKeys(
-  deps: Pick<PortalDeps, 'config' | 'store' | 'clock'>,
+  deps: Pick<PortalDeps, 'config' | 'audit' | 'encryptedFields' | 'cipher' | 'clock'>,
   options: { batchSize: number; maxBatches?: number; actor: string },
 ): Promise<RotationReport> {
   const keys = deps.config.secrets.fieldKeys;
-  const cipher = fieldCipher(keys);
-  const fields = new EncryptedFieldsStore(deps.store.db);
+  const { cipher, encryptedFields: fields } = deps;
   let reencrypted = 0;
   let batches = 0;
   for (const target of ENCRYPTED_COLUMNS) {
@@ -37,6 +35,6 @@ export async function rotateFieldKeys(
   }
   let remaining = 0;
   for (const target of ENCRYPTED_COLUMNS) remaining += await fields.countSealedWithOtherKeys(target, keys.current.id);
-  await deps.store.recordEvent(deps.clock(), { type: 'keys.rotated', actor: options.actor, detail: { keyId: keys.current.id, reencrypted, remaining } });
+  await deps.audit.recordEvent(deps.clock(), { type: 'keys.rotated', actor: options.actor, detail: { keyId: keys.current.id, reencrypted, remaining } });
   return { keyId: keys.current.id, reencrypted, remaining };
 }

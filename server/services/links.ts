@@ -7,7 +7,7 @@ import { TEXTING_LIMIT } from '../policy/textingLimit';
 import { linkMessage, smsSize, untilText } from '../policy/smsMessage';
 import { SMS_PAYLOAD_FIELD, type SmsPayload } from '../sms/dispatcher';
 import type { FieldCipher } from '../security/fieldCipher';
-import type { LinkRefusal } from '../store/recordingStore';
+import type { LinkRefusal } from '../store/linkStore';
 import { InputError } from './inputError';
 
 export interface SendLinkInput {
@@ -18,7 +18,7 @@ export interface SendLinkInput {
   actor: string;
 }
 
-type LinkDeps = Pick<PortalDeps, 'config' | 'clock' | 'store'> & { cipher: FieldCipher };
+type LinkDeps = Pick<PortalDeps, 'config' | 'clock' | 'recordings' | 'links'> & { cipher: FieldCipher };
 
 export function linkUrl(baseUrl: URL, token: string): string {
   return new URL(`/r/${token}`, baseUrl).toString();
@@ -50,7 +50,7 @@ export class LinkNotSent extends InputError {
  */
 export async function sendLink(deps: LinkDeps, input: SendLinkInput): Promise<{ linkId: string; messageId: string; expiresAt: Date; url: string }> {
   const now = deps.clock();
-  const recording = await deps.store.findRecording(input.recordingId);
+  const recording = await deps.recordings.findRecording(input.recordingId);
   if (!recording) throw new InputError('recording', 'no recording with this id can be sent');
   const availability = recordingAvailability(recording, now);
   if (!availability.available) throw new LinkNotSent({ refused: 'unavailable', reason: availability.reason });
@@ -75,7 +75,7 @@ export async function sendLink(deps: LinkDeps, input: SendLinkInput): Promise<{ 
   const body = linkMessage(url, expiresAt, language);
   const size = smsSize(body);
   const payload: SmsPayload = { to: phone, body, url, until: untilText(expiresAt, language) };
-  const issued = await deps.store.issueLink(
+  const issued = await deps.links.issueLink(
     { recordingId: recording.id, tokenHash: token.tokenHash, keyId: token.keyId, phoneMasked: maskPhone(phone), issuedBy: input.actor, reason, phoneEncrypted },
     { language, payloadEncrypted: deps.cipher.encrypt(SMS_PAYLOAD_FIELD, JSON.stringify(payload)), encoding: size.encoding, segments: size.segments },
     now,

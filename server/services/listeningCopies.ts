@@ -11,7 +11,7 @@ import type { RecordingRow } from '../store/recordingStore';
 import { backgroundJob } from './backgroundJob';
 import { EncodeFailed, EncodeStopped, encodeListeningCopy, findFfmpeg } from './listeningEncoder';
 
-type ListeningCopyDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects' | 'logger'> & { manifests: ManifestSigner };
+type ListeningCopyDeps = Pick<PortalDeps, 'config' | 'clock' | 'recordings' | 'objects' | 'logger'> & { manifests: ManifestSigner };
 
 /** A claim this old was left by an instance that stopped mid-copy; another takes it over. */
 export const LISTENING_CLAIM_LAPSES_MS = 15 * 60_000;
@@ -83,7 +83,7 @@ export function listeningCopies(deps: ListeningCopyDeps) {
       const sha256 = await sha256OfFile(outputFile);
       await deps.objects.putFile(objectKey, outputFile, LISTENING_COPY_FORMAT.contentType, sha256);
       const manifest = await signedManifest(recording, { sha256, sizeBytes });
-      const settled = await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), {
+      const settled = await deps.recordings.settleListeningCopy(recording.id, claimId, deps.clock(), {
         status: 'made',
         objectKey,
         contentType: LISTENING_COPY_FORMAT.contentType,
@@ -95,7 +95,7 @@ export function listeningCopies(deps: ListeningCopyDeps) {
       if (!settled) {
         // Deleted (or asked to be) while the copy was made: the sweep read no copy, so it goes here.
         // A claim taken over instead (this instance was too slow) leaves the object to the new holder.
-        const latest = await deps.store.findRecording(recording.id);
+        const latest = await deps.recordings.findRecording(recording.id);
         if (!latest || latest.deleted_at || latest.deletion_requested_at || latest.retain_until <= deps.clock().toISOString()) await deps.objects.deleteEverywhere(objectKey);
         return 'lost';
       }
@@ -105,12 +105,12 @@ export function listeningCopies(deps: ListeningCopyDeps) {
     } catch (error) {
       if (error instanceof EncodeStopped) {
         // Given back at once, so another instance need not wait for the claim to lapse.
-        await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'pending' });
+        await deps.recordings.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'pending' });
         return 'lost';
       }
       if (!(error instanceof EncodeFailed)) throw error;
       deps.logger.warn({ recordingId: recording.id, error: error.message }, 'listening copy could not be made');
-      await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'failed', error: error.message });
+      await deps.recordings.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'failed', error: error.message });
       return 'failed';
     } finally {
       await rm(outputFile, { force: true });
@@ -125,13 +125,13 @@ export function listeningCopies(deps: ListeningCopyDeps) {
     while (!stopping.signal.aborted) {
       const claimId = randomUUID();
       const now = deps.clock();
-      const recording = await deps.store.claimListeningCopy(claimId, now, new Date(now.getTime() - LISTENING_CLAIM_LAPSES_MS), ffmpegPath !== undefined);
+      const recording = await deps.recordings.claimListeningCopy(claimId, now, new Date(now.getTime() - LISTENING_CLAIM_LAPSES_MS), ffmpegPath !== undefined);
       if (!recording) return counts;
       if (!listeningCopyReason({ contentType: recording.content_type, sizeBytes: recording.size_bytes, durationSeconds: recording.duration_seconds })) {
-        await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'not-needed' });
+        await deps.recordings.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'not-needed' });
         counts.notNeeded++;
       } else if (!ffmpegPath) {
-        await deps.store.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'no-ffmpeg' });
+        await deps.recordings.settleListeningCopy(recording.id, claimId, deps.clock(), { status: 'no-ffmpeg' });
         counts.noFfmpeg++;
       } else {
         const outcome = await makeCopy(ffmpegPath, recording, claimId);

@@ -35,7 +35,7 @@ export interface NewRecordingInput {
   providerId?: string;
 }
 
-type RecordingDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'objects' | 'logger'> & { ninoHasher: NinoHasher; cipher: FieldCipher; manifests: ManifestSigner };
+type RecordingDeps = Pick<PortalDeps, 'config' | 'clock' | 'recordings' | 'objects' | 'logger'> & { ninoHasher: NinoHasher; cipher: FieldCipher; manifests: ManifestSigner };
 
 /**
  * Registers a recording: checks every input before anything is written, streams the audio to the
@@ -55,7 +55,7 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
   if (Number.isNaN(recordedAt.getTime()) || recordedAt.getTime() > now.getTime()) {
     throw new InputError('recorded-at', 'must be a valid date and time that is not in the future');
   }
-  if (await deps.store.findRecordingByRef(input.assessmentRef)) {
+  if (await deps.recordings.findRecordingByRef(input.assessmentRef)) {
     throw new InputError('ref', 'a recording with this assessment reference already exists');
   }
 
@@ -81,7 +81,7 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
       sha256: audio.sha256,
       issuedAt: now.toISOString(),
     });
-    await deps.store.addRecording(
+    await deps.recordings.addRecording(
       {
         id,
         assessment_ref: input.assessmentRef,

@@ -4,7 +4,7 @@ import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { retentionDecision } from '../policy/retention';
 import { InputError } from './inputError';
 
-type RetentionDeps = Pick<PortalDeps, 'store' | 'objects' | 'clock' | 'logger' | 'metrics'>;
+type RetentionDeps = Pick<PortalDeps, 'retention' | 'leases' | 'objects' | 'clock' | 'logger' | 'metrics'>;
 
 export interface SweepReport {
   dryRun: boolean;
@@ -29,10 +29,10 @@ const holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(
 export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boolean; actor: string }): Promise<SweepReport> {
   const now = deps.clock();
   const report: SweepReport = { dryRun: options.dryRun, ran: false, deleted: [], held: [], refused: [] };
-  if (!options.dryRun && !(await deps.store.acquireLease(SWEEP_LEASE, holder, now, new Date(now.getTime() + LEASE_MS)))) return report;
+  if (!options.dryRun && !(await deps.leases.acquireLease(SWEEP_LEASE, holder, now, new Date(now.getTime() + LEASE_MS)))) return report;
   report.ran = true;
   try {
-    for (const recording of await deps.store.dueForRetention(now)) {
+    for (const recording of await deps.retention.dueForRetention(now)) {
       const decision = retentionDecision(
         { retainUntil: new Date(recording.retain_until), deletionRequestedAt: recording.deletion_requested_at ? new Date(recording.deletion_requested_at) : null },
         Boolean(recording.held),
@@ -55,12 +55,12 @@ export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boo
           report.refused.push({ ...entry, storeSaid: error.reason });
           continue;
         }
-        if (!(await deps.store.tombstoneRecording(recording.id, reason, deps.clock(), options.actor))) continue;
+        if (!(await deps.retention.tombstoneRecording(recording.id, reason, deps.clock(), options.actor))) continue;
       }
       report.deleted.push({ ...entry, reason });
     }
   } finally {
-    if (!options.dryRun) await deps.store.releaseLease(SWEEP_LEASE, holder);
+    if (!options.dryRun) await deps.leases.releaseLease(SWEEP_LEASE, holder);
   }
   if (!options.dryRun) deps.metrics.retentionRefused.set(report.refused.length);
   const counts = { dryRun: options.dryRun, deleted: report.deleted.length, held: report.held.length, refused: report.refused.length };
@@ -75,30 +75,30 @@ function reasonText(reason: string): string {
   return trimmed;
 }
 
-async function existingRecording(deps: Pick<PortalDeps, 'store'>, recordingId: string) {
-  const recording = await deps.store.findRecording(recordingId);
+async function existingRecording(deps: Pick<PortalDeps, 'recordings'>, recordingId: string) {
+  const recording = await deps.recordings.findRecording(recordingId);
   if (!recording || recording.deleted_at) throw new InputError('recording', 'no recording with this id, or it has already been deleted');
   return recording;
 }
 
 /** A supervisor places a legal hold while a dispute is open: the recording is kept past its date. */
-export async function placeLegalHold(deps: Pick<PortalDeps, 'store' | 'clock'>, input: { recordingId: string; reason: string; actor: string }) {
+export async function placeLegalHold(deps: Pick<PortalDeps, 'recordings' | 'retention' | 'clock'>, input: { recordingId: string; reason: string; actor: string }) {
   await existingRecording(deps, input.recordingId);
-  return { holdId: await deps.store.placeLegalHold(input.recordingId, reasonText(input.reason), deps.clock(), input.actor) };
+  return { holdId: await deps.retention.placeLegalHold(input.recordingId, reasonText(input.reason), deps.clock(), input.actor) };
 }
 
-export async function liftLegalHold(deps: Pick<PortalDeps, 'store' | 'clock'>, input: { recordingId: string; reason: string; actor: string }) {
+export async function liftLegalHold(deps: Pick<PortalDeps, 'recordings' | 'retention' | 'clock'>, input: { recordingId: string; reason: string; actor: string }) {
   await existingRecording(deps, input.recordingId);
-  return { lifted: await deps.store.liftLegalHolds(input.recordingId, reasonText(input.reason), deps.clock(), input.actor) };
+  return { lifted: await deps.retention.liftLegalHolds(input.recordingId, reasonText(input.reason), deps.clock(), input.actor) };
 }
 
 /**
  * The data protection officer asks for a recording to be deleted early. It goes at the next sweep,
  * unless a legal hold stands: then it goes once the hold is lifted, and the answer says so.
  */
-export async function requestDeletion(deps: Pick<PortalDeps, 'store' | 'clock'>, input: { recordingId: string; reason: string; actor: string }) {
+export async function requestDeletion(deps: Pick<PortalDeps, 'recordings' | 'retention' | 'clock'>, input: { recordingId: string; reason: string; actor: string }) {
   await existingRecording(deps, input.recordingId);
-  await deps.store.requestDeletion(input.recordingId, reasonText(input.reason), deps.clock(), input.actor);
-  const holds = await deps.store.activeLegalHolds(input.recordingId);
+  await deps.retention.requestDeletion(input.recordingId, reasonText(input.reason), deps.clock(), input.actor);
+  const holds = await deps.retention.activeLegalHolds(input.recordingId);
   return { requested: true, blockedByLegalHold: holds.length > 0 };
 }

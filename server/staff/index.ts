@@ -1,8 +1,5 @@
 import type { PortalDeps } from '../deps';
-import { fieldCipher } from '../security/fieldCipher';
-import { ninoHasher } from '../security/ninoHasher';
 import type { PortalServices } from '../services';
-import { StaffStore } from '../store/staffStore';
 import { staffAccounts } from './staffAccounts';
 import { staffConsole } from './staffConsole';
 import { staffRoutes } from './staffRoutes';
@@ -10,12 +7,9 @@ import { sharedStore } from '../middleware/rateLimits';
 
 /** Wires the staff console from the portal's dependencies and services, by hand. */
 export function staffServices(deps: PortalDeps, services: Pick<PortalServices, 'sendLink'>) {
-  const { secrets } = deps.config;
-  const staffStore = new StaffStore(deps.store.db);
-  const cipher = fieldCipher(secrets.fieldKeys);
   return {
-    accounts: staffAccounts({ ...deps, staffStore, cipher }),
-    console: staffConsole({ ...deps, staffStore, cipher, ninoHasher: ninoHasher(secrets.ninoPepper, secrets.ninoIndexKey), sendLink: services.sendLink }),
+    accounts: staffAccounts(deps),
+    console: staffConsole({ ...deps, sendLink: services.sendLink }),
   };
 }
 

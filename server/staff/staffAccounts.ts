@@ -29,7 +29,7 @@ export interface StaffMember {
 /** A lock is not an outcome of its own: a locked account is refused exactly as a wrong password is. */
 export type SignInOutcome = { outcome: 'signed-in'; sessionToken: string; staff: StaffMember } | { outcome: 'refused' };
 
-type AccountDeps = Pick<PortalDeps, 'clock' | 'store'> & { staffStore: StaffStore; cipher: FieldCipher };
+type AccountDeps = Pick<PortalDeps, 'clock' | 'audit'> & { staffStore: StaffStore; cipher: FieldCipher };
 
 /** Only the SHA-256 of a session cookie is stored, so the table cannot be replayed as cookies. */
 export const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -40,9 +40,9 @@ export function staffAccounts(deps: AccountDeps) {
 
   async function refuse(account: { id: string }, address: string, now: Date): Promise<SignInOutcome> {
     const counted = await deps.staffStore.recordFailedSignIn(account.id, address, now, SIGN_IN_LIMITS);
-    await deps.store.recordEvent(now, { type: 'staff.sign-in-failed', actor: account.id });
-    if (counted.justLockedHere) await deps.store.recordEvent(now, { type: 'staff.locked', actor: account.id, detail: { address } });
-    if (counted.justReachedHourLimit) await deps.store.recordEvent(now, { type: 'staff.locked', actor: account.id, detail: { everywhereForAnHour: true } });
+    await deps.audit.recordEvent(now, { type: 'staff.sign-in-failed', actor: account.id });
+    if (counted.justLockedHere) await deps.audit.recordEvent(now, { type: 'staff.locked', actor: account.id, detail: { address } });
+    if (counted.justReachedHourLimit) await deps.audit.recordEvent(now, { type: 'staff.locked', actor: account.id, detail: { everywhereForAnHour: true } });
     return { outcome: 'refused' };
   }
 
@@ -61,7 +61,7 @@ export function staffAccounts(deps: AccountDeps) {
         { id, email, role: input.role, passwordHash: ONE_TIME_MARK + (await argon2.hash(password, ARGON2_OPTIONS)), totpSecretEncrypted: deps.cipher.encrypt(TOTP_FIELD, totpSecret) },
         now,
       );
-      await deps.store.recordEvent(now, { type: 'staff.created', actor: input.actor, detail: { staffId: id, role: input.role } });
+      await deps.audit.recordEvent(now, { type: 'staff.created', actor: input.actor, detail: { staffId: id, role: input.role } });
       return { id, email, role: input.role, password, otpauthUri: generateURI({ issuer: ISSUER, label: email, secret: totpSecret }) };
     },
 
@@ -92,7 +92,7 @@ export function staffAccounts(deps: AccountDeps) {
       if (step === undefined || !(await deps.staffStore.acceptSignIn(account.id, step, input.address, now, SIGN_IN_LIMITS))) return refuse(account, input.address, now);
       const sessionToken = randomBytes(32).toString('base64url');
       await deps.staffStore.startSession(sessionHash(sessionToken), account.id, now);
-      await deps.store.recordEvent(now, { type: 'staff.signed-in', actor: account.id });
+      await deps.audit.recordEvent(now, { type: 'staff.signed-in', actor: account.id });
       return { outcome: 'signed-in', sessionToken, staff: { id: account.id, email: account.email, role: account.role as StaffRole, mustChoosePassword: account.password_hash.startsWith(ONE_TIME_MARK) } };
     },
 
@@ -109,12 +109,12 @@ export function staffAccounts(deps: AccountDeps) {
     async signOut(staff: { id: string; sessionHash: string }) {
       const now = deps.clock();
       await deps.staffStore.endSession(staff.sessionHash, now);
-      await deps.store.recordEvent(now, { type: 'staff.signed-out', actor: staff.id });
+      await deps.audit.recordEvent(now, { type: 'staff.signed-out', actor: staff.id });
     },
 
     async unlock(accountId: string, actor: string, reason: string): Promise<boolean> {
       const unlocked = await deps.staffStore.unlockAccount(accountId, deps.clock(), SIGN_IN_LIMITS);
-      if (unlocked) await deps.store.recordEvent(deps.clock(), { type: 'staff.unlocked', actor, detail: { staffId: accountId, reason } });
+      if (unlocked) await deps.audit.recordEvent(deps.clock(), { type: 'staff.unlocked', actor, detail: { staffId: accountId, reason } });
       return unlocked;
     },
 
@@ -133,7 +133,7 @@ export function staffAccounts(deps: AccountDeps) {
         throw new InputError('password', 'Choose a password different from the one-time password');
       }
       await deps.staffStore.replaceOneTimePassword(staff.id, account.password_hash, await argon2.hash(password, ARGON2_OPTIONS));
-      await deps.store.recordEvent(deps.clock(), { type: 'staff.password-chosen', actor: staff.id });
+      await deps.audit.recordEvent(deps.clock(), { type: 'staff.password-chosen', actor: staff.id });
     },
   };
 }

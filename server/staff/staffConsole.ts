@@ -20,7 +20,7 @@ import { maskAddressLine, parseReason } from './staffPolicy';
 import type { StaffMember } from './staffAccounts';
 import { formatLength } from '../routes/format';
 
-type ConsoleDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'outbox' | 'objects'> & {
+type ConsoleDeps = Pick<PortalDeps, 'config' | 'clock' | 'audit' | 'recordings' | 'links' | 'retention' | 'outbox' | 'objects'> & {
   staffStore: StaffStore;
   cipher: FieldCipher;
   ninoHasher: NinoHasher;
@@ -124,7 +124,7 @@ export function staffConsole(deps: ConsoleDeps) {
   }
 
   async function recordingOrFail(recordingId: string): Promise<RecordingRow> {
-    const recording = /^[0-9a-f-]{36}$/.test(recordingId) ? await deps.store.findRecording(recordingId) : undefined;
+    const recording = /^[0-9a-f-]{36}$/.test(recordingId) ? await deps.recordings.findRecording(recordingId) : undefined;
     if (!recording) throw new InputError('recording', 'no such recording');
     return recording;
   }
@@ -144,20 +144,20 @@ export function staffConsole(deps: ConsoleDeps) {
       if (nino.ok) {
         recordings = await deps.staffStore.recordingsByNinoIndex(deps.ninoHasher.blindIndex(nino.nino));
       } else if (ASSESSMENT_REF_PATTERN.test(text)) {
-        const found = await deps.store.findRecordingByRef(text);
+        const found = await deps.recordings.findRecordingByRef(text);
         recordings = found ? [found] : [];
       } else {
         throw new InputError('query', 'Enter an assessment reference or a National Insurance number');
       }
-      await deps.store.recordEvent(now(), { type: 'staff.found', actor: staff.id, detail: { by: nino.ok ? 'nino' : 'reference', results: recordings.length } });
+      await deps.audit.recordEvent(now(), { type: 'staff.found', actor: staff.id, detail: { by: nino.ok ? 'nino' : 'reference', results: recordings.length } });
       return recordings.map((recording) => summary(recording));
     },
 
     async recording(recordingId: string): Promise<RecordingView | undefined> {
-      const recording = /^[0-9a-f-]{36}$/.test(recordingId) ? await deps.store.findRecording(recordingId) : undefined;
+      const recording = /^[0-9a-f-]{36}$/.test(recordingId) ? await deps.recordings.findRecording(recordingId) : undefined;
       if (!recording) return undefined;
       const rows = await deps.staffStore.linksOf(recording.id);
-      const events = await deps.store.auditTrail({ recordingId: recording.id });
+      const events = await deps.audit.auditTrail({ recordingId: recording.id });
       const nameActor = await nameActors(events.map((event) => event.actor));
       const links = await Promise.all(
         rows.map(async (link): Promise<LinkView> => {
@@ -198,15 +198,15 @@ export function staffConsole(deps: ConsoleDeps) {
           const detail = JSON.parse(event.detail) as Record<string, string>;
           return { at: new Date(event.at), by: nameActor(event.actor), kind: detail.kind, sentOn: detail.sentOn, address: detail.address, reason: detail.reason };
         });
-      const holds = (await deps.store.activeLegalHolds(recording.id)).map((hold) => ({ placedAt: new Date(hold.placed_at), reason: hold.reason }));
+      const holds = (await deps.retention.activeLegalHolds(recording.id)).map((hold) => ({ placedAt: new Date(hold.placed_at), reason: hold.reason }));
       return { recording: summary(recording, holds), links, postalCopies };
     },
 
     /** The recording's page as a staff member opens it: looking at someone's record is audited, as a search is. */
     async open(staff: StaffMember, recordingId: string): Promise<RecordingView | undefined> {
-      const recording = /^[0-9a-f-]{36}$/.test(recordingId) ? await deps.store.findRecording(recordingId) : undefined;
+      const recording = /^[0-9a-f-]{36}$/.test(recordingId) ? await deps.recordings.findRecording(recordingId) : undefined;
       if (!recording) return undefined;
-      await deps.store.recordEvent(now(), { type: 'recording.staff-viewed', actor: staff.id, recordingId: recording.id });
+      await deps.audit.recordEvent(now(), { type: 'recording.staff-viewed', actor: staff.id, recordingId: recording.id });
       return this.recording(recording.id);
     },
 
@@ -232,9 +232,9 @@ export function staffConsole(deps: ConsoleDeps) {
 
     async unlockLink(staff: StaffMember, linkId: string, reasonInput: unknown): Promise<{ recordingId: string }> {
       const reason = requiredReason(reasonInput);
-      const link = /^[0-9a-f-]{36}$/.test(linkId) ? await deps.store.findLink(linkId) : undefined;
+      const link = /^[0-9a-f-]{36}$/.test(linkId) ? await deps.links.findLink(linkId) : undefined;
       if (!link) throw new InputError('link', 'no such link');
-      if (!(await deps.store.unlockLink(link.id, now(), staff.id, reason))) throw new InputError('link', 'This link is not locked');
+      if (!(await deps.links.unlockLink(link.id, now(), staff.id, reason))) throw new InputError('link', 'This link is not locked');
       return { recordingId: link.recording_id };
     },
 
@@ -250,7 +250,7 @@ export function staffConsole(deps: ConsoleDeps) {
       const addressLine = typeof input.addressLine === 'string' ? input.addressLine.trim() : '';
       if (addressLine.length < 2 || addressLine.length > 100) throw new InputError('addressLine', 'Enter the first line of the address');
       const reason = requiredReason(input.reason);
-      await deps.store.recordEvent(now(), {
+      await deps.audit.recordEvent(now(), {
         type: 'recording.postal-copy',
         actor: staff.id,
         recordingId: recording.id,
@@ -283,8 +283,8 @@ export function staffConsole(deps: ConsoleDeps) {
       const from = day(input.from, 'from');
       const to = new Date(day(input.to, 'to').getTime() + 86_400_000);
       if (to <= from) throw new InputError('to', 'The end date must be the same as or after the start date');
-      const lines = await exportAuditLog(deps.store, { from, to });
-      await deps.store.recordEvent(now(), { type: 'staff.audit-exported', actor: staff.id, detail: { from: input.from as string, to: input.to as string, events: lines.length } });
+      const lines = await exportAuditLog(deps.audit, { from, to });
+      await deps.audit.recordEvent(now(), { type: 'staff.audit-exported', actor: staff.id, detail: { from: input.from as string, to: input.to as string, events: lines.length } });
       return { fileName: `audit-${input.from as string}-to-${input.to as string}.jsonl`, lines };
     },
 
@@ -293,7 +293,7 @@ export function staffConsole(deps: ConsoleDeps) {
       const reason = requiredReason(reasonInput);
       const recording = await recordingOrFail(recordingId);
       if (!available(recording)) throw new InputError('recording', 'This recording is no longer available');
-      await deps.store.recordEvent(now(), { type: 'recording.staff-download', actor: staff.id, recordingId: recording.id, detail: { reason } });
+      await deps.audit.recordEvent(now(), { type: 'recording.staff-download', actor: staff.id, recordingId: recording.id, detail: { reason } });
       const extension = recording.object_key.split('.').pop();
       return deps.objects.presignGet({
         key: recording.object_key,

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Config } from '../config';
-import { migrationProvider, type SqlDialect } from './migrations';
+import { migrationProvider } from './migrations';
+import type { SqlDialect } from './sqlDialect';
 import type { Database } from './schema';
 
 export interface OpenDatabase {

@@ -5,8 +5,7 @@ import { audioFacts } from './migrations/0005_audio_facts';
 import { attemptReservations } from './migrations/0006_attempt_reservations';
 import { staffSignIn } from './migrations/0007_staff_signin';
 import { listeningCopies } from './migrations/0008_listening_copies';
-
-export type SqlDialect = 'sqlite' | 'postgres';
+import type { SqlDialect } from './sqlDialect';
 
 /**
  * Migrations are code, written once for both databases: plain column types that SQLite and

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { nextDeliveryStatus, type DeliveryStatus } from '../policy/deliveryStatus';
-import type { SqlDialect } from './migrations';
+import type { SqlDialect } from './sqlDialect';
 import type { Database, SmsMessagesTable } from './schema';
 
 export type SmsMessageRow = Selectable<SmsMessagesTable>;

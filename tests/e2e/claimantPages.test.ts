@@ -354,7 +354,7 @@ describeInChromium('claimant pages in headless Chromium', () => {
       await checkPage(page, shot('3-recording'));
 
       expect(await playInPage(page)).toBeGreaterThan(0.5);
-      expect((await portal.store.findLink(linkId))!.download_count).toBe(0);
+      expect((await portal.links.findLink(linkId))!.download_count).toBe(0);
 
       const first = await downloadRecording(page);
       expect(first.sha256).toBe(sha256(audio));

@@ -56,7 +56,7 @@ describe('audio facts read at ingest', () => {
   ])('a %s file gets its true duration, codec, sample rate and channels, and the claimant and staff pages show its length', async (extension, codec, sampleRate, channels) => {
     const created = await upload(fixture(extension));
     expect(created.status).toBe(201);
-    const row = (await portal.store.findRecording(created.body.id as string))!;
+    const row = (await portal.recordings.findRecording(created.body.id as string))!;
     // A lossy encoder adds its priming and padding, and ends on a whole frame (26 to 46 ms here).
     expect(Math.abs(row.duration_seconds! - 5)).toBeLessThan(['wav', 'flac'].includes(extension) ? 0.001 : 0.1);
     expect(row).toMatchObject({ codec: expect.stringMatching(codec), sample_rate: sampleRate, channels });
@@ -84,7 +84,7 @@ describe('audio facts read at ingest', () => {
     expect(refused.body.type).toBe('https://assessment-recordings.service.gov.uk/problems/audio-unreadable');
     expect(refused.body.detail).toMatch(detail);
     expectMatchesOpenApi(refused, 'post', '/api/v1/recordings');
-    expect(await portal.store.findRecordingByRef(`PIP-FORMAT-${refCounter}`)).toBeUndefined();
+    expect(await portal.recordings.findRecordingByRef(`PIP-FORMAT-${refCounter}`)).toBeUndefined();
     expect(bucketFiles()).toHaveLength(before);
   });
 
@@ -101,6 +101,6 @@ describe('audio facts read at ingest', () => {
     const added = await portal.cli('recordings', 'add', '--file', file, '--ref', 'PIP-LYING-1', '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone);
     expect(added.code).toBe(1);
     expect(added.json).toEqual({ field: 'file', error: expect.stringMatching(/^the WAV file is truncated: its data chunk states 160000 bytes of audio/) });
-    expect(await portal.store.findRecordingByRef('PIP-LYING-1')).toBeUndefined();
+    expect(await portal.recordings.findRecordingByRef('PIP-LYING-1')).toBeUndefined();
   });
 });

@@ -26,11 +26,11 @@ describe.each(DATABASE_KINDS)('the audit log on %s', (kind) => {
   // Matched by message, not class: better-sqlite3 builds its errors in the first test file's realm.
   const APPEND_ONLY = { message: expect.stringMatching(/append-only/) };
   const verify = () => portal.cli('audit', 'verify');
-  const ids = async () => (await portal.store.auditEvents()).map((event) => event.id);
+  const ids = async () => (await portal.audit.auditEvents()).map((event) => event.id);
 
   /** What someone with write access to the database could do, once they get past the triggers. */
   async function tamper(statement: ReturnType<typeof sql>) {
-    const db = portal.store.db;
+    const db = portal.db;
     if (kind === 'postgres') {
       await sql`alter table audit_events disable trigger audit_events_append_only`.execute(db);
     } else {
@@ -41,15 +41,15 @@ describe.each(DATABASE_KINDS)('the audit log on %s', (kind) => {
   }
 
   test('an intact chain verifies, with every event counted', async () => {
-    const events = (await portal.store.auditEvents()).length;
+    const events = (await portal.audit.auditEvents()).length;
     expect(events).toBe(6);
     expect(await verify()).toEqual({ code: 0, json: { intact: true, events } });
   });
 
   test('the database refuses to update or delete an event', async () => {
     const [first] = await ids();
-    await expect(sql`update audit_events set actor = 'someone else' where id = ${first}`.execute(portal.store.db)).rejects.toMatchObject(APPEND_ONLY);
-    await expect(sql`delete from audit_events where id = ${first}`.execute(portal.store.db)).rejects.toMatchObject(APPEND_ONLY);
+    await expect(sql`update audit_events set actor = 'someone else' where id = ${first}`.execute(portal.db)).rejects.toMatchObject(APPEND_ONLY);
+    await expect(sql`delete from audit_events where id = ${first}`.execute(portal.db)).rejects.toMatchObject(APPEND_ONLY);
   });
 
   test('editing an event makes verify fail at that event', async () => {

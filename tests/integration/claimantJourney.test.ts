@@ -18,7 +18,7 @@ async function signedIn(linkPath: string) {
 }
 
 async function link(linkId: string) {
-  return (await portal.store.findLink(linkId))!;
+  return (await portal.links.findLink(linkId))!;
 }
 
 describe('the claimant journey', () => {
@@ -187,7 +187,7 @@ describe('links replaced, sessions and grants', () => {
     expect(old.status).toBe(410);
     expect(old.text).toContain('This link has been replaced');
     expect((await new ClaimantBrowser(portal.app).get(second.path)).status).toBe(200);
-    const events = await portal.store.auditTrail({ linkId: first.linkId });
+    const events = await portal.audit.auditTrail({ linkId: first.linkId });
     expect(events.map((e) => e.type)).toEqual(['link.issued', 'link.revoked']);
   });
 
@@ -261,7 +261,7 @@ describe('links replaced, sessions and grants', () => {
     await browser.enterNino(path, 'AB 99 99 99 A');
     await browser.enterNino(path, CLAIMANT.nino);
     await browser.download(path);
-    const events = await portal.store.auditTrail({ linkId });
+    const events = await portal.audit.auditTrail({ linkId });
     expect(events.map((e) => e.type)).toEqual(['link.issued', 'link.opened', 'nino.failed', 'nino.verified', 'recording.downloaded']);
     expect(JSON.parse(events.at(-1)!.detail)).toEqual({ download: 1, device: 'phone' });
   });

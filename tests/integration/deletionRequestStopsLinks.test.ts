@@ -52,24 +52,24 @@ describe('after a supervisor requests deletion, no route texts the recording', (
 
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(portal.outbox()).toHaveLength(textsBefore);
-    const links = await portal.store.db.selectFrom('links').selectAll().where('recording_id', '=', recordingId).execute();
+    const links = await portal.db.selectFrom('links').selectAll().where('recording_id', '=', recordingId).execute();
     expect(links.map((link) => [link.id, link.revoked_at])).toEqual([[firstLinkId, null]]);
-    expect((await portal.store.auditTrail({ recordingId })).filter((e) => e.type === 'link.issued')).toHaveLength(1);
+    expect((await portal.audit.auditTrail({ recordingId })).filter((e) => e.type === 'link.issued')).toHaveLength(1);
   });
 
   test('a text still waiting when deletion is requested is not sent', async () => {
     const { recordingId, linkId } = await portal.recordingWithLink();
     // A second link whose message the dispatcher has not taken yet (sent by another instance, say).
-    const message = await portal.store.db.selectFrom('sms_messages').select('id').where('link_id', '=', linkId).executeTakeFirstOrThrow();
-    await portal.store.db.updateTable('sms_messages').set({ status: 'pending', payload_encrypted: 'v1.x' }).where('id', '=', message.id).execute();
-    expect(await portal.store.requestDeletion(recordingId, 'Claimant asked for erasure', portal.clock(), 'staff')).toBe(true);
-    const row = await portal.store.db.selectFrom('sms_messages').select(['status', 'payload_encrypted']).where('id', '=', message.id).executeTakeFirstOrThrow();
+    const message = await portal.db.selectFrom('sms_messages').select('id').where('link_id', '=', linkId).executeTakeFirstOrThrow();
+    await portal.db.updateTable('sms_messages').set({ status: 'pending', payload_encrypted: 'v1.x' }).where('id', '=', message.id).execute();
+    expect(await portal.retention.requestDeletion(recordingId, 'Claimant asked for erasure', portal.clock(), 'staff')).toBe(true);
+    const row = await portal.db.selectFrom('sms_messages').select(['status', 'payload_encrypted']).where('id', '=', message.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'superseded', payload_encrypted: null });
   });
 
   test('the claimant\'s link opens on "no longer available"', async () => {
     const { recordingId, path } = await portal.recordingWithLink();
-    await portal.store.requestDeletion(recordingId, 'Claimant asked for erasure', portal.clock(), 'staff');
+    await portal.retention.requestDeletion(recordingId, 'Claimant asked for erasure', portal.clock(), 'staff');
     const page = await new ClaimantBrowser(portal.app).get(path);
     expect(page.status).toBe(410);
   });

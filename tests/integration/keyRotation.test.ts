@@ -12,7 +12,7 @@ afterEach(async () => {
   await portal.close();
 });
 
-const phoneSealedWith = async (recordingId: string) => (await portal.store.findRecording(recordingId))!.phone_encrypted!.split('.')[1];
+const phoneSealedWith = async (recordingId: string) => (await portal.recordings.findRecording(recordingId))!.phone_encrypted!.split('.')[1];
 
 test('rotation re-encrypts every personal field to the new key and the portal still reads them', async () => {
   portal = await startTestPortal({ FIELD_ENCRYPTION_KEYS: OLD });

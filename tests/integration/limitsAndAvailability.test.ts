@@ -23,7 +23,7 @@ test('one address that keeps posting NINOs is slowed with 429, and the refused p
   // The limiter keeps real time, not the test clock: its windows may have ticked by a second.
   expect(limited.headers['ratelimit']).toMatch(/^"120-in-1min"; r=116; t=(59|60), "3-in-15min"; r=0; t=(899|900)$/);
   expect(limited.headers['retry-after']).toMatch(/^(899|900)$/);
-  expect((await portal.store.findLink(linkId))!.failed_attempts).toBe(0);
+  expect((await portal.links.findLink(linkId))!.failed_attempts).toBe(0);
 });
 
 test('two downloads at the same moment both work and the first download is recorded once', async () => {
@@ -34,9 +34,9 @@ test('two downloads at the same moment both work and the first download is recor
   const grants = [grantOf((await browser.get(linkPath)).text)!, grantOf((await browser.get(linkPath)).text)!];
   const answers = await Promise.all(grants.map((grant) => browser.post(`${linkPath}/download`, { grant })));
   expect(answers.map((a) => a.status)).toEqual([303, 303]);
-  const link = (await portal.store.findLink(linkId))!;
+  const link = (await portal.links.findLink(linkId))!;
   expect(link.download_count).toBe(2);
-  const downloads = (await portal.store.auditTrail({ linkId })).filter((e) => e.type === 'recording.downloaded');
+  const downloads = (await portal.audit.auditTrail({ linkId })).filter((e) => e.type === 'recording.downloaded');
   expect(downloads.map((e) => JSON.parse(e.detail).download).sort()).toEqual([1, 2]);
 });
 
@@ -50,7 +50,7 @@ test('a recording reaching its retention date stops being downloadable at that m
   portal.clock.set(new Date(retainUntil.getTime() - 2 * 60_000));
   const added = await portal.cli('recordings', 'add', '--file', file, '--ref', 'OLD-1', '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone, '--recorded-at', recordedAt.toISOString());
   const { path: linkPath } = await portal.sendLink(added.json.recordingId as string);
-  expect((await portal.store.findRecording(added.json.recordingId as string))!.retain_until).toBe(retainUntil.toISOString());
+  expect((await portal.recordings.findRecording(added.json.recordingId as string))!.retain_until).toBe(retainUntil.toISOString());
 
   portal.clock.set(new Date(retainUntil.getTime() - 1));
   const browser = new ClaimantBrowser(portal.app);

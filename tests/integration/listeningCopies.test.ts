@@ -80,7 +80,7 @@ describe('with ffmpeg (as in CI)', () => {
     expect((await services.listeningCopies.runOnce()).made).toBe(2);
 
     for (const [recording, seconds, originalType] of [[oggRecording, 30, 'audio/ogg'], [wavRecording, 120, 'audio/wav']] as const) {
-      const row = (await portal.store.findRecording(recording.recordingId))!;
+      const row = (await portal.recordings.findRecording(recording.recordingId))!;
       expect(row.listening_status).toBe('made');
       expect(row.listening_object_key).toBe(`listening/${row.id}.m4a`);
 
@@ -126,21 +126,21 @@ describe('with ffmpeg (as in CI)', () => {
     const { path: linkPath, browser, linkId, recordingId } = await signedIn(portal, await ogg(20));
     await services.listeningCopies.runOnce();
     const page = await browser.get(linkPath);
-    const row = (await portal.store.findRecording(recordingId))!;
+    const row = (await portal.recordings.findRecording(recordingId))!;
     expect(page.text).toContain('data-qa="download-phone-copy"');
     expect(page.text).toContain(`Download the smaller copy for phones (`);
     expect(page.text).toContain(row.listening_sha256!);
 
     const refused = await downloadFile(browser, linkPath, 'passwords');
     expect(refused.pressed.status).toBe(400);
-    expect((await portal.store.findLink(linkId))!.download_count).toBe(0);
+    expect((await portal.links.findLink(linkId))!.download_count).toBe(0);
 
     const phone = await downloadFile(browser, linkPath, 'listening');
     expect(phone.got!.status).toBe(200);
     expect(phone.got!.headers['content-type']).toBe('audio/mp4');
     expect(phone.got!.headers['content-disposition']).toMatch(/^attachment; filename="assessment-recording-\d{4}-\d\d-\d\d-phone\.m4a"$/);
     expect(sha256(phone.got!.bytes)).toBe(row.listening_sha256);
-    let link = (await portal.store.findLink(linkId))!;
+    let link = (await portal.links.findLink(linkId))!;
     expect(link.download_count).toBe(1);
     const firstDownloadAt = link.first_download_at;
 
@@ -151,7 +151,7 @@ describe('with ffmpeg (as in CI)', () => {
 
     const original = await downloadFile(browser, linkPath);
     expect(sha256(original.got!.bytes)).toBe(row.sha256);
-    link = (await portal.store.findLink(linkId))!;
+    link = (await portal.links.findLink(linkId))!;
     expect(link.download_count).toBe(2);
     expect(link.first_download_at).toBe(firstDownloadAt);
 
@@ -159,7 +159,7 @@ describe('with ffmpeg (as in CI)', () => {
     const grant = grantOf(page.text)!;
     expect((await browser.post(`${linkPath}/download`, { grant, file: 'listening' })).status).toBe(303);
     expect((await browser.post(`${linkPath}/download`, { grant, file: 'original' })).status).toBe(409);
-    expect((await portal.store.findLink(linkId))!.download_count).toBe(3);
+    expect((await portal.links.findLink(linkId))!.download_count).toBe(3);
   });
 
   test('a large M4A whose index is at its end (it cannot be read from a pipe) is read from disk and copied', async () => {
@@ -169,7 +169,7 @@ describe('with ffmpeg (as in CI)', () => {
     expect(m4a.indexOf('moov')).toBeGreaterThan(m4a.indexOf('mdat'));
     const { path: linkPath, browser, recordingId } = await signedIn(portal, m4a);
     // Its length as ingest reads it from the container (music-metadata, where ingest states it).
-    await portal.store.db.updateTable('recordings').set({ duration_seconds: 12 }).where('id', '=', recordingId).execute();
+    await portal.db.updateTable('recordings').set({ duration_seconds: 12 }).where('id', '=', recordingId).execute();
     expect(await services.listeningCopies.runOnce()).toMatchObject({ made: 1, failed: 0 });
     const copy = (await browser.getBytes(`${linkPath}/listen`)).bytes;
     expect(Math.abs((await probe(copy)).duration - 12)).toBeLessThanOrEqual(1);
@@ -180,7 +180,7 @@ describe('with ffmpeg (as in CI)', () => {
     const mp3 = await encoded(10, ['-c:a', 'libmp3lame', '-b:a', '64k'], 'mp3');
     const { path: linkPath, browser, recordingId } = await signedIn(portal, mp3);
     expect(await services.listeningCopies.runOnce()).toMatchObject({ made: 0, notNeeded: 1 });
-    expect((await portal.store.findRecording(recordingId))!.listening_status).toBe('not-needed');
+    expect((await portal.recordings.findRecording(recordingId))!.listening_status).toBe('not-needed');
     const page = await browser.get(linkPath);
     expect(page.text).not.toContain('download-phone-copy');
     expect(page.text).not.toContain('phone-copy-note');
@@ -190,15 +190,15 @@ describe('with ffmpeg (as in CI)', () => {
   test('a claim left by an instance that stopped is taken over after exactly 15 minutes, not before', async () => {
     const { recordingId } = await portal.recordingWithLink(await ogg(5));
     const claimedAt = portal.clock();
-    expect((await portal.store.claimListeningCopy('instance-that-stopped', claimedAt, new Date(claimedAt.getTime() - LISTENING_CLAIM_LAPSES_MS), true))!.id).toBe(recordingId);
+    expect((await portal.recordings.claimListeningCopy('instance-that-stopped', claimedAt, new Date(claimedAt.getTime() - LISTENING_CLAIM_LAPSES_MS), true))!.id).toBe(recordingId);
     portal.clock.set(new Date(claimedAt.getTime() + LISTENING_CLAIM_LAPSES_MS - 1));
     expect((await services.listeningCopies.runOnce()).made).toBe(0);
-    expect((await portal.store.findRecording(recordingId))!.listening_status).toBe('making');
+    expect((await portal.recordings.findRecording(recordingId))!.listening_status).toBe('making');
     portal.clock.set(new Date(claimedAt.getTime() + LISTENING_CLAIM_LAPSES_MS));
     expect((await services.listeningCopies.runOnce()).made).toBe(1);
     // The stopped instance, come back, cannot settle what is no longer its claim.
-    expect(await portal.store.settleListeningCopy(recordingId, 'instance-that-stopped', portal.clock(), { status: 'failed', error: 'late' })).toBe(false);
-    expect((await portal.store.findRecording(recordingId))!.listening_status).toBe('made');
+    expect(await portal.recordings.settleListeningCopy(recordingId, 'instance-that-stopped', portal.clock(), { status: 'failed', error: 'late' })).toBe(false);
+    expect((await portal.recordings.findRecording(recordingId))!.listening_status).toBe('made');
   });
 
   test('shutting down stops ffmpeg at once and gives the recording back for the next run, leaving nothing behind', async () => {
@@ -212,21 +212,21 @@ describe('with ffmpeg (as in CI)', () => {
     const stoppedAt = performance.now();
     await job.stop();
     expect(performance.now() - stoppedAt).toBeLessThan(2_000);
-    const row = (await portal.store.findRecording(recordingId))!;
+    const row = (await portal.recordings.findRecording(recordingId))!;
     expect(row.listening_status).toBe('pending');
     expect(await portal.deps.objects.exists(`listening/${recordingId}.m4a`)).toBe(false);
     expect(readdirSync(workDir)).toEqual([]);
     // Given back, not left claimed for 15 minutes: the next run (here, another instance's) claims it at once.
-    const next = await portal.store.claimListeningCopy('next-run', portal.clock(), new Date(portal.clock().getTime() - LISTENING_CLAIM_LAPSES_MS), true);
+    const next = await portal.recordings.claimListeningCopy('next-run', portal.clock(), new Date(portal.clock().getTime() - LISTENING_CLAIM_LAPSES_MS), true);
     expect(next?.id).toBe(recordingId);
     // Settled here so that the later tests' runs do not spend their time encoding it.
-    await portal.store.settleListeningCopy(recordingId, 'next-run', portal.clock(), { status: 'not-needed' });
+    await portal.recordings.settleListeningCopy(recordingId, 'next-run', portal.clock(), { status: 'not-needed' });
   }, 60_000);
 
   test('deleting a recording deletes its listening copy from the bucket too', async () => {
     const { recordingId } = await portal.recordingWithLink(await ogg(5));
     await services.listeningCopies.runOnce();
-    const row = (await portal.store.findRecording(recordingId))!;
+    const row = (await portal.recordings.findRecording(recordingId))!;
     const objectsBefore = objectFiles(portal).length;
     expect(await portal.deps.objects.exists(row.listening_object_key!)).toBe(true);
     await requestDeletion(portal.deps, { recordingId, reason: 'test', actor: 'dpo' });
@@ -269,7 +269,7 @@ describe.each(DATABASE_KINDS)('racing instances (%s)', (kind) => {
     } finally {
       await other.close();
     }
-    for (const { recordingId } of recordings) expect((await portal.store.findRecording(recordingId))!.listening_status).toBe('made');
+    for (const { recordingId } of recordings) expect((await portal.recordings.findRecording(recordingId))!.listening_status).toBe('made');
   });
 });
 
@@ -286,7 +286,7 @@ describe('without ffmpeg (a developer machine)', () => {
     const audio = await ogg(5);
     const { path: linkPath, browser, recordingId } = await signedIn(portal, audio);
     expect(await portalServices(portal.deps).listeningCopies.runOnce()).toMatchObject({ made: 0, noFfmpeg: 1 });
-    expect((await portal.store.findRecording(recordingId))!.listening_status).toBe('no-ffmpeg');
+    expect((await portal.recordings.findRecording(recordingId))!.listening_status).toBe('no-ffmpeg');
     const page = await browser.get(linkPath);
     expect(page.text).toContain('No smaller copy for phones was made of this recording');
     expect(page.text).not.toContain('download-phone-copy');

@@ -17,7 +17,7 @@ afterEach(async () => {
 const WRONG_NINO = 'AB 65 43 21 D';
 
 async function linkRow(linkId: string) {
-  return (await portal.store.findLink(linkId))!;
+  return (await portal.links.findLink(linkId))!;
 }
 
 function expectNoStackTrace(text: string) {
@@ -50,7 +50,7 @@ describe('wrong NINO entries', () => {
     expect(correct.headers['set-cookie']).toBeUndefined();
     expect((await browser.get(path)).status).toBe(403);
     expect((await linkRow(linkId)).failed_attempts).toBe(5);
-    const types = (await portal.store.auditTrail({ linkId })).map((e) => e.type);
+    const types = (await portal.audit.auditTrail({ linkId })).map((e) => e.type);
     expect(types.filter((t) => t === 'nino.failed')).toHaveLength(5);
     expect(types).toContain('link.locked');
     expect(types).not.toContain('nino.verified');

@@ -32,7 +32,7 @@ describe('recordings add', () => {
     const { code, json } = await add('--file', audioFile('a.wav', bytes), '--ref', 'PIP-123456', '--nino', 'ab123456c', '--phone', '07700900123', '--recorded-at', '2026-11-20T10:30:00Z');
     expect(code).toBe(0);
     expect(Object.keys(json)).toEqual(['recordingId']);
-    const row = (await portal.store.findRecording(json.recordingId as string))!;
+    const row = (await portal.recordings.findRecording(json.recordingId as string))!;
     expect(row).toMatchObject({ assessment_ref: 'PIP-123456', sha256: sha256(bytes), size_bytes: bytes.length, content_type: 'audio/wav', duration_seconds: 2 });
     expect(row.recorded_at).toBe('2026-11-20T10:30:00.000Z');
     expect(row.retain_until).toBe('2028-11-20T10:30:00.000Z');
@@ -58,7 +58,7 @@ describe('recordings add', () => {
     const { code, json } = await add(...Object.entries(args).flat());
     expect(code).toBe(1);
     expect(json).toMatchObject({ field });
-    expect(await portal.store.findRecordingByRef('PIP-1')).toBeUndefined();
+    expect(await portal.recordings.findRecordingByRef('PIP-1')).toBeUndefined();
   });
 
   test('refuses a file that is not audio, whatever it is called', async () => {
@@ -102,7 +102,7 @@ describe('links send', () => {
     expect(portal.outbox().at(-1)!.to).toBe('+447911123456');
     await portal.cli('links', 'send', '--recording', recordingId);
     expect(portal.outbox().at(-1)!.to).toBe('+447911123456');
-    const link = (await portal.store.findLink(sent.json.linkId as string))!;
+    const link = (await portal.links.findLink(sent.json.linkId as string))!;
     expect(link.reason).toBe('claimant changed number');
     expect(link.phone_masked).toBe('07*** ***456');
   });

@@ -62,7 +62,7 @@ if (services) {
       const busy = answers.filter((a) => a.status === 503).length;
       expect(refused + busy).toBe(49);
       expect(refused).toBeGreaterThanOrEqual(40);
-      expect((await portal.store.findLink(linkId))!.download_count).toBe(1);
+      expect((await portal.links.findLink(linkId))!.download_count).toBe(1);
     });
 
     test('20 concurrent wrong NINOs across both lock the link with the counter at exactly the limit', async () => {
@@ -71,7 +71,7 @@ if (services) {
         Array.from({ length: 20 }, (_, i) => request(instances()[i % 2]).post(path).set('X-Forwarded-For', `10.0.0.${i}`).type('form').send({ nino: WRONG_NINO })),
       );
       expect(answers.every((a) => [400, 403, 429].includes(a.status))).toBe(true);
-      const link = (await portal.store.findLink(linkId))!;
+      const link = (await portal.links.findLink(linkId))!;
       expect(link.failed_attempts).toBe(5);
       expect(link.locked_at).not.toBeNull();
       expect((await request(second.app).post(path).type('form').send({ nino: CLAIMANT.nino })).status).toBe(403);

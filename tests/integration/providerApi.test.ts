@@ -70,7 +70,7 @@ describe('the provider API', () => {
     expectMatchesOpenApi(status, 'get', `/api/v1/recordings/${id}`);
     expect(status.body.latestLink.id).toBe(sent.body.id);
     for (const secret of ['AB123456C', '+447700900123', '900123', new URL(message.url).pathname]) expect(status.text).not.toContain(secret);
-    const [registered] = (await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered' && event.recording_id === id);
+    const [registered] = (await portal.audit.auditEvents()).filter((event) => event.type === 'recording.registered' && event.recording_id === id);
     expect(registered.actor).toMatch(/^provider:/);
   });
 
@@ -130,7 +130,7 @@ describe('the provider API', () => {
     expect(busy.headers['retry-after']).toBe('10');
     expect(busy.body.type).toMatch(/\/problems\/uploads-busy$/);
     expectMatchesOpenApi(busy, 'post', '/api/v1/recordings');
-    expect(await portal.store.findRecordingByRef('PIP-SLOW-3')).toBeUndefined();
+    expect(await portal.recordings.findRecordingByRef('PIP-SLOW-3')).toBeUndefined();
 
     // The slow provider's two uploads leave the other half of the room to everyone else.
     expect((await upload(other.apiKey)).status).toBe(201);
@@ -146,9 +146,9 @@ describe('the provider API', () => {
   test('an upload the client cuts off gives back its room and its Idempotency-Key, and registers nothing', async () => {
     const { apiKey } = await addProvider();
     const fields = { assessmentRef: 'PIP-CUT-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone };
-    const before = await portal.store.db.selectFrom('recordings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const before = await portal.db.selectFrom('recordings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     await (await halfSentUpload(apiKey, fields, demoAudio(LARGE_SECONDS), { 'Idempotency-Key': 'cut-1' })).cutOff();
-    expect(await portal.store.db.selectFrom('recordings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).toEqual(before);
+    expect(await portal.db.selectFrom('recordings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).toEqual(before);
     // Were the room still held, this would be 503; were the key still held, 409.
     const retried = await upload(apiKey, fields, demoAudio(LARGE_SECONDS), { 'Idempotency-Key': 'cut-1' });
     expect(retried.status).toBe(201);
@@ -197,7 +197,7 @@ describe('the provider API', () => {
     expect(again.body).toEqual(first.body);
     expectMatchesOpenApi(again, 'post', '/api/v1/recordings');
     expect(bucketFiles()).toHaveLength(objects);
-    expect((await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered')).toHaveLength(1);
+    expect((await portal.audit.auditEvents()).filter((event) => event.type === 'recording.registered')).toHaveLength(1);
 
     const id = first.body.id as string;
     const sendOnce = () => request(portal.app).post(`/api/v1/recordings/${id}/links`).set('Authorization', `Bearer ${apiKey}`).set('Idempotency-Key', 'send-1');
@@ -230,22 +230,22 @@ describe('the provider API', () => {
       expect(reused.headers['idempotent-replayed']).toBeUndefined();
       expectMatchesOpenApi(reused, 'post', '/api/v1/recordings');
     }
-    expect(await portal.store.findRecordingByRef('PIP-KEY-2')).toBeUndefined();
-    expect((await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered')).toHaveLength(1);
+    expect(await portal.recordings.findRecordingByRef('PIP-KEY-2')).toBeUndefined();
+    expect((await portal.audit.auditEvents()).filter((event) => event.type === 'recording.registered')).toHaveLength(1);
     expect(bucketFiles()).toHaveLength(objects);
   });
 
   test('a recording whose owner cannot be written is not kept at all, and the retry with the same Idempotency-Key registers it', async () => {
     const { apiKey } = await addProvider();
     // The database refusing the ownership row, as a lost connection between two statements would.
-    await sql`create trigger refuse_owner before insert on provider_recordings begin select raise(abort, 'refused'); end`.execute(portal.store.db);
+    await sql`create trigger refuse_owner before insert on provider_recordings begin select raise(abort, 'refused'); end`.execute(portal.db);
     const failed = await upload(apiKey, { assessmentRef: 'PIP-OWNER-1' }, demoAudio(2), { 'Idempotency-Key': 'owner-1' });
     expect(failed.status).toBe(500);
-    expect(await portal.store.findRecordingByRef('PIP-OWNER-1')).toBeUndefined();
-    expect((await portal.store.auditEvents()).filter((event) => event.type === 'recording.registered')).toEqual([]);
+    expect(await portal.recordings.findRecordingByRef('PIP-OWNER-1')).toBeUndefined();
+    expect((await portal.audit.auditEvents()).filter((event) => event.type === 'recording.registered')).toEqual([]);
     expect(bucketFiles()).toEqual([]);
 
-    await sql`drop trigger refuse_owner`.execute(portal.store.db);
+    await sql`drop trigger refuse_owner`.execute(portal.db);
     const retried = await upload(apiKey, { assessmentRef: 'PIP-OWNER-1' }, demoAudio(2), { 'Idempotency-Key': 'owner-1' });
     expect(retried.status).toBe(201);
     expect((await request(portal.app).get(`/api/v1/recordings/${retried.body.id}`).set('Authorization', `Bearer ${apiKey}`)).status).toBe(200);
@@ -259,7 +259,7 @@ describe('the provider API', () => {
     expect(answer.status).toBe(413);
     expectMatchesOpenApi(answer, 'post', '/api/v1/recordings');
     expect(bucketFiles()).toEqual([]);
-    expect(await portal.store.auditEvents()).not.toContainEqual(expect.objectContaining({ type: 'recording.registered' }));
+    expect(await portal.audit.auditEvents()).not.toContainEqual(expect.objectContaining({ type: 'recording.registered' }));
   });
 
   test('a body that goes on far past the limit after a small audio file is cut off with 413, and nothing is registered', async () => {
@@ -268,7 +268,7 @@ describe('the provider API', () => {
       .attach('trailing', Buffer.alloc(3 * 1024 * 1024), { filename: 'junk.bin' })
       .then((response) => response.status, (error: { status?: number; code?: string }) => error.status ?? error.code);
     expect([413, 'EPIPE', 'ECONNRESET']).toContain(answer);
-    expect(await portal.store.findRecordingByRef('PIP-TRAIL-1')).toBeUndefined();
+    expect(await portal.recordings.findRecordingByRef('PIP-TRAIL-1')).toBeUndefined();
     expect(bucketFiles()).toEqual([]);
   });
 

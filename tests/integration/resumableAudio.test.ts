@@ -54,7 +54,7 @@ describe('listening that lasts the session', () => {
     const seek = await browser.getBytes(`${path}/listen`, { Range: `bytes=${nearTheEnd}-` });
     expect(seek.status).toBe(206);
     expect(seek.bytes.equals(AUDIO.subarray(nearTheEnd))).toBe(true);
-    expect((await portal.store.findLink(linkId))!.first_download_at).toBeNull();
+    expect((await portal.links.findLink(linkId))!.first_download_at).toBeNull();
   });
 
   test('each range is checked against the session: at its end the player gets no more audio, and a renewed session goes on', async () => {
@@ -80,7 +80,7 @@ describe('listening that lasts the session', () => {
     expect((await browser.getBytes(`${path}/listen`, { Range: 'bytes=0-' })).status).toBe(410);
 
     const second = await signedInRecording();
-    await portal.store.requestDeletion(second.recordingId, 'claimant asked', portal.clock(), 'staff-1');
+    await portal.retention.requestDeletion(second.recordingId, 'claimant asked', portal.clock(), 'staff-1');
     const gone = await second.browser.getBytes(`${second.path}/listen`, { Range: 'bytes=0-' });
     expect(gone.status).toBe(410);
     expect(gone.bytes.toString()).toContain('This recording is no longer available');
@@ -176,7 +176,7 @@ describe('downloads that survive a dropped connection', () => {
       expect((await network.get(location, { Range: 'bytes=0-', 'If-Range': '"guessed"' })).status).toBe(410);
       expect((await network.get(location.replace(token, token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) ), { Range: 'bytes=0-', 'If-Range': etag })).status).toBe(404);
 
-      const link = (await portal.store.findLink(linkId))!;
+      const link = (await portal.links.findLink(linkId))!;
       expect(link.download_count).toBe(1);
     } finally {
       await network.close();
@@ -189,7 +189,7 @@ describe('downloads that survive a dropped connection', () => {
     const head = await browser.getBytes(location, { Range: 'bytes=0-99' });
     expect(head.status).toBe(206);
     const etag = head.headers.etag;
-    const firstDownloadAt = (await portal.store.findLink(linkId))!.first_download_at;
+    const firstDownloadAt = (await portal.links.findLink(linkId))!.first_download_at;
 
     portal.clock.advance(30 * MINUTE - SECOND);
     const resumes = await Promise.all(Array.from({ length: 20 }, () => browser.getBytes(location, { Range: 'bytes=100-199', 'If-Range': etag })));
@@ -199,7 +199,7 @@ describe('downloads that survive a dropped connection', () => {
     }
     portal.clock.advance(SECOND);
     expect((await browser.getBytes(location, { Range: 'bytes=100-', 'If-Range': etag })).status).toBe(410);
-    const link = (await portal.store.findLink(linkId))!;
+    const link = (await portal.links.findLink(linkId))!;
     expect(link.download_count).toBe(1);
     expect(link.first_download_at).toBe(firstDownloadAt);
   });
@@ -214,7 +214,7 @@ describe('downloads that survive a dropped connection', () => {
     const deleted = await signedInRecording();
     const second = (await deleted.browser.download(deleted.path)).headers.location;
     const secondEtag = (await deleted.browser.getBytes(second, { Range: 'bytes=0-9' })).headers.etag;
-    await portal.store.requestDeletion(deleted.recordingId, 'claimant asked', portal.clock(), 'staff-1');
+    await portal.retention.requestDeletion(deleted.recordingId, 'claimant asked', portal.clock(), 'staff-1');
     const gone = await deleted.browser.getBytes(second, { Range: 'bytes=10-', 'If-Range': secondEtag });
     expect(gone.status).toBe(410);
     expect(gone.bytes.toString()).toContain('This recording is no longer available');

@@ -27,7 +27,7 @@ async function recordingRetainedUntil(retainUntil: Date, ref = `RET-${Math.rando
   const added = await portal.cli('recordings', 'add', '--file', file, '--ref', ref, '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone, '--recorded-at', recordedAt.toISOString());
   const recordingId = added.json.recordingId as string;
   const link = await portal.sendLink(recordingId);
-  const row = (await portal.store.findRecording(recordingId))!;
+  const row = (await portal.recordings.findRecording(recordingId))!;
   expect(row.retain_until).toBe(retainUntil.toISOString());
   return { recordingId, ...link, objectKey: row.object_key };
 }
@@ -55,7 +55,7 @@ test('a recording is kept one second before 24 months and deleted one second aft
   expect(await portal.deps.objects.exists(objectKey)).toBe(false);
   expect(objectFiles()).toEqual([]);
 
-  const tombstone = (await portal.store.findRecording(recordingId))!;
+  const tombstone = (await portal.recordings.findRecording(recordingId))!;
   expect(tombstone).toMatchObject({ nino_hash: null, nino_index: null, phone_encrypted: null, deletion_reason: 'retention period over' });
   expect(tombstone.sha256).toMatch(/^[0-9a-f]{64}$/);
   expect(tombstone.deleted_at).toBe(new Date(RETAIN_UNTIL.getTime() + SECOND).toISOString());
@@ -72,7 +72,7 @@ test('--dry-run reports what would go and deletes nothing', async () => {
   const dry = await portal.cli('retention', 'sweep', '--dry-run');
   expect(dry).toEqual({ code: 0, json: { dryRun: true, ran: true, deleted: [expect.objectContaining({ recordingId })], held: [], refused: [] } });
   expect(await portal.deps.objects.exists(objectKey)).toBe(true);
-  expect((await portal.store.findRecording(recordingId))!.deleted_at).toBeNull();
+  expect((await portal.recordings.findRecording(recordingId))!.deleted_at).toBeNull();
   expect((await portal.cli('retention', 'sweep')).json).toMatchObject({ dryRun: false, deleted: [expect.objectContaining({ recordingId })] });
 });
 
@@ -87,7 +87,7 @@ test('a legal hold keeps a recording past its date; it is deleted once the hold 
   expect(await liftLegalHold(portal.deps, { recordingId, reason: 'appeal decided', actor: 'supervisor-1' })).toEqual({ lifted: 1 });
   expect((await sweep()).deleted).toEqual([expect.objectContaining({ recordingId })]);
   expect(await portal.deps.objects.exists(objectKey)).toBe(false);
-  const types = (await portal.store.auditTrail({ recordingId })).map((e) => e.type);
+  const types = (await portal.audit.auditTrail({ recordingId })).map((e) => e.type);
   expect(types).toEqual(expect.arrayContaining(['legal-hold.placed', 'legal-hold.lifted', 'recording.deleted']));
 });
 
@@ -116,7 +116,7 @@ test('reasons are required and an unknown recording is refused', async () => {
 test('only one instance sweeps at a time', async () => {
   await recordingRetainedUntil(RETAIN_UNTIL);
   portal.clock.set(new Date(RETAIN_UNTIL.getTime() + SECOND));
-  expect(await portal.store.acquireLease('retention-sweep', 'another-instance', portal.clock(), new Date(portal.clock().getTime() + 60_000))).toBe(true);
+  expect(await portal.leases.acquireLease('retention-sweep', 'another-instance', portal.clock(), new Date(portal.clock().getTime() + 60_000))).toBe(true);
   expect(await sweep()).toMatchObject({ ran: false, deleted: [] });
   portal.clock.advance(61_000);
   expect((await sweep()).deleted).toHaveLength(1);
@@ -143,7 +143,7 @@ test('audio the store refuses to delete is reported and kept on record; the swee
     expect(await portal.deps.objects.exists(locked.objectKey)).toBe(true);
     expect(await portal.deps.objects.exists(other.objectKey)).toBe(false);
     // Not tombstoned: the personal data stays with the audio until the audio can go.
-    expect((await portal.store.findRecording(locked.recordingId))!).toMatchObject({ deleted_at: null, nino_hash: expect.any(String) });
+    expect((await portal.recordings.findRecording(locked.recordingId))!).toMatchObject({ deleted_at: null, nino_hash: expect.any(String) });
     // The scheduled sweep says so in the logs, every time, until someone acts.
     expect((await sweep()).refused).toHaveLength(1);
     expect(portal.logLines.some((line) => line.includes('the store refused to delete some audio') && line.includes(locked.recordingId))).toBe(true);

@@ -150,9 +150,9 @@ test('the logger redacts personal fields and credentials even if code logs them 
 
 test('the demo seed creates one 20-minute recording whose texted link opens with the demo NINO', async () => {
   const services = portalServices(portal.deps);
-  const first = await seedDemo(portal.store, services);
+  const first = await seedDemo(portal.recordings, services);
   expect(first.created).toBe(true);
-  expect(await seedDemo(portal.store, services)).toEqual({ created: false, recordingId: first.recordingId });
+  expect(await seedDemo(portal.recordings, services)).toEqual({ created: false, recordingId: first.recordingId });
   const path = new URL((first as { url: string }).url).pathname;
   const browser = new ClaimantBrowser(portal.app);
   expect((await browser.enterNino(path, 'AB 12 34 56 C')).status).toBe(303);

@@ -24,13 +24,13 @@ test.each(DATABASE_KINDS)(`two dispatchers racing over ${MESSAGES} pending messa
     const now = portal.clock();
     for (let i = 0; i < MESSAGES; i++) {
       const id = `race-${i}`;
-      await portal.store.addRecording(
+      await portal.recordings.addRecording(
         { id, assessment_ref: `RACE-${i}`, recorded_at: now.toISOString(), retain_until: '2999-01-01T00:00:00.000Z', object_key: `recordings/${id}.wav`, content_type: 'audio/wav', size_bytes: 1, sha256: '0'.repeat(64), duration_seconds: 1, nino_hash: null, nino_index: null, phone_encrypted: null, language: 'en' },
         now,
         'test',
       );
       const body = `message ${i}`;
-      await portal.store.issueLink(
+      await portal.links.issueLink(
         { recordingId: id, tokenHash: `hash-${i}`, keyId: 'k1', phoneMasked: '07*** ***123', issuedBy: 'test', reason: 'race' },
         { language: 'en', payloadEncrypted: cipher.encrypt(SMS_PAYLOAD_FIELD, JSON.stringify({ to: '+447700900123', body, url: `https://x/r/${i}`, until: '1 Dec' })), encoding: 'GSM-7', segments: 1 },
         now,

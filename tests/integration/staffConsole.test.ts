@@ -13,7 +13,7 @@ afterEach(async () => {
   await portal.close();
 });
 
-const auditOf = async (type: string) => (await portal.store.auditEvents()).filter((event) => event.type === type);
+const auditOf = async (type: string) => (await portal.audit.auditEvents()).filter((event) => event.type === type);
 
 async function lockLink(path: string) {
   const claimant = new ClaimantBrowser(portal.app);
@@ -296,7 +296,7 @@ describe('staff actions', () => {
 
     const claimant = new ClaimantBrowser(portal.app);
     expect((await claimant.enterNino(path, CLAIMANT.nino)).status).toBe(303);
-    expect((await portal.store.findLink(linkId))!.failed_attempts).toBe(0);
+    expect((await portal.links.findLink(linkId))!.failed_attempts).toBe(0);
     const [event] = await auditOf('link.unlocked');
     expect(event.actor).toBe(staffId);
     expect(JSON.parse(event.detail)).toEqual({ reason: 'Identity confirmed on the phone' });
@@ -338,13 +338,13 @@ describe('staff actions', () => {
     const other = await signedInStaff(portal, 'agent');
     await other.browser.get('/staff/find');
     await browser.get(`/staff/recordings/${recordingId}`);
-    const before = (await portal.store.auditEvents()).length;
+    const before = (await portal.audit.auditEvents()).length;
     const missing = await browser.post(`/staff/recordings/${recordingId}/links`, { reason: 'Forged by another site' }, { csrf: null });
     expect(missing.status).toBe(403);
     expect(missing.text).toContain('This form has expired');
     const foreign = await browser.post(`/staff/recordings/${recordingId}/links`, { reason: 'Forged by another site' }, { csrf: other.browser.csrfToken()! });
     expect(foreign.status).toBe(403);
-    expect((await portal.store.auditEvents()).length).toBe(before);
+    expect((await portal.audit.auditEvents()).length).toBe(before);
   });
 });
 
@@ -353,14 +353,14 @@ describe('hostile input to the staff console', () => {
     const { browser } = await signedInStaff(portal, 'agent');
     await browser.get('/staff/find');
     const token = browser.csrfToken()!;
-    const before = (await portal.store.auditEvents()).length;
+    const before = (await portal.audit.auditEvents()).length;
     const send = (body: string) =>
       request(portal.app).post('/staff/find').set('Cookie', browser.cookieHeader()).set('Content-Type', 'application/x-www-form-urlencoded').send(body);
     for (const body of [`_csrf=${token}&query=${'a'.repeat(5000)}`, `_csrf=${token}&query=%E0%A4%A`, `_csrf=${token}&query=a&query=b`, `_csrf=${token}&query=%00%FF`]) {
       const { status } = await send(body);
       expect({ body: body.slice(0, 40), clientError: status >= 400 && status < 500 }).toEqual({ body: body.slice(0, 40), clientError: true });
     }
-    expect((await portal.store.auditEvents()).length).toBe(before);
+    expect((await portal.audit.auditEvents()).length).toBe(before);
   });
 });
 
@@ -379,7 +379,7 @@ describe('supervisors and auditors', () => {
     const lifted = await browser.post(`/staff/recordings/${recordingId}/legal-holds/lift`, { reason: 'Appeal decided' });
     expect(lifted.text).toContain('The legal hold has been lifted');
     expect((await browser.post(`/staff/recordings/${recordingId}/legal-holds/lift`, { reason: 'Again' })).status).toBe(400);
-    const events = (await portal.store.auditEvents()).filter((event) => ['legal-hold.placed', 'deletion.requested', 'legal-hold.lifted'].includes(event.type));
+    const events = (await portal.audit.auditEvents()).filter((event) => ['legal-hold.placed', 'deletion.requested', 'legal-hold.lifted'].includes(event.type));
     expect(events.map((event) => [event.type, event.actor])).toEqual([
       ['legal-hold.placed', staffId],
       ['deletion.requested', staffId],
@@ -459,12 +459,12 @@ describe('roles', () => {
     await ACTIONS[action].prepare?.(scene);
     const { browser } = await signedInStaff(portal, role);
     await browser.get('/staff/find');
-    const eventsBefore = (await portal.store.auditEvents()).filter((event) => !event.type.startsWith('staff.')).length;
+    const eventsBefore = (await portal.audit.auditEvents()).filter((event) => !event.type.startsWith('staff.')).length;
     const answer = await ACTIONS[action].run(browser, scene);
     expect(answer.status).toBe(allowed ? ACTIONS[action].done : 403);
     if (!allowed) {
       expect(answer.text).toContain('You cannot do this');
-      expect((await portal.store.auditEvents()).filter((event) => !event.type.startsWith('staff.')).length).toBe(eventsBefore);
+      expect((await portal.audit.auditEvents()).filter((event) => !event.type.startsWith('staff.')).length).toBe(eventsBefore);
     }
   });
 });

@@ -37,8 +37,8 @@ function fromAddress(address: string): Express {
   return proxy;
 }
 
-const auditOf = async (type: string) => (await portal.store.auditEvents()).filter((event) => event.type === type);
-const staffDb = () => portal.store.db.withTables<StaffTables>();
+const auditOf = async (type: string) => (await portal.audit.auditEvents()).filter((event) => event.type === type);
+const staffDb = () => portal.db.withTables<StaffTables>();
 const failuresAt = async (email: string, address: string) =>
   (
     await staffDb()
@@ -168,7 +168,7 @@ describe('reasons typed by staff', () => {
     const { browser } = await signedInStaff(portal, 'supervisor');
     const colleagueId = /action="\/staff\/accounts\/([0-9a-f-]{36})\/unlock"/.exec((await browser.get('/staff/accounts')).text)![1];
     await browser.get(`/staff/recordings/${recordingId}`);
-    const eventsBefore = (await portal.store.auditEvents()).length;
+    const eventsBefore = (await portal.audit.auditEvents()).length;
     const textsBefore = portal.outbox().length;
 
     const forms: Array<[string, Record<string, string>]> = [
@@ -185,11 +185,11 @@ describe('reasons typed by staff', () => {
       const answer = await browser.post(form, fields);
       expect({ form, status: answer.status, refused: answer.text.includes(PERSONAL_DETAILS), echoed: answer.text.includes(reason) }).toEqual({ form, status: 400, refused: true, echoed: false });
     }
-    expect((await portal.store.auditEvents()).length).toBe(eventsBefore);
+    expect((await portal.audit.auditEvents()).length).toBe(eventsBefore);
     expect(portal.outbox().length).toBe(textsBefore);
-    expect((await portal.store.findLink(linkId))!.locked_at).not.toBeNull();
-    expect(await portal.store.activeLegalHolds(recordingId)).toEqual([]);
-    expect((await portal.store.findRecording(recordingId))!.deletion_requested_at).toBeNull();
+    expect((await portal.links.findLink(linkId))!.locked_at).not.toBeNull();
+    expect(await portal.retention.activeLegalHolds(recordingId)).toEqual([]);
+    expect((await portal.recordings.findRecording(recordingId))!.deletion_requested_at).toBeNull();
     expect((await browser.get('/staff/accounts')).text).toContain(lockedColleague.email);
   });
 
@@ -199,6 +199,6 @@ describe('reasons typed by staff', () => {
     await browser.get(`/staff/recordings/${recordingId}`);
     const reason = 'Appeal SC123/45/67890 lodged 23/11/2026 at 10:30, ref REF-12345678';
     expect((await browser.post(`/staff/recordings/${recordingId}/legal-holds`, { reason })).status).toBe(200);
-    expect((await portal.store.activeLegalHolds(recordingId)).map((hold) => hold.reason)).toEqual([reason]);
+    expect((await portal.retention.activeLegalHolds(recordingId)).map((hold) => hold.reason)).toEqual([reason]);
   });
 });

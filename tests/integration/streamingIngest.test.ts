@@ -130,7 +130,7 @@ describe('streaming ingest', () => {
       expect(created.status).toBe(201);
       expect(peakRss() - before).toBeLessThan(64 * MiB);
       expect(created.body).toMatchObject({ sizeBytes: ONE_GB, sha256: file.sha256() });
-      const row = (await portal.store.findRecording(created.body.id as string))!;
+      const row = (await portal.recordings.findRecording(created.body.id as string))!;
       expect(Math.round(row.duration_seconds!)).toBe(Math.round((ONE_GB - 44) / 32_000)); // 9 hours 19 minutes
       expect(multipartUploads()).toEqual([]);
     },
@@ -152,7 +152,7 @@ describe('streaming ingest', () => {
       const added = await portal.cli('recordings', 'add', '--file', file, '--ref', 'PIP-LONG-2', '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone);
       expect(added.code).toBe(0);
       expect(peakRss() - before).toBeLessThan(64 * MiB);
-      const row = (await portal.store.findRecording(added.json.recordingId as string))!;
+      const row = (await portal.recordings.findRecording(added.json.recordingId as string))!;
       expect(row).toMatchObject({ size_bytes: ONE_GB, sha256: generated.sha256() });
     },
     LARGE_TIMEOUT_MS,
@@ -166,7 +166,7 @@ describe('streaming ingest', () => {
     await eventually(() => multipartUploads().length === 0 && bucketObjects().length === 0);
     expect(bucketObjects()).toEqual([]);
     expect(multipartUploads()).toEqual([]);
-    expect(await portal.store.findRecordingByRef('PIP-CUT-1')).toBeUndefined();
+    expect(await portal.recordings.findRecordingByRef('PIP-CUT-1')).toBeUndefined();
   });
 
   test('an over-size upload sent without a length is refused with 413 once it passes the limit, leaving no object and no multipart upload behind', async () => {
@@ -177,7 +177,7 @@ describe('streaming ingest', () => {
     await eventually(() => multipartUploads().length === 0);
     expect(bucketObjects()).toEqual([]);
     expect(multipartUploads()).toEqual([]);
-    expect(await portal.store.findRecordingByRef('PIP-BIG-1')).toBeUndefined();
+    expect(await portal.recordings.findRecordingByRef('PIP-BIG-1')).toBeUndefined();
   });
 
   test('an over-size upload that says its length is refused with 413 before its audio is read', async () => {

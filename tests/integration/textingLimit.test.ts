@@ -14,7 +14,7 @@ beforeEach(async () => {
 afterEach(() => portal.close());
 
 
-const linkCount = async (recordingId: string) => (await portal.store.db.selectFrom('links').select('id').where('recording_id', '=', recordingId).execute()).length;
+const linkCount = async (recordingId: string) => (await portal.db.selectFrom('links').select('id').where('recording_id', '=', recordingId).execute()).length;
 
 describe('at most 3 links an hour per recording', () => {
   test('the policy: a link sent at T counts until exactly T + 1 hour', () => {
@@ -75,10 +75,10 @@ describe('at most 3 links an hour per recording', () => {
     expect(page.text).toMatch(/This recording has been sent 3 links in the last hour, the most it may have\. You can send the next one from \d+ \w+ \d{4}, \d\d:\d\d \(UK time\)/);
 
     // A corrected number is kept only with the link that goes to it.
-    const phoneBefore = (await portal.store.findRecording(recordingId))!.phone_encrypted;
+    const phoneBefore = (await portal.recordings.findRecording(recordingId))!.phone_encrypted;
     const corrected = await agent.browser.post(`/staff/recordings/${recordingId}/links`, { reason: 'New phone', phone: '07700 900456', identityChecked: 'yes' });
     expect(corrected.status).toBe(400);
-    expect((await portal.store.findRecording(recordingId))!.phone_encrypted).toBe(phoneBefore);
+    expect((await portal.recordings.findRecording(recordingId))!.phone_encrypted).toBe(phoneBefore);
 
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(portal.outbox()).toHaveLength(texts);

@@ -47,12 +47,12 @@ describe('brute force: 1,000 wrong NINOs on one link from 50 addresses behind a 
     expect(byStatus[400]).toBeLessThanOrEqual(limit - 1);
     expect(byStatus[403]).toBe(1000 - byStatus[400]);
 
-    const link = (await portal.store.findLink(linkId))!;
+    const link = (await portal.links.findLink(linkId))!;
     expect(link.failed_attempts).toBe(limit);
     expect(link.locked_at).not.toBeNull();
     expect(link.first_download_at).toBeNull();
 
-    const trail = (await portal.store.auditTrail({ linkId })).map((e) => e.type);
+    const trail = (await portal.audit.auditTrail({ linkId })).map((e) => e.type);
     expect(trail.filter((t) => t === 'nino.failed')).toHaveLength(limit);
     expect(trail.filter((t) => t === 'link.locked')).toHaveLength(1);
     expect(trail).not.toContain('nino.verified');

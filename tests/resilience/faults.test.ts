@@ -55,7 +55,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     expectUnavailablePage(down);
     expect(down.headers.location).toBeUndefined();
     expect(await stateSnapshot(portal)).toEqual(before); // no first download, no spent grant, no audit event
-    expect((await portal.store.findLink(linkId))!.first_download_at).toBeNull();
+    expect((await portal.links.findLink(linkId))!.first_download_at).toBeNull();
     const ready = await browser.get('/readyz');
     expect(ready.status).toBe(503);
 
@@ -65,7 +65,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     const file = await browser.getBytes(back.headers.location);
     expect(file.status).toBe(200);
     expect(sha256(file.bytes)).toBe(sha256(audio));
-    const link = (await portal.store.findLink(linkId))!;
+    const link = (await portal.links.findLink(linkId))!;
     expect(link.first_download_at).not.toBeNull();
     expect(link.download_count).toBe(1);
     expect((await browser.get('/readyz')).status).toBe(200);
@@ -88,7 +88,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     expect(down.type).toBe('application/problem+json');
     expect(down.body.title).toBe('A service this API needs is temporarily unavailable');
     expect(await stateSnapshot(portal)).toEqual(before);
-    expect(await portal.store.findRecordingByRef('PIP-FAULTS-1')).toBeUndefined();
+    expect(await portal.recordings.findRecordingByRef('PIP-FAULTS-1')).toBeUndefined();
     // Staff adding a recording from the command line are told why, rather than shown a stack trace.
     const file = path.join(tmpdir(), `faults-${process.pid}.wav`);
     writeFileSync(file, audio);
@@ -177,8 +177,8 @@ describe('the database is held locked by another process', () => {
     expect(auditAfter.json.intact).toBe(true);
 
     expect((await guesser.enterNino(linkPath, WRONG_NINO)).status).toBe(400);
-    expect((await portal.store.findLink(linkId))!.failed_attempts).toBe(1);
+    expect((await portal.links.findLink(linkId))!.failed_attempts).toBe(1);
     expect((await browser.post(`${linkPath}/download`, { grant })).status).toBe(303);
-    expect((await portal.store.findLink(linkId))!.download_count).toBe(1);
+    expect((await portal.links.findLink(linkId))!.download_count).toBe(1);
   }, 40_000);
 });

@@ -260,7 +260,7 @@ test('staff forms: sign-in and search with any input → 4xx page; a search adds
   const after = await stateSnapshot(portal);
   expect({ ...after.counts, audit_events: 0 }).toEqual({ ...before.counts, audit_events: 0 });
   expect(after.links).toEqual(before.links);
-  const added = (await portal.store.auditEvents()).slice(auditBefore).map((e) => e.type);
+  const added = (await portal.audit.auditEvents()).slice(auditBefore).map((e) => e.type);
   expect(added.filter((type) => type !== 'staff.found')).toEqual([]);
   expectPrototypeClean();
 });

@@ -46,11 +46,11 @@ describe.each(DATABASE_KINDS)('links asked for at once on %s', (kind) => {
       for (const answer of answers) expect({ route: answer.route, settled: answer.sent !== answer.refused }).toEqual({ route: answer.route, settled: true });
       expect(answers.find((a) => a.route === 'deletion')!.sent).toBe(true);
 
-      const trail = (await portal.store.auditTrail({ recordingId })).map((event) => event.type);
+      const trail = (await portal.audit.auditTrail({ recordingId })).map((event) => event.type);
       const requestedAt = trail.indexOf('deletion.requested');
       expect(trail.slice(requestedAt)).not.toContain('link.issued');
       expect(trail.filter((t) => t === 'link.issued')).toHaveLength(answers.filter((a) => a.route !== 'deletion' && a.sent).length);
-      const waiting = await portal.store.db.selectFrom('sms_messages').select('id').where('recording_id', '=', recordingId).where('status', '=', 'pending').execute();
+      const waiting = await portal.db.selectFrom('sms_messages').select('id').where('recording_id', '=', recordingId).where('status', '=', 'pending').execute();
       expect(waiting).toEqual([]);
     }
   });
@@ -80,8 +80,8 @@ describe.each(DATABASE_KINDS)('links asked for at once on %s', (kind) => {
       expect(answers.filter((a) => a.limited)).toHaveLength(7);
 
       // Three links, three texts queued; a newer link supersedes a text still waiting, so up to three reach the phone.
-      expect((await portal.store.auditTrail({ recordingId })).filter((e) => e.type === 'link.issued')).toHaveLength(3);
-      const statuses = () => portal.store.db.selectFrom('sms_messages').select('status').where('recording_id', '=', recordingId).execute();
+      expect((await portal.audit.auditTrail({ recordingId })).filter((e) => e.type === 'link.issued')).toHaveLength(3);
+      const statuses = () => portal.db.selectFrom('sms_messages').select('status').where('recording_id', '=', recordingId).execute();
       for (let wait = 0; wait < 50 && (await statuses()).some((m) => m.status === 'pending' || m.status === 'sending'); wait++) await new Promise((resolve) => setTimeout(resolve, 100));
       const settled = await statuses();
       expect(settled).toHaveLength(3);

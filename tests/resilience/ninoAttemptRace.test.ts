@@ -55,10 +55,10 @@ describe.each(DATABASE_KINDS)('NINO guesses racing on one link, two instances ov
     expect(gotSession(right)).toBe(false);
     expect((await verifications()) - before).toBe(5);
     expect(answers.map((a) => a.status).sort()).toEqual([400, 400, 400, 400, 403, 403, 403, 403, 403, 403]);
-    const link = (await portal.store.findLink(linkId))!;
+    const link = (await portal.links.findLink(linkId))!;
     expect(link).toMatchObject({ failed_attempts: 5, attempts_in_flight: 0 });
     expect(link.locked_at).not.toBeNull();
-    expect((await portal.store.auditTrail({ linkId })).map((e) => e.type)).not.toContain('nino.verified');
+    expect((await portal.audit.auditTrail({ linkId })).map((e) => e.type)).not.toContain('nino.verified');
   });
 
   test('50 guesses at once with the right one among them: at most 5 wrong ones are weighed, and the right one passes only if it was weighed', async () => {
@@ -66,7 +66,7 @@ describe.each(DATABASE_KINDS)('NINO guesses racing on one link, two instances ov
     const before = await verifications();
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => guess(path, i === 25 ? CLAIMANT.nino : WRONG(i), i)));
     const weighed = (await verifications()) - before;
-    const link = (await portal.store.findLink(linkId))!;
+    const link = (await portal.links.findLink(linkId))!;
     const successes = answers.filter((a) => a.status === 303);
 
     // Every guess argon2 weighed is either a counted failure or the one success; nothing else was weighed.
@@ -77,14 +77,14 @@ describe.each(DATABASE_KINDS)('NINO guesses racing on one link, two instances ov
     expect(answers.filter(gotSession)).toHaveLength(successes.length);
     expect(answers[25].status === 303 || answers[25].status === 403).toBe(true);
     expect(answers.every((a) => [303, 400, 403].includes(a.status))).toBe(true);
-    const verified = (await portal.store.auditTrail({ linkId })).filter((e) => e.type === 'nino.verified');
+    const verified = (await portal.audit.auditTrail({ linkId })).filter((e) => e.type === 'nino.verified');
     expect(verified).toHaveLength(successes.length);
   });
 
   test('a reservation left by an instance that stopped mid-check holds for exactly one minute', async () => {
     const { path, linkId } = await portal.recordingWithLink();
     // Five checks reserved and never finished: their instance is gone.
-    for (let i = 0; i < 5; i++) expect(await portal.store.reserveNinoAttempt(linkId, portal.clock(), 5)).toBeDefined();
+    for (let i = 0; i < 5; i++) expect(await portal.ninoAttempts.reserveNinoAttempt(linkId, portal.clock(), 5)).toBeDefined();
     expect((await guess(path, CLAIMANT.nino, 0)).status).toBe(403);
     portal.clock.advance(60_000 - 1);
     expect((await guess(path, CLAIMANT.nino, 1)).status).toBe(403);
@@ -92,7 +92,7 @@ describe.each(DATABASE_KINDS)('NINO guesses racing on one link, two instances ov
     const right = await guess(path, CLAIMANT.nino, 0);
     expect(right.status).toBe(303);
     expect(gotSession(right)).toBe(true);
-    expect((await portal.store.findLink(linkId))!).toMatchObject({ failed_attempts: 0, attempts_in_flight: 0, locked_at: null });
+    expect((await portal.links.findLink(linkId))!).toMatchObject({ failed_attempts: 0, attempts_in_flight: 0, locked_at: null });
   });
 });
 
@@ -112,7 +112,7 @@ describe('a session issued before a staff unlock', () => {
     for (let i = 0; i < 5; i++) await new ClaimantBrowser(portal.app).enterNino(path, WRONG(i));
     expect((await attacker.get(path)).status).toBe(403);
 
-    expect(await portal.store.unlockLink(linkId, portal.clock(), 'staff-member', 'claimant called, identity checked')).toBe(true);
+    expect(await portal.links.unlockLink(linkId, portal.clock(), 'staff-member', 'claimant called, identity checked')).toBe(true);
     const after = await attacker.get(path);
     expect(after.status).toBe(200);
     expect(after.text).not.toContain('name="grant"');
@@ -123,7 +123,7 @@ describe('a session issued before a staff unlock', () => {
     const claimant = new ClaimantBrowser(portal.app);
     expect((await claimant.enterNino(path, CLAIMANT.nino)).status).toBe(303);
     expect((await claimant.download(path)).status).toBe(303);
-    expect((await portal.store.findLink(linkId))!.download_count).toBe(1);
+    expect((await portal.links.findLink(linkId))!.download_count).toBe(1);
   });
 });
 

@@ -78,7 +78,7 @@ export async function signedInStaff(portal: TestPortal, role: string) {
   const answer = await browser.signIn(credentials, totpCode(credentials, portal));
   if (answer.status !== 303) throw new Error(`sign-in failed with ${answer.status}`);
   const password = await choosePassword(browser);
-  const account = await portal.store.db.withTables<{ staff_accounts: { id: string; email: string } }>().selectFrom('staff_accounts').select('id').where('email', '=', credentials.email).executeTakeFirstOrThrow();
+  const account = await portal.db.withTables<{ staff_accounts: { id: string; email: string } }>().selectFrom('staff_accounts').select('id').where('email', '=', credentials.email).executeTakeFirstOrThrow();
   return { credentials, browser, password, staffId: account.id };
 }
 

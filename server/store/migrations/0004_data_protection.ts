@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { chainHash, GENESIS_HASH, type ChainedEvent } from '../../policy/auditChain';
-import type { SqlDialect } from '../migrations';
+import type { SqlDialect } from '../sqlDialect';
 
 /**
  * Data protection: a hash chain over the audit log (with the chain's head in a row of its own, and

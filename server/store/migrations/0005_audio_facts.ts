@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import type { SqlDialect } from '../migrations';
+import type { SqlDialect } from '../sqlDialect';
 
 /**
  * What ingest reads from a recording's container (music-metadata): codec, sample rate, channels and

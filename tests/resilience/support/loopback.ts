@@ -91,7 +91,7 @@ export async function inParallel<T>(count: number, concurrency: number, task: (i
 
 /** What a request could have changed: row counts of every table that records anything, and each link's counters. */
 export async function stateSnapshot(portal: TestPortal) {
-  const db = portal.store.db.withTables<Record<string, Record<string, unknown>>>();
+  const db = portal.db.withTables<Record<string, Record<string, unknown>>>();
   const tables = ['recordings', 'links', 'redeemed_grants', 'audit_events', 'sms_messages', 'legal_holds', 'staff_accounts', 'staff_sessions', 'providers', 'provider_api_keys', 'provider_recordings', 'idempotency_keys'];
   const counts: Record<string, number> = {};
   for (const table of tables) {

@@ -69,7 +69,7 @@ export async function runMixedLoad(portal: TestPortal, options: MixedLoadOptions
       if (verified.status !== 303) throw new Error(`set-up: NINO check answered ${verified.status}`);
       links.push({ path, recordingId, cookie: verified.headers['set-cookie']![0].split(';')[0] });
     }
-    const refs = await Promise.all(links.map(async (l) => (await portal.store.findRecording(l.recordingId))!.assessment_ref));
+    const refs = await Promise.all(links.map(async (l) => (await portal.recordings.findRecording(l.recordingId))!.assessment_ref));
     const staff = await signedInStaff(portal, 'agent');
     await staff.browser.get('/staff/find');
     const staffCsrf = staff.browser.csrfToken()!;
