@@ -7,7 +7,7 @@ import { LinkNotSent } from '../services/links';
 import { recordingFromText } from '../services/recordingText';
 import type { ProviderStore } from '../store/providerStore';
 import type { RecordingRow } from '../store/recordingStore';
-import { providerRecordingView, type ProviderLinkView, type ProviderRecordingView } from './recordingView';
+import { providerRecordingView, type ProviderLinkView, type ProviderRecordingView, type ProviderViewDeps } from './recordingView';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -35,9 +35,9 @@ export type SendOutcome =
   | { refused: 'recording-unavailable'; detail: string }
   | { refused: 'texting-limit'; detail: string; retryAfterSeconds: number };
 
-type ProviderRecordingDeps = Pick<PortalDeps, 'clock' | 'config' | 'store' | 'outbox'> &
-  Pick<PortalServices, 'registerRecording' | 'sendLink'> &
-  Parameters<typeof providerRecordingView>[0] & { providers: Pick<ProviderStore, 'ownsRecording'> };
+type ProviderRecordingDeps = ProviderViewDeps &
+  Pick<PortalDeps, 'store'> &
+  Pick<PortalServices, 'registerRecording' | 'sendLink'> & { providers: Pick<ProviderStore, 'ownsRecording'> };
 
 async function registerRefusal(error: unknown, assessmentRef: string | undefined, deps: Pick<ProviderRecordingDeps, 'store' | 'config'>): Promise<RegisterOutcome> {
   if (error instanceof AudioRefused) {

@@ -36,10 +36,10 @@ export function linkFacts(link: Pick<LinkRow, 'sent_at' | 'first_download_at' | 
   };
 }
 
-type ViewDeps = Pick<PortalDeps, 'clock' | 'config' | 'outbox'> & { links: Pick<StaffStore, 'linksOf'> };
+export type ProviderViewDeps = Pick<PortalDeps, 'clock' | 'config' | 'outbox'> & { links: Pick<StaffStore, 'linksOf'> };
 
 /** Builds what a provider sees of one of its recordings; the link's window comes from the access policy alone. */
-export function providerRecordingView(deps: ViewDeps) {
+export function providerRecordingView(deps: ProviderViewDeps) {
   async function latestLink(recordingId: string, recordingAvailable: boolean, now: Date): Promise<ProviderLinkView | null> {
     // The newest link still in force, or else the newest one.
     const [latest] = (await deps.links.linksOf(recordingId)).sort((a, b) => Number(a.revoked_at !== null) - Number(b.revoked_at !== null));
