@@ -44,14 +44,14 @@ async function s3() {
 }
 
 async function portal() {
-  const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openRuntime }, { portalServices }, { providerAccounts }] = await Promise.all([
+  const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openRuntime }, { portalServices }, { providerServices }] = await Promise.all([
     import('../server/app.js'),
     import('../server/config/index.js'),
     import('../server/demo.js'),
     import('../server/demoAudio.js'),
     import('../server/runtime.js'),
     import('../server/services/index.js'),
-    import('../server/api/providerApi.js'),
+    import('../server/providers/index.js'),
   ]);
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -98,7 +98,7 @@ async function portal() {
     }
   });
   // A provider account, for the ingest figure's uploads through the API.
-  const { apiKey } = await providerAccounts(runtime.deps).add(`Bench provider ${process.pid}`, 'bench');
+  const { apiKey } = await providerServices(runtime.deps, services).accounts.add(`Bench provider ${process.pid}`, 'bench');
   process.send!({ port, path: linkPath, cookie, nino: DEMO.nino, apiKey });
 }
 

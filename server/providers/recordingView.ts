@@ -1,0 +1,73 @@
+import type { PortalDeps } from '../deps';
+import { linkAccess, linkEndsAt, type LinkAccess, type LinkFacts } from '../policy/accessWindow';
+import { recordingAvailability } from '../policy/recordingAvailability';
+import type { LinkRow } from '../store/linkStore';
+import type { RecordingRow } from '../store/recordingStore';
+import type { StaffStore } from '../store/staffStore';
+
+/** A link as a provider sees it: when it stops working, what a claimant holding it may do, and how its text message fared. */
+export interface ProviderLinkView {
+  id: string;
+  sentAt: string;
+  expiresAt: string;
+  state: LinkAccess['state'];
+  textMessage: string;
+}
+
+/** A recording as a provider sees it: its facts and its latest link, and no personal data. */
+export interface ProviderRecordingView {
+  id: string;
+  assessmentRef: string;
+  recordedAt: string;
+  sizeBytes: number;
+  sha256: string;
+  contentType: string;
+  status: 'available' | 'unavailable';
+  latestLink: ProviderLinkView | null;
+}
+
+/** A stored link as the facts the access window is decided on. */
+export function linkFacts(link: Pick<LinkRow, 'sent_at' | 'first_download_at' | 'revoked_at' | 'locked_at'>, recordingAvailable: boolean): LinkFacts {
+  return {
+    sentAt: new Date(link.sent_at),
+    firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
+    revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
+    lockedAt: link.locked_at ? new Date(link.locked_at) : null,
+    recordingAvailable,
+  };
+}
+
+export type ProviderViewDeps = Pick<PortalDeps, 'clock' | 'config' | 'outbox'> & { links: Pick<StaffStore, 'linksOf'> };
+
+/** Builds what a provider sees of one of its recordings; the link's window comes from the access policy alone. */
+export function providerRecordingView(deps: ProviderViewDeps) {
+  async function latestLink(recordingId: string, recordingAvailable: boolean, now: Date): Promise<ProviderLinkView | null> {
+    // The newest link still in force, or else the newest one.
+    const [latest] = (await deps.links.linksOf(recordingId)).sort((a, b) => Number(a.revoked_at !== null) - Number(b.revoked_at !== null));
+    if (!latest) return null;
+    const facts = linkFacts(latest, recordingAvailable);
+    const message = await deps.outbox.latestForLink(latest.id);
+    return {
+      id: latest.id,
+      sentAt: latest.sent_at,
+      expiresAt: linkEndsAt(facts, deps.config.access).toISOString(),
+      state: linkAccess(facts, now, deps.config.access).state,
+      textMessage: message?.delivery_status ?? message?.status ?? 'unknown',
+    };
+  }
+
+  return async function view(recording: RecordingRow): Promise<ProviderRecordingView> {
+    const now = deps.clock();
+    const available = recordingAvailability(recording, now).available;
+    return {
+      id: recording.id,
+      assessmentRef: recording.assessment_ref,
+      recordedAt: recording.recorded_at,
+      sizeBytes: recording.size_bytes,
+      sha256: recording.sha256,
+      contentType: recording.content_type,
+      status: available ? 'available' : 'unavailable',
+      latestLink: await latestLink(recording.id, available, now),
+    };
+  };
+}
