@@ -1,4 +1,6 @@
 import { ClaimantBrowser } from '../support/claimantBrowser';
+import { setCookiesOf } from '../support/cookieJar';
+import { grantOf } from '../support/grants';
 import { DAY, HOUR, MINUTE } from '../support/testClock';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
@@ -38,7 +40,7 @@ describe('the claimant journey', () => {
     const signIn = await browser.enterNino(path, 'ab 12 34 56 c');
     expect(signIn.status).toBe(303);
     expect(signIn.headers.location).toBe(path);
-    const cookie = (signIn.headers['set-cookie'] as unknown as string[])[0];
+    const cookie = setCookiesOf(signIn)[0];
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/Secure/);
     expect(cookie).toMatch(/SameSite=Strict/);
@@ -169,8 +171,7 @@ describe('the access window', () => {
   test('the page a download button came from stops working when the link expires', async () => {
     const { path, linkId } = await portal.recordingWithLink();
     const browser = await signedIn(path);
-    const page = await browser.get(path);
-    const grant = /name="grant" value="([^"]+)"/.exec(page.text)![1];
+    const grant = grantOf(await browser.get(path));
     const sentAt = new Date((await link(linkId)).sent_at);
     portal.clock.set(new Date(sentAt.getTime() + 7 * DAY));
     const late = await browser.post(`${path}/download`, { grant });
@@ -194,8 +195,7 @@ describe('links replaced, sessions and grants', () => {
   test('a session from the old link cannot download after a new link is sent', async () => {
     const first = await portal.recordingWithLink();
     const browser = await signedIn(first.path);
-    const page = await browser.get(first.path);
-    const grant = /name="grant" value="([^"]+)"/.exec(page.text)![1];
+    const grant = grantOf(await browser.get(first.path));
     await portal.sendLink(first.recordingId);
     expect((await browser.post(`${first.path}/download`, { grant })).status).toBe(410);
   });
@@ -233,8 +233,7 @@ describe('links replaced, sessions and grants', () => {
   test('a download grant works once: replaying it is refused and records nothing', async () => {
     const { path, linkId, audio } = await portal.recordingWithLink();
     const browser = await signedIn(path);
-    const page = await browser.get(path);
-    const grant = /name="grant" value="([^"]+)"/.exec(page.text)![1];
+    const grant = grantOf(await browser.get(path));
     const first = await browser.post(`${path}/download`, { grant });
     expect(first.status).toBe(303);
     expect(sha256((await browser.getBytes(first.headers.location)).bytes)).toBe(sha256(audio));
@@ -248,7 +247,7 @@ describe('links replaced, sessions and grants', () => {
   test('a grant from another browser session is refused', async () => {
     const { path, linkId } = await portal.recordingWithLink();
     const owner = await signedIn(path);
-    const grant = /name="grant" value="([^"]+)"/.exec((await owner.get(path)).text)![1];
+    const grant = grantOf(await owner.get(path));
     const other = await signedIn(path);
     expect((await other.post(`${path}/download`, { grant })).status).toBe(409);
     expect((await link(linkId)).download_count).toBe(0);

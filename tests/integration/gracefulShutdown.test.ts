@@ -4,7 +4,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { grantOf } from '../support/claimantBrowser';
+import { cookieSetBy } from '../support/cookieJar';
+import { grantOf } from '../support/grants';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -48,8 +49,8 @@ test('SIGTERM during a download request lets it finish, then the process exits c
     const origin = `http://127.0.0.1:${port}`;
     const signIn = await fetch(`${origin}${linkPath}`, { method: 'POST', body: new URLSearchParams({ nino: 'AB 12 34 56 C' }), redirect: 'manual' });
     expect(signIn.status).toBe(303);
-    const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
-    const grant = grantOf(await (await fetch(`${origin}${linkPath}`, { headers: { cookie } })).text())!;
+    const cookie = cookieSetBy(signIn, 'recording_session')!;
+    const grant = grantOf(await (await fetch(`${origin}${linkPath}`, { headers: { cookie } })).text());
 
     const body = `grant=${encodeURIComponent(grant)}`;
     const answer = new Promise<http.IncomingMessage>((resolve, reject) => {

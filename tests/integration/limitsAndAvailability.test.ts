@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
-import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
+import { ClaimantBrowser } from '../support/claimantBrowser';
+import { grantOf } from '../support/grants';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
@@ -31,7 +32,7 @@ test('two downloads at the same moment both work and the first download is recor
   const { path: linkPath, linkId } = await portal.recordingWithLink();
   const browser = new ClaimantBrowser(portal.app);
   await browser.enterNino(linkPath, CLAIMANT.nino);
-  const grants = [grantOf((await browser.get(linkPath)).text)!, grantOf((await browser.get(linkPath)).text)!];
+  const grants = [grantOf(await browser.get(linkPath)), grantOf(await browser.get(linkPath))];
   const answers = await Promise.all(grants.map((grant) => browser.post(`${linkPath}/download`, { grant })));
   expect(answers.map((a) => a.status)).toEqual([303, 303]);
   const link = (await portal.links.findLink(linkId))!;

@@ -7,7 +7,8 @@ import { demoAudio } from '../../server/demoAudio';
 import { portalServices, type PortalServices } from '../../server/services';
 import { LISTENING_CLAIM_LAPSES_MS } from '../../server/services/listeningCopies';
 import { requestDeletion, retentionSweep } from '../../server/services/retention';
-import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
+import { ClaimantBrowser } from '../support/claimantBrowser';
+import { grantOf } from '../support/grants';
 import { SECOND } from '../support/testClock';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
@@ -51,7 +52,7 @@ async function signedIn(portal: TestPortal, audio: Buffer) {
 
 /** Presses one of the page's download buttons and fetches the file the portal sends. */
 async function downloadFile(browser: ClaimantBrowser, linkPath: string, file?: string) {
-  const grant = grantOf((await browser.get(linkPath)).text)!;
+  const grant = grantOf(await browser.get(linkPath));
   const pressed = await browser.post(`${linkPath}/download`, file === undefined ? { grant } : { grant, file });
   if (pressed.status !== 303) return { pressed, got: undefined };
   return { pressed, got: await browser.getBytes(pressed.headers.location) };
@@ -156,7 +157,7 @@ describe('with ffmpeg (as in CI)', () => {
     expect(link.first_download_at).toBe(firstDownloadAt);
 
     // A spent grant stays spent whichever file it asks for.
-    const grant = grantOf(page.text)!;
+    const grant = grantOf(page);
     expect((await browser.post(`${linkPath}/download`, { grant, file: 'listening' })).status).toBe(303);
     expect((await browser.post(`${linkPath}/download`, { grant, file: 'original' })).status).toBe(409);
     expect((await portal.links.findLink(linkId))!.download_count).toBe(3);

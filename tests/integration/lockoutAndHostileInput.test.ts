@@ -4,6 +4,7 @@ import { keyRing } from '../../server/policy/keyRing';
 import { s3Objects } from '../../server/objects/s3Objects';
 import { createApp } from '../../server/app';
 import { ClaimantBrowser } from '../support/claimantBrowser';
+import { grantOf } from '../support/grants';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
@@ -185,13 +186,13 @@ describe('when a dependency is down', () => {
     const { path, linkId } = await portal.recordingWithLink();
     const browser = new ClaimantBrowser(portal.app);
     await browser.enterNino(path, CLAIMANT.nino);
-    const grant = /name="grant" value="([^"]+)"/.exec((await browser.get(path)).text)![1];
+    const grant = grantOf(await browser.get(path));
 
     const unreachable = s3Objects({ ...portal.config.s3, endpoint: 'http://127.0.0.1:9' });
     const degraded = createApp({ ...portal.deps, objects: unreachable });
     const answer = await request(degraded)
       .post(`${path}/download`)
-      .set('Cookie', `recording_session=${/recording_session=([^;]+)/.exec(browser['cookieHeader']())![1]}`)
+      .set('Cookie', browser.cookieHeader(`${path}/download`))
       .type('form')
       .send({ grant });
     unreachable.close();

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { parseCookieHeader } from '../../server/middleware/cookies';
+import { cookieSetBy } from '../support/cookieJar';
 import { signedInStaff, StaffBrowser } from '../support/staffBrowser';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
@@ -56,7 +57,7 @@ describe.each(CASES)('a %s cookie holding %s', (name, _what, value) => {
     expect((await request(portal.app).get(linkPath).set('Cookie', malformed)).status).toBe(200);
     const signIn = await request(portal.app).post(linkPath).type('form').set('Cookie', malformed).send({ nino: CLAIMANT.nino });
     expect(signIn.status).toBe(303);
-    const sessionCookie = (signIn.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('recording_session='))!.split(';')[0];
+    const sessionCookie = cookieSetBy(signIn, 'recording_session')!;
     const recording = await request(portal.app).get(linkPath).set('Cookie', `${malformed}; ${sessionCookie}`);
     // The first recording_session wins: a malformed one is no session, so the NINO form again.
     expect(recording.status).toBe(200);

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
+import { ClaimantBrowser } from '../support/claimantBrowser';
+import { grantOf } from '../support/grants';
 import { startTcpProxy } from '../support/tcpProxy';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 import { runCli } from '../../server/cli/portalCli';
@@ -38,9 +39,8 @@ if (services) {
       const { path } = await portal.recordingWithLink();
       const onFirst = new ClaimantBrowser(portal.app);
       await onFirst.enterNino(path, CLAIMANT.nino);
-      const grant = grantOf((await onFirst.get(path)).text)!;
-      const onSecond = new ClaimantBrowser(second.app);
-      Object.assign(onSecond, { cookies: (onFirst as unknown as { cookies: Map<string, string> }).cookies });
+      const grant = grantOf(await onFirst.get(path));
+      const onSecond = new ClaimantBrowser(second.app, onFirst.cookies);
       const download = await onSecond.post(`${path}/download`, { grant });
       expect(download.status).toBe(303);
       expect((await onSecond.getBytes(download.headers.location)).status).toBe(200);
@@ -50,8 +50,8 @@ if (services) {
       const { path, linkId } = await portal.recordingWithLink();
       const browser = new ClaimantBrowser(portal.app);
       await browser.enterNino(path, CLAIMANT.nino);
-      const grant = grantOf((await browser.get(path)).text)!;
-      const cookie = (browser as unknown as { cookieHeader(): string }).cookieHeader();
+      const grant = grantOf(await browser.get(path));
+      const cookie = browser.cookieHeader(`${path}/download`);
       const answers = await Promise.all(
         Array.from({ length: 50 }, (_, i) => request(instances()[i % 2]).post(`${path}/download`).set('Cookie', cookie).type('form').send({ grant })),
       );

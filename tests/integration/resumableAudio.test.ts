@@ -152,7 +152,7 @@ describe('downloads that survive a dropped connection', () => {
   test('a download cut off after its first MiB resumes 75 seconds later from where it stopped, and the whole file matches', async () => {
     const { path, browser, linkId, token } = await signedInRecording();
     const { location } = (await browser.download(path)).headers;
-    const cookie = `recording_session=${(browser as unknown as { cookies: Map<string, string> }).cookies.get('recording_session')}`;
+    const cookie = browser.cookieHeader(location);
     const network = await behindDroppingProxy();
     try {
       const first = await network.get(location, { cookie }, 1024 * 1024);

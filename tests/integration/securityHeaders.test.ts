@@ -85,8 +85,8 @@ test('nothing logged during the whole journey carries a token, NINO, phone numbe
   const browser = new ClaimantBrowser(portal.app);
   await browser.get(path);
   await browser.enterNino(path, 'AB 65 43 21 D');
-  const signIn = await browser.enterNino(path, CLAIMANT.nino);
-  const cookie = (signIn.headers['set-cookie'] as unknown as string[])[0].split(';')[0].split('=')[1];
+  await browser.enterNino(path, CLAIMANT.nino);
+  const cookie = browser.cookies.value('recording_session', path)!;
   await browser.get(`${path}/listen`);
   await browser.get(`${path}/manifest`);
   const download = await browser.download(path);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { cookieSetBy, setCookiesOf } from '../support/cookieJar';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** "Sign out" on the recording page, for a shared device: the session ends and the link asks for the NINO again. */
@@ -11,17 +12,15 @@ afterAll(async () => {
   await portal.close();
 });
 
-const setCookies = (response: request.Response) => (response.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
-
 test('signing out removes the session cookie and sends the browser back to the link, which asks for the NINO', async () => {
   const { path } = await portal.recordingWithLink();
   const signIn = await request(portal.app).post(path).type('form').send({ nino: CLAIMANT.nino });
-  const session = setCookies(signIn).find((cookie) => cookie.startsWith('recording_session='))!.split(';')[0];
+  const session = cookieSetBy(signIn, 'recording_session')!;
   expect((await request(portal.app).get(path).set('Cookie', session)).text).toContain('data-qa="player"');
 
   const signOut = await request(portal.app).post(`${path}/sign-out`).set('Cookie', session);
   expect([signOut.status, signOut.headers.location]).toEqual([303, path]);
-  const cleared = setCookies(signOut).find((cookie) => cookie.startsWith('recording_session='));
+  const cleared = setCookiesOf(signOut).find((cookie) => cookie.startsWith('recording_session='));
   expect(cleared).toMatch(/^recording_session=; Path=\/r\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Strict$/);
 
   const after = await request(portal.app).get(path);
@@ -34,6 +33,6 @@ test('signing out of a link that does not exist is "not recognised", and sets no
   for (const token of ['no-such-link', 'x'.repeat(5000)]) {
     const response = await request(portal.app).post(`/r/${token}/sign-out`);
     expect(response.status).toBe(404);
-    expect(setCookies(response)).toEqual([]);
+    expect(setCookiesOf(response)).toEqual([]);
   }
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { ClaimantBrowser } from '../support/claimantBrowser';
+import { setCookiesOf } from '../support/cookieJar';
 import { addStaff, choosePassword, signedInStaff, StaffBrowser, totpCode } from '../support/staffBrowser';
 import { HOUR, MINUTE } from '../support/testClock';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
@@ -32,7 +33,7 @@ describe('signing in to the staff console', () => {
     const signIn = await browser.signIn(credentials, totpCode(credentials, portal));
     expect(signIn.status).toBe(303);
     expect(signIn.headers.location).toBe('/staff/password');
-    const cookie = (signIn.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('staff_session='))!;
+    const cookie = setCookiesOf(signIn).find((c) => c.startsWith('staff_session='))!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/Secure/);
     expect(cookie).toMatch(/SameSite=Strict/);
@@ -127,7 +128,7 @@ describe('signing in to the staff console', () => {
     await browser.get('/staff/sign-in');
     const answer = await browser.post('/staff/sign-in', { email: credentials.email, password: credentials.oneTimePassword, code: totpCode(credentials, portal) }, { csrf: null });
     expect(answer.status).toBe(403);
-    expect(answer.headers['set-cookie'] ?? []).not.toContainEqual(expect.stringMatching(/^staff_session=/));
+    expect(setCookiesOf(answer)).not.toContainEqual(expect.stringMatching(/^staff_session=/));
   });
 });
 

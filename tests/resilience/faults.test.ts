@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
-import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
+import { ClaimantBrowser } from '../support/claimantBrowser';
+import { grantOf } from '../support/grants';
 import { startS3Interceptor } from '../support/s3Interceptor';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 import { stateSnapshot } from './support/loopback';
@@ -47,7 +48,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     expect((await browser.enterNino(linkPath, CLAIMANT.nino)).status).toBe(303);
     const page = await browser.get(linkPath);
     expect(page.status).toBe(200);
-    const grant = grantOf(page.text)!;
+    const grant = grantOf(page);
     const before = await stateSnapshot(portal);
 
     await s3.close(); // the process serving the bucket stops
@@ -157,7 +158,7 @@ describe('the database is held locked by another process', () => {
     const { path: linkPath, linkId } = await portal.recordingWithLink();
     const browser = new ClaimantBrowser(portal.app);
     expect((await browser.enterNino(linkPath, CLAIMANT.nino)).status).toBe(303);
-    const grant = grantOf((await browser.get(linkPath)).text)!;
+    const grant = grantOf(await browser.get(linkPath));
     const guesser = new ClaimantBrowser(portal.app);
     const before = await stateSnapshot(portal);
     const auditBefore = await portal.cli('audit', 'verify');

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { parseNino } from '../../server/policy/nino';
+import { cookieSetBy } from '../support/cookieJar';
+import { grantOf } from '../support/grants';
 import { signedInStaff, StaffBrowser } from '../support/staffBrowser';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 import { listenOnLoopback, productionEnv, stateSnapshot, type Loopback, type RawAnswer } from './support/loopback';
@@ -22,7 +24,7 @@ beforeAll(async () => {
   link = await portal.recordingWithLink();
   const verified = await http.send({ method: 'POST', path: link.path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `nino=${encodeURIComponent(CLAIMANT.nino)}` });
   expect(verified.status).toBe(303);
-  sessionCookie = verified.headers['set-cookie']![0].split(';')[0];
+  sessionCookie = cookieSetBy(verified, 'recording_session')!;
 }, 60_000);
 afterAll(async () => {
   await http.close();
@@ -173,7 +175,7 @@ test('the download with a live session: any grant value → refused, nothing rec
   );
   const download = await (async () => {
     const page = await http.send({ path: link.path, headers: { cookie: sessionCookie } });
-    const grant = /name="grant" value="([^"]+)"/.exec(page.text)![1];
+    const grant = grantOf(page);
     return http.send({ method: 'POST', path: `${link.path}/download`, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: sessionCookie }, body: `grant=${grant}` });
   })();
   expect(download.status).toBe(303); // the genuine grant still works afterwards

@@ -1,6 +1,6 @@
-import type { Express } from 'express';
 import { generateSync } from 'otplib';
-import request from 'supertest';
+import { hiddenField } from './grants';
+import { PortalBrowser } from './portalBrowser';
 import type { TestPortal } from './testPortal';
 
 export interface StaffCredentials {
@@ -24,45 +24,16 @@ export function totpCode(credentials: StaffCredentials, portal: TestPortal, offs
   return generateSync({ secret, epoch: Math.floor(portal.clock().getTime() / 1000) + offsetSeconds });
 }
 
-/**
- * A staff member's browser over the real HTTP interface: keeps its cookies (including Secure ones,
- * which a browser sends over https) and submits forms with the CSRF token the page it came from carried.
- */
-export class StaffBrowser {
-  private cookies = new Map<string, string>();
-  lastPage = '';
-
-  constructor(private readonly app: Express) {}
-
-  private remember(response: request.Response) {
-    const setCookies = response.headers['set-cookie'] as unknown as string[] | undefined;
-    for (const header of setCookies ?? []) {
-      const [pair] = header.split(';');
-      const [name, ...value] = pair.split('=');
-      if (value.join('=') === '') this.cookies.delete(name.trim());
-      else this.cookies.set(name.trim(), value.join('='));
-    }
-    if (response.type === 'text/html') this.lastPage = response.text;
-    return response;
-  }
-
-  cookieHeader() {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-
+/** A staff member's browser over the real HTTP interface: submits forms with the CSRF token the page it came from carried. */
+export class StaffBrowser extends PortalBrowser {
   csrfToken(): string | undefined {
-    return /name="_csrf" value="([^"]+)"/.exec(this.lastPage)?.[1];
-  }
-
-  async get(path: string) {
-    return this.remember(await request(this.app).get(path).set('Cookie', this.cookieHeader()));
+    return hiddenField(this.lastPage, '_csrf');
   }
 
   /** Posts a form as a browser would from the last page: with its CSRF token unless told otherwise. */
   async post(path: string, form: Record<string, string>, options: { csrf?: string | null } = {}) {
     const token = options.csrf === undefined ? this.csrfToken() : options.csrf;
-    const body = token === null || token === undefined ? form : { _csrf: token, ...form };
-    return this.remember(await request(this.app).post(path).type('form').set('Cookie', this.cookieHeader()).send(body));
+    return super.post(path, token === null || token === undefined ? form : { _csrf: token, ...form });
   }
 
   async signIn(credentials: Pick<StaffCredentials, 'email' | 'oneTimePassword'>, code: string) {

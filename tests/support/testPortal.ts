@@ -50,11 +50,11 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
     }
   }
 
-  /** Registers a recording and sends its link, both through the operator CLI; returns the texted link. */
-  async function recordingWithLink(audio: Buffer = demoAudio(3), ref = `REF-${Math.random().toString(36).slice(2, 10)}`) {
+  /** Registers a recording (in the claimant's language, if given) and sends its link, both through the operator CLI; returns the texted link. */
+  async function recordingWithLink(audio: Buffer = demoAudio(3), ref = `REF-${Math.random().toString(36).slice(2, 10)}`, language?: 'en' | 'cy') {
     const file = path.join(dataDir, `${ref}.wav`);
     writeFileSync(file, audio);
-    const added = await cli('recordings', 'add', '--file', file, '--ref', ref, '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone);
+    const added = await cli('recordings', 'add', '--file', file, '--ref', ref, '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone, ...(language ? ['--language', language] : []));
     if (added.code !== 0) throw new Error(`recordings add failed: ${JSON.stringify(added.json)}`);
     const recordingId = added.json.recordingId as string;
     const link = await sendLink(recordingId);

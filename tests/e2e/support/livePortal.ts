@@ -1,20 +1,6 @@
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { demoAudio } from '../../../server/demoAudio';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../support/testPortal';
-
-/** Registers a recording through the operator CLI with the claimant's language, and texts its link. */
-export async function recordingInLanguage(portal: TestPortal, language: 'en' | 'cy', audio: Buffer = demoAudio(3)) {
-  const ref = `REF-${Math.random().toString(36).slice(2, 10)}`;
-  const file = path.join(portal.dataDir, `${ref}.wav`);
-  writeFileSync(file, audio);
-  const added = await portal.cli('recordings', 'add', '--file', file, '--ref', ref, '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone, '--language', language);
-  if (added.code !== 0) throw new Error(`recordings add failed: ${JSON.stringify(added.json)}`);
-  const recordingId = added.json.recordingId as string;
-  return { recordingId, audio, ...(await portal.sendLink(recordingId)) };
-}
+import { startTestPortal } from '../../support/testPortal';
 
 /**
  * The real portal (startTestPortal) listening on loopback, so a real browser can use it. Texted links
@@ -41,8 +27,9 @@ export async function startLivePortal(overrides: Record<string, string> = {}) {
     origin,
     requested,
     urlFor,
+    /** Registers a recording in the claimant's language and texts its link, which `url` points at this server. */
     async recordingInLanguage(language: 'en' | 'cy', audio?: Buffer) {
-      const recording = await recordingInLanguage(portal, language, audio);
+      const recording = await portal.recordingWithLink(audio, undefined, language);
       return { ...recording, url: urlFor(recording.message.url) };
     },
     async close() {
