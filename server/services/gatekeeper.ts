@@ -29,6 +29,7 @@ export interface Gatekeeper {
   /** A forged, mangled or unknown token is refused here, before any database read. */
   resolve(token: string): Promise<ResolvedLink | undefined>;
   recordOpened(resolved: ResolvedLink, userAgent: string | undefined): Promise<void>;
+  /** Weighs a NINO guess, under the link's attempt limit (an attempt is reserved before argon2 runs). */
   checkNino(resolved: ResolvedLink, input: unknown): Promise<NinoOutcome>;
   /** The session this browser holds for this link, if it holds a live one issued since the link's last unlock. */
   sessionFor(resolved: ResolvedLink, jwt: unknown): Promise<ClaimantSession | undefined>;
