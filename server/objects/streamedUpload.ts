@@ -18,6 +18,11 @@ class BodyFailed {
   constructor(readonly error: unknown) {}
 }
 
+/** The store failed a part while the body was being read: its error, not the body's. */
+class PartFailed {
+  constructor(readonly error: unknown) {}
+}
+
 /** One multipart upload: started with its first part, at most PARTS_IN_FLIGHT parts sent at once. */
 class MultipartUpload {
   private uploadId: string | undefined;
@@ -103,7 +108,7 @@ class MultipartUpload {
 
 /**
  * Reads the body into parts, starting each as it fills, and returns the last one (not full, perhaps
- * empty). Anything thrown while the body is read is reported as the body's failure.
+ * empty). What the body throws is its failure; what the store throws while it is read is the store's.
  */
 async function startFullParts(body: AsyncIterable<Buffer>, upload: MultipartUpload): Promise<Buffer> {
   let part = upload.emptyPart();
@@ -115,14 +120,16 @@ async function startFullParts(body: AsyncIterable<Buffer>, upload: MultipartUplo
         filled += taken;
         offset += taken;
         if (filled === PART_BYTES) {
-          await upload.startPart(part);
+          await upload.startPart(part).catch((error: unknown) => {
+            throw new PartFailed(error);
+          });
           part = upload.emptyPart();
           filled = 0;
         }
       }
     }
   } catch (error) {
-    throw new BodyFailed(error);
+    throw error instanceof PartFailed ? error.error : new BodyFailed(error);
   }
   return part.subarray(0, filled);
 }
