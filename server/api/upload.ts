@@ -33,6 +33,142 @@ class BodyProblem extends Error {
   }
 }
 
+/** The end of the body, for `onAudio` to wait on: read whole and well-formed, or not. */
+class BodyEnd {
+  readonly read: Promise<void>;
+  ended!: () => void;
+  failed!: (error: Error) => void;
+
+  constructor() {
+    this.read = new Promise<void>((ok, notOk) => {
+      this.ended = ok;
+      this.failed = notOk;
+    });
+    this.read.catch(() => undefined);
+  }
+}
+
+/** One multipart body being read: what has arrived of it, and the answer it will get. */
+class UploadRead<T> {
+  private readonly fields: Record<string, string> = {};
+  private failure: BodyProblem | undefined;
+  private work: Promise<T> | undefined;
+  private audio: PassThrough | undefined;
+  private settled = false;
+  private readonly body = new BodyEnd();
+  private received = 0;
+  private readonly hardCap: number;
+
+  constructor(
+    private readonly req: Request,
+    private readonly parser: busboy.Busboy,
+    private readonly maxBytes: number,
+    private readonly onAudio: (part: AudioPart) => Promise<T>,
+    private readonly settle: { resolve: (upload: Upload<T>) => void; reject: (error: unknown) => void },
+  ) {
+    this.hardCap = maxBytes + 2 * FORM_OVERHEAD_BYTES + 1024 * 1024;
+  }
+
+  start(): void {
+    const { req, parser } = this;
+    req.on('data', (chunk: Buffer) => this.counted(chunk));
+    parser.on('field', (name, value, info) => this.field(name, value, info.valueTruncated));
+    parser.on('file', (name, stream) => this.file(name, stream));
+    parser.on('partsLimit', () => this.fail('bad-request', 'too many parts'));
+    parser.on('filesLimit', () => this.fail('bad-request', 'only one file may be sent'));
+    parser.on('fieldsLimit', () => this.fail('bad-request', 'too many fields'));
+    parser.on('error', () => {
+      this.fail('bad-request', 'the multipart body could not be read');
+      this.body.failed(this.failure!);
+      this.finish(() => this.answer());
+    });
+    parser.on('close', () => {
+      if (this.failure) this.body.failed(this.failure);
+      else this.body.ended();
+      this.finish(() => this.answer());
+    });
+    // A body cut off by the client never ends the parser: without this the upload would wait forever.
+    req.on('close', () => this.closed());
+    req.pipe(parser);
+  }
+
+  private fail(problem: 'too-large' | 'bad-request', detail: string) {
+    this.failure ??= new BodyProblem(problem, detail);
+  }
+
+  private finish(outcome: () => Promise<Upload<T>>) {
+    if (this.settled) return;
+    this.settled = true;
+    outcome().then(this.settle.resolve, this.settle.reject);
+  }
+
+  /** The answer once `onAudio` has settled, whatever it made of the file. */
+  private async afterWork(answer: Upload<T>): Promise<Upload<T>> {
+    await this.work?.catch(() => undefined);
+    return answer;
+  }
+
+  private async answer(): Promise<Upload<T>> {
+    const outcome = await this.work?.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    // A malformed body is the answer even where `onAudio` failed because of it.
+    if (this.failure) return { ok: false, problem: this.failure.problem, detail: this.failure.message };
+    if (outcome && 'error' in outcome) throw outcome.error;
+    return { ok: true, fields: this.fields, value: outcome?.value };
+  }
+
+  private counted(chunk: Buffer) {
+    this.received += chunk.length;
+    if (this.received <= this.hardCap) return;
+    this.req.unpipe(this.parser);
+    this.req.pause();
+    this.fail('too-large', `the audio file must be at most ${this.maxBytes} bytes`);
+    this.body.failed(this.failure!); // `onAudio` may be waiting for the end of a body that will not come
+    this.finish(() => this.afterWork({ ok: false, problem: 'too-large', detail: this.failure!.message }));
+  }
+
+  private field(name: string, value: string, truncated: boolean) {
+    // busboy gives no name (undefined) for a part with `name=""`: it is still the client's fault, not a crash.
+    if (truncated || !FIELD_NAMES.has(name)) return this.fail('bad-request', `unexpected or oversized field "${String(name ?? '').slice(0, 40)}"`);
+    if (this.work) return this.fail('bad-request', `send the field "${name}" before the audio file`);
+    this.fields[name] = value;
+  }
+
+  private file(name: string, stream: Readable) {
+    if (name !== 'audio' || this.work) {
+      this.fail('bad-request', 'the only file part is "audio"');
+      stream.resume();
+      return;
+    }
+    // A stream of our own for `onAudio`: when it stops reading (refused, or failed), this one is
+    // unhooked and drained, so busboy goes on to the end of the body.
+    const ours = (this.audio = new PassThrough());
+    stream.on('error', (error) => ours.destroy(error));
+    // Its reader sees the failure; one that has stopped reading (it refused the fields) need not.
+    ours.on('error', () => undefined);
+    stream.pipe(ours);
+    this.work = this.onAudio({ fields: { ...this.fields }, audio: ours, bodyRead: () => this.body.read });
+    void this.work
+      .catch(() => undefined)
+      .finally(() => {
+        stream.unpipe(ours);
+        stream.resume();
+      });
+  }
+
+  private closed() {
+    if (this.req.complete) return;
+    this.req.unpipe(this.parser);
+    this.parser.destroy();
+    const cutOff = new Error('the request body was cut off');
+    this.audio?.destroy(cutOff);
+    this.body.failed(cutOff);
+    this.finish(() => this.afterWork({ ok: false, problem: 'cut-off', detail: cutOff.message }));
+  }
+}
+
 /**
  * Reads a multipart upload whose fields come before its one file part, "audio", and hands the file
  * to `onAudio` as a stream as soon as it starts: nothing of it is held here, and busboy's backpressure
@@ -51,106 +187,6 @@ export function readUpload<T>(req: Request, maxBytes: number, onAudio: (part: Au
       resolve({ ok: false, problem: 'bad-request', detail: 'send the recording as multipart/form-data' });
       return;
     }
-    const fields: Record<string, string> = {};
-    let failure: BodyProblem | undefined;
-    const fail = (problem: 'too-large' | 'bad-request', detail: string) => {
-      failure ??= new BodyProblem(problem, detail);
-    };
-    let work: Promise<T> | undefined;
-    let audio: PassThrough | undefined;
-    let settled = false;
-    const finish = (outcome: () => Promise<Upload<T>>) => {
-      if (settled) return;
-      settled = true;
-      outcome().then(resolve, reject);
-    };
-    const answer = async (): Promise<Upload<T>> => {
-      const outcome = await work?.then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      );
-      // A malformed body is the answer even where `onAudio` failed because of it.
-      if (failure) return { ok: false, problem: failure.problem, detail: failure.message };
-      if (outcome && 'error' in outcome) throw outcome.error;
-      return { ok: true, fields, value: outcome?.value };
-    };
-    let bodyEnded!: () => void;
-    let bodyFailed!: (error: Error) => void;
-    const bodyRead = new Promise<void>((ok, notOk) => {
-      bodyEnded = ok;
-      bodyFailed = notOk;
-    });
-    bodyRead.catch(() => undefined);
-
-    let received = 0;
-    const hardCap = maxBytes + 2 * FORM_OVERHEAD_BYTES + 1024 * 1024;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > hardCap) {
-        req.unpipe(parser);
-        req.pause();
-        fail('too-large', `the audio file must be at most ${maxBytes} bytes`);
-        bodyFailed(failure!); // `onAudio` may be waiting for the end of a body that will not come
-        finish(async () => {
-          await work?.catch(() => undefined);
-          return { ok: false, problem: 'too-large', detail: failure!.message };
-        });
-      }
-    });
-
-    parser.on('field', (name, value, info) => {
-      // busboy gives no name (undefined) for a part with `name=""`: it is still the client's fault, not a crash.
-      if (info.valueTruncated || !FIELD_NAMES.has(name)) return fail('bad-request', `unexpected or oversized field "${String(name ?? '').slice(0, 40)}"`);
-      if (work) return fail('bad-request', `send the field "${name}" before the audio file`);
-      fields[name] = value;
-    });
-    parser.on('file', (name, stream) => {
-      if (name !== 'audio' || work) {
-        fail('bad-request', 'the only file part is "audio"');
-        stream.resume();
-        return;
-      }
-      // A stream of our own for `onAudio`: when it stops reading (refused, or failed), this one is
-      // unhooked and drained, so busboy goes on to the end of the body.
-      const ours = (audio = new PassThrough());
-      stream.on('error', (error) => ours.destroy(error));
-      // Its reader sees the failure; one that has stopped reading (it refused the fields) need not.
-      ours.on('error', () => undefined);
-      stream.pipe(ours);
-      work = onAudio({ fields: { ...fields }, audio: ours, bodyRead: () => bodyRead });
-      void work
-        .catch(() => undefined)
-        .finally(() => {
-          stream.unpipe(ours);
-          stream.resume();
-        });
-    });
-    parser.on('partsLimit', () => fail('bad-request', 'too many parts'));
-    parser.on('filesLimit', () => fail('bad-request', 'only one file may be sent'));
-    parser.on('fieldsLimit', () => fail('bad-request', 'too many fields'));
-    parser.on('error', () => {
-      fail('bad-request', 'the multipart body could not be read');
-      bodyFailed(failure!);
-      finish(answer);
-    });
-    parser.on('close', () => {
-      if (failure) bodyFailed(failure);
-      else bodyEnded();
-      finish(answer);
-    });
-    // A body cut off by the client never ends the parser: without this the upload would wait forever.
-    req.on('close', () => {
-      if (req.complete) return;
-      req.unpipe(parser);
-      parser.destroy();
-      const cutOff = new Error('the request body was cut off');
-      audio?.destroy(cutOff);
-      bodyFailed(cutOff);
-      finish(async () => {
-        await work?.catch(() => undefined);
-        return { ok: false, problem: 'cut-off', detail: cutOff.message };
-      });
-    });
-    req.pipe(parser);
+    new UploadRead(req, parser, maxBytes, onAudio, { resolve, reject }).start();
   });
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import type { ObjectStorage } from '../objects/s3Objects';
@@ -77,6 +77,70 @@ function factsOf(format: AudioFormat, parsed: Parsed, durationSeconds: number): 
   };
 }
 
+/** The first chunks of the audio, at least AUDIO_HEAD_BYTES of it unless it is shorter, and its head. */
+async function readHead(iterator: AsyncIterator<Buffer>): Promise<{ first: Buffer[]; head: Buffer }> {
+  const first: Buffer[] = [];
+  let peeked = 0;
+  while (peeked < AUDIO_HEAD_BYTES) {
+    const next = await iterator.next();
+    if (next.done) break;
+    first.push(next.value);
+    peeked += next.value.length;
+  }
+  if (peeked === 0) throw new InputError('file', 'the audio file is empty');
+  return { first, head: Buffer.concat(first).subarray(0, AUDIO_HEAD_BYTES) };
+}
+
+/** What has passed on its way to the bucket: counted, hashed, and fed to the container's reader. */
+interface Passed {
+  sizeBytes: number;
+  hash: Hash;
+  metadata: ReturnType<typeof metadataReader>;
+}
+
+/** The audio as it is sent, chunks already read first; refused as soon as it passes `maxBytes`. */
+async function* checkedChunks(iterator: AsyncIterator<Buffer>, first: Buffer[], maxBytes: number, passed: Passed): AsyncGenerator<Buffer> {
+  let done = false;
+  try {
+    for (;;) {
+      let chunk = first.shift();
+      if (!chunk) {
+        const next = await iterator.next();
+        if (next.done) break;
+        chunk = next.value;
+      }
+      passed.sizeBytes += chunk.length;
+      if (passed.sizeBytes > maxBytes) throw new AudioRefused('too-large', `audio file is larger than ${maxBytes} bytes`);
+      passed.hash.update(chunk);
+      await passed.metadata.feed(chunk);
+      yield chunk;
+    }
+    done = true;
+  } finally {
+    passed.metadata.end();
+    if (!done) await iterator.return?.();
+  }
+}
+
+/** Once the last byte is in: the container read to its end and agreeing with the size, then `confirm`. */
+async function checkedWhole(
+  format: AudioFormat,
+  head: Buffer,
+  passed: Passed,
+  confirm: ((received: { sha256: string; sizeBytes: number }) => Promise<void>) | undefined,
+): Promise<Omit<IngestedAudio, 'format' | 'objectKey'>> {
+  const name = format.extension.toUpperCase();
+  const parsed = await passed.metadata.result.catch((error: unknown) => {
+    throw new AudioRefused('audio-unreadable', `the ${name} file could not be read to its end (truncated or corrupt): ${(error as Error)?.message ?? 'unreadable'}`);
+  });
+  const { sizeBytes } = passed;
+  const verdict = sizeAgreesWithHeader(format.extension, head, { durationSeconds: parsed.format.duration, bitrate: parsed.format.bitrate }, sizeBytes);
+  if (!verdict.ok) throw new AudioRefused('audio-unreadable', verdict.reason);
+  const sha256 = passed.hash.digest('hex');
+  await confirm?.({ sha256, sizeBytes });
+  return { sha256, sizeBytes, facts: factsOf(format, parsed, parsed.format.duration!) };
+}
+
 /**
  * Streams audio into the bucket while checking it: its magic bytes first (nothing is sent for a file
  * that is not audio), then, as it passes, its size, SHA-256 and container (music-metadata). Only when
@@ -89,62 +153,19 @@ export async function ingestAudio(
   options: { maxBytes: number; keyFor: (format: AudioFormat) => string; confirm?: (received: { sha256: string; sizeBytes: number }) => Promise<void> },
 ): Promise<IngestedAudio> {
   const iterator: AsyncIterator<Buffer> = (Buffer.isBuffer(source) ? Readable.from([source]) : source)[Symbol.asyncIterator]();
-  const first: Buffer[] = [];
-  let peeked = 0;
-  while (peeked < AUDIO_HEAD_BYTES) {
-    const next = await iterator.next();
-    if (next.done) break;
-    first.push(next.value);
-    peeked += next.value.length;
-  }
-  if (peeked === 0) throw new InputError('file', 'the audio file is empty');
-  const head = Buffer.concat(first).subarray(0, AUDIO_HEAD_BYTES);
+  const { first, head } = await readHead(iterator);
   const format = detectAudioFormat(head);
   if (!format) {
     await iterator.return?.();
     throw new AudioRefused('not-audio', 'file is not a recognised audio format (WAV, MP3, M4A, OGG or FLAC)');
   }
-
-  const hash = createHash('sha256');
-  let sizeBytes = 0;
-  const metadata = metadataReader(await import('music-metadata'), format.contentType);
-  metadata.result.catch(() => undefined); // read in `approve`; a body that fails first never gets there
-  async function* checked(): AsyncGenerator<Buffer> {
-    let done = false;
-    try {
-      for (;;) {
-        let chunk = first.shift();
-        if (!chunk) {
-          const next = await iterator.next();
-          if (next.done) break;
-          chunk = next.value;
-        }
-        sizeBytes += chunk.length;
-        if (sizeBytes > options.maxBytes) throw new AudioRefused('too-large', `audio file is larger than ${options.maxBytes} bytes`);
-        hash.update(chunk);
-        await metadata.feed(chunk);
-        yield chunk;
-      }
-      done = true;
-    } finally {
-      metadata.end();
-      if (!done) await iterator.return?.();
-    }
-  }
-
+  const passed: Passed = { sizeBytes: 0, hash: createHash('sha256'), metadata: metadataReader(await import('music-metadata'), format.contentType) };
+  passed.metadata.result.catch(() => undefined); // read in `checkedWhole`; a body that fails first never gets there
   let received: Omit<IngestedAudio, 'format' | 'objectKey'> | undefined;
   const objectKey = options.keyFor(format);
-  await objects.putStreamed(objectKey, checked(), format.contentType, async () => {
-    const name = format.extension.toUpperCase();
-    const parsed = await metadata.result.catch((error: unknown) => {
-      throw new AudioRefused('audio-unreadable', `the ${name} file could not be read to its end (truncated or corrupt): ${(error as Error)?.message ?? 'unreadable'}`);
-    });
-    const verdict = sizeAgreesWithHeader(format.extension, head, { durationSeconds: parsed.format.duration, bitrate: parsed.format.bitrate }, sizeBytes);
-    if (!verdict.ok) throw new AudioRefused('audio-unreadable', verdict.reason);
-    const sha256 = hash.digest('hex');
-    await options.confirm?.({ sha256, sizeBytes });
-    received = { sha256, sizeBytes, facts: factsOf(format, parsed, parsed.format.duration!) };
-    return { sha256Hex: sha256 };
+  await objects.putStreamed(objectKey, checkedChunks(iterator, first, options.maxBytes, passed), format.contentType, async () => {
+    received = await checkedWhole(format, head, passed, options.confirm);
+    return { sha256Hex: received.sha256 };
   });
   return { format, objectKey, ...received! };
 }

@@ -37,13 +37,8 @@ export interface NewRecordingInput {
 
 type RecordingDeps = Pick<PortalDeps, 'config' | 'clock' | 'recordings' | 'objects' | 'logger'> & { ninoHasher: NinoHasher; cipher: FieldCipher; manifests: ManifestSigner };
 
-/**
- * Registers a recording: checks every input before anything is written, streams the audio to the
- * bucket (taking its SHA-256 and its facts on the way) and registers it only once the whole file has
- * been checked, and keeps the NINO only as an argon2id hash and blind index and the mobile only encrypted.
- */
-export async function registerRecording(deps: RecordingDeps, input: NewRecordingInput): Promise<{ recordingId: string }> {
-  const now = deps.clock();
+/** The inputs checked, before anything is written: each refusal is an InputError naming the field. */
+async function checkedInputs(deps: RecordingDeps, input: NewRecordingInput, now: Date) {
   if (!ASSESSMENT_REF_PATTERN.test(input.assessmentRef)) {
     throw new InputError('ref', 'assessment reference must be 3 to 40 letters, digits or hyphens');
   }
@@ -58,12 +53,14 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
   if (await deps.recordings.findRecordingByRef(input.assessmentRef)) {
     throw new InputError('ref', 'a recording with this assessment reference already exists');
   }
+  return { nino: nino.nino, e164: phone.e164, recordedAt };
+}
 
-  const id = randomUUID();
+/** Streams the audio to the bucket under the recording's id; what a failed put may have left is deleted. */
+async function ingestOriginal(deps: RecordingDeps, id: string, input: NewRecordingInput): Promise<IngestedAudio> {
   let objectKey: string | undefined;
-  let audio: IngestedAudio;
   try {
-    audio = await ingestAudio(deps.objects, input.audio, {
+    return await ingestAudio(deps.objects, input.audio, {
       maxBytes: Math.min(input.maxBytes ?? MAX_AUDIO_BYTES, MAX_AUDIO_BYTES),
       keyFor: (format) => (objectKey = `recordings/${id}.${format.extension}`),
       confirm: input.confirmAudio,
@@ -73,6 +70,18 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
     if (objectKey && !(error instanceof InputError)) await deleteUnregistered(deps, objectKey);
     throw error;
   }
+}
+
+/**
+ * Registers a recording: checks every input before anything is written, streams the audio to the
+ * bucket (taking its SHA-256 and its facts on the way) and registers it only once the whole file has
+ * been checked, and keeps the NINO only as an argon2id hash and blind index and the mobile only encrypted.
+ */
+export async function registerRecording(deps: RecordingDeps, input: NewRecordingInput): Promise<{ recordingId: string }> {
+  const now = deps.clock();
+  const { nino, e164, recordedAt } = await checkedInputs(deps, input, now);
+  const id = randomUUID();
+  const audio = await ingestOriginal(deps, id, input);
   try {
     const manifest = await deps.manifests.sign({
       assessmentRef: input.assessmentRef,
@@ -96,9 +105,9 @@ export async function registerRecording(deps: RecordingDeps, input: NewRecording
         sample_rate: audio.facts.sampleRate,
         channels: audio.facts.channels,
         bitrate: audio.facts.bitrate,
-        nino_hash: await deps.ninoHasher.hash(nino.nino),
-        nino_index: deps.ninoHasher.blindIndex(nino.nino),
-        phone_encrypted: deps.cipher.encrypt('recordings.phone', phone.e164),
+        nino_hash: await deps.ninoHasher.hash(nino),
+        nino_index: deps.ninoHasher.blindIndex(nino),
+        phone_encrypted: deps.cipher.encrypt('recordings.phone', e164),
         language: input.language ?? 'en',
         manifest,
       },

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
-import { ObjectStoreUnavailable, s3Objects, type ObjectStorage, type S3Settings } from '../../server/objects/s3Objects';
+import { ObjectStoreUnavailable, PART_BYTES, s3Objects, type ObjectStorage, type S3Settings } from '../../server/objects/s3Objects';
 
 /**
  * The adapter signs download URLs and checks objects without the SDK's per-call machinery (see
@@ -110,6 +111,8 @@ describe('against a real S3-compatible server', () => {
       store.ping(),
       store.put('recordings/new.mp3', audio, 'audio/mpeg', createHash('sha256').update(audio).digest('hex')),
       store.deleteEverywhere(KEYS[0]),
+      // Longer than one part: sent as a multipart upload while the body is still being read.
+      store.putStreamed('recordings/new-long.mp3', Readable.from([Buffer.alloc(PART_BYTES + 1)]), 'audio/mpeg', async () => ({ sha256Hex: '0'.repeat(64) })),
     ]);
     for (const outcome of outcomes) {
       expect(outcome).toMatchObject({ status: 'rejected', reason: expect.any(ObjectStoreUnavailable) });

@@ -1,0 +1,165 @@
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { ObjectStoreUnavailable } from './objectStoreUnavailable';
+import { deleteEverywhere, putObject, type S3Bucket } from './s3Bucket';
+
+/**
+ * Parts of a streamed upload: S3's smallest part but the last, so at most PART_BYTES × (PARTS_IN_FLIGHT + 1)
+ * of one upload is in memory at once, and a 2 GB file is about 400 parts (S3 allows 10,000).
+ */
+export const PART_BYTES = 5 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 2;
+export const STREAMED_UPLOAD_BUFFER_BYTES = PART_BYTES * (PARTS_IN_FLIGHT + 1);
+
+/** The store answered that it has no such operation (s3rver has no AbortMultipartUpload). */
+const notImplemented = (error: unknown) => [405, 501].includes((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0);
+
+/** A body's error is the caller's to report; the store's errors are ObjectStoreUnavailable. */
+class BodyFailed {
+  constructor(readonly error: unknown) {}
+}
+
+/** The store failed a part while the body was being read: its error, not the body's. */
+class PartFailed {
+  constructor(readonly error: unknown) {}
+}
+
+/** One multipart upload: started with its first part, at most PARTS_IN_FLIGHT parts sent at once. */
+class MultipartUpload {
+  private uploadId: string | undefined;
+  private partsStarted = 0;
+  private readonly parts: { PartNumber: number; ETag: string | undefined }[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private partFailure: unknown;
+  // Part buffers are reused once sent, so a long upload does not leave a trail of garbage for the GC.
+  private readonly spare: Buffer[] = [];
+
+  constructor(
+    private readonly bucket: S3Bucket,
+    private readonly key: string,
+    private readonly contentType: string,
+  ) {}
+
+  get started(): boolean {
+    return this.uploadId !== undefined;
+  }
+
+  /** A buffer to fill with the next part: one already sent, where there is one. */
+  emptyPart(): Buffer {
+    return this.spare.pop() ?? Buffer.allocUnsafe(PART_BYTES);
+  }
+
+  /** Sends a part, returning once fewer than PARTS_IN_FLIGHT are under way; throws the first part's failure. */
+  async startPart(bytes: Buffer): Promise<void> {
+    const { client, settings } = this.bucket;
+    this.uploadId ??= (
+      await client.send(new CreateMultipartUploadCommand({ Bucket: settings.bucket, Key: this.key, ContentType: this.contentType, ServerSideEncryption: settings.serverSideEncryption }))
+    ).UploadId;
+    const sending = this.sendPart(bytes, ++this.partsStarted).catch((error: unknown) => {
+      this.partFailure ??= error;
+    });
+    this.inFlight.add(sending);
+    void sending.finally(() => this.inFlight.delete(sending));
+    while (this.inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(this.inFlight);
+    if (this.partFailure) throw this.partFailure;
+  }
+
+  private async sendPart(bytes: Buffer, partNumber: number): Promise<void> {
+    const { client, settings } = this.bucket;
+    const sent = await client.send(new UploadPartCommand({ Bucket: settings.bucket, Key: this.key, UploadId: this.uploadId, PartNumber: partNumber, Body: bytes }));
+    this.parts.push({ PartNumber: partNumber, ETag: sent.ETag });
+    if (bytes.length === PART_BYTES) this.spare.push(bytes);
+  }
+
+  /** Waits for the parts under way, then makes the object visible. */
+  async complete(): Promise<void> {
+    await Promise.all(this.inFlight);
+    if (this.partFailure) throw this.partFailure;
+    await this.sendComplete();
+  }
+
+  private sendComplete() {
+    return this.bucket.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket.settings.bucket,
+        Key: this.key,
+        UploadId: this.uploadId,
+        MultipartUpload: { Parts: [...this.parts].sort((a, b) => a.PartNumber - b.PartNumber) },
+      }),
+    );
+  }
+
+  /**
+   * Parts uploaded but never completed are invisible, yet kept (and billed) until aborted; the bucket's
+   * lifecycle rule (AbortIncompleteMultipartUpload) catches an instance that stopped before this ran.
+   */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
+    if (!this.uploadId) return;
+    try {
+      await this.bucket.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket.settings.bucket, Key: this.key, UploadId: this.uploadId }));
+    } catch (error) {
+      if (!notImplemented(error) || this.parts.length === 0) throw error;
+      // A store without abort (the embedded s3rver): complete what it holds, then delete it.
+      await this.sendComplete();
+      await deleteEverywhere(this.bucket, this.key);
+    }
+  }
+}
+
+/**
+ * Reads the body into parts, starting each as it fills, and returns the last one (not full, perhaps
+ * empty). What the body throws is its failure; what the store throws while it is read is the store's.
+ */
+async function startFullParts(body: AsyncIterable<Buffer>, upload: MultipartUpload): Promise<Buffer> {
+  let part = upload.emptyPart();
+  let filled = 0;
+  try {
+    for await (const chunk of body) {
+      for (let offset = 0; offset < chunk.length; ) {
+        const taken = chunk.copy(part, filled, offset);
+        filled += taken;
+        offset += taken;
+        if (filled === PART_BYTES) {
+          await upload.startPart(part).catch((error: unknown) => {
+            throw new PartFailed(error);
+          });
+          part = upload.emptyPart();
+          filled = 0;
+        }
+      }
+    }
+  } catch (error) {
+    throw error instanceof PartFailed ? error.error : new BodyFailed(error);
+  }
+  return part.subarray(0, filled);
+}
+
+async function approval(approve: () => Promise<{ sha256Hex: string }>): Promise<{ sha256Hex: string }> {
+  try {
+    return await approve();
+  } catch (error) {
+    throw new BodyFailed(error);
+  }
+}
+
+/** See ObjectStorage.putStreamed: nothing stays under `key` unless the body is read to its end and approved. */
+export async function putStreamed(bucket: S3Bucket, key: string, body: AsyncIterable<Buffer>, contentType: string, approve: () => Promise<{ sha256Hex: string }>) {
+  const upload = new MultipartUpload(bucket, key, contentType);
+  try {
+    const lastPart = await startFullParts(body, upload);
+    const approved = await approval(approve);
+    if (!upload.started) {
+      // The whole file fitted in one part: one PUT, with its checksum checked by the store.
+      await putObject(bucket, key, lastPart, lastPart.length, contentType, approved.sha256Hex);
+      return;
+    }
+    if (lastPart.length > 0) await upload.startPart(lastPart);
+    await upload.complete();
+  } catch (failure) {
+    await upload.abandon().catch((cleanupError: unknown) => {
+      throw new ObjectStoreUnavailable(cleanupError);
+    });
+    if (failure instanceof BodyFailed) throw failure.error;
+    throw new ObjectStoreUnavailable(failure);
+  }
+}

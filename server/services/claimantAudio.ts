@@ -1,0 +1,53 @@
+import type { DownloadFile } from '../security/downloadTickets';
+import type { RecordingRow } from '../store/recordingStore';
+
+/** An object the portal streams to the claimant, with the headers it is sent under. */
+export interface AudioSource {
+  key: string;
+  contentType: string;
+  sizeBytes: number;
+  /** A strong validator: Range requests with an If-Range naming another are answered whole. */
+  etag: string;
+  disposition: 'inline' | 'attachment';
+  fileName: string;
+}
+
+const isoDate = (iso: string) => iso.slice(0, 10);
+
+/** Whether the recording's listening copy (a smaller M4A every phone plays) is in the bucket. */
+export const hasListeningCopy = (recording: RecordingRow): boolean =>
+  recording.listening_status === 'made' && Boolean(recording.listening_object_key && recording.listening_sha256);
+
+/** The file a download form asks for: the original unless it names the listening copy. */
+export function downloadFileAsked(recording: RecordingRow, input: unknown): DownloadFile | undefined {
+  if (input === undefined || input === 'original') return 'original';
+  if (input === 'listening' && hasListeningCopy(recording)) return 'listening';
+  return undefined;
+}
+
+/** The bucket key of the file a download names. */
+export const downloadFileKey = (recording: RecordingRow, file: DownloadFile): string =>
+  file === 'listening' ? recording.listening_object_key! : recording.object_key;
+
+export function downloadFileName(recording: RecordingRow): string {
+  const extension = recording.object_key.split('.').pop();
+  return `assessment-recording-${isoDate(recording.recorded_at)}.${extension}`;
+}
+
+export const audioSource = (recording: RecordingRow, file: DownloadFile, disposition: AudioSource['disposition'], etag: string): AudioSource =>
+  file === 'listening'
+    ? {
+        key: recording.listening_object_key!,
+        contentType: recording.listening_content_type!,
+        sizeBytes: recording.listening_size_bytes!,
+        etag,
+        disposition,
+        fileName: `assessment-recording-${isoDate(recording.recorded_at)}-phone.${recording.listening_object_key!.split('.').pop()}`,
+      }
+    : { key: recording.object_key, contentType: recording.content_type, sizeBytes: recording.size_bytes, etag, disposition, fileName: downloadFileName(recording) };
+
+/** What the in-page player streams: the listening copy where there is one (it plays on every phone and costs less data). */
+export const listenSource = (recording: RecordingRow): AudioSource =>
+  hasListeningCopy(recording)
+    ? audioSource(recording, 'listening', 'inline', `"${recording.listening_sha256}"`)
+    : audioSource(recording, 'original', 'inline', `"${recording.sha256}"`);
