@@ -39,69 +39,70 @@ type LookupDeps = Pick<ConsoleDeps, 'config' | 'clock' | 'store' | 'outbox' | 's
 type LinkRow = Awaited<ReturnType<StaffStore['linksOf']>>[number];
 type AuditRow = Awaited<ReturnType<RecordingStore['auditTrail']>>[number];
 
+async function nameActors(deps: Pick<LookupDeps, 'staffStore'>, actors: string[]): Promise<NameActor> {
+  const emails = await deps.staffStore.emailsById([...new Set(actors)].filter(looksLikeId));
+  return (actor: string) => {
+    if (emails.has(actor)) return emails.get(actor)!;
+    if (actor === 'operator-cli') return 'an operator (command line)';
+    if (actor.startsWith('provider:')) return 'the assessment provider';
+    return actor;
+  };
+}
+
+async function linkView(deps: LookupDeps, recording: RecordingRow, link: LinkRow, events: AuditRow[], nameActor: NameActor, now: Date): Promise<LinkView> {
+  const access = linkAccess(
+    {
+      sentAt: new Date(link.sent_at),
+      firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
+      revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
+      lockedAt: link.locked_at ? new Date(link.locked_at) : null,
+      recordingAvailable: isAvailable(recording, now),
+    },
+    now,
+    deps.config.access,
+  );
+  const message = await deps.outbox.latestForLink(link.id);
+  return {
+    id: link.id,
+    sentAt: new Date(link.sent_at),
+    state: linkStateLabel(access),
+    endsAt: access.state === 'open' ? access.endsAt : undefined,
+    locked: access.state === 'locked',
+    failedAttempts: link.failed_attempts,
+    phoneMasked: link.phone_masked,
+    timeline: linkTimeline(
+      events.filter((event) => event.link_id === link.id),
+      message,
+      access,
+      nameActor,
+    ),
+  };
+}
+
+function postalCopyView(event: AuditRow, nameActor: NameActor): PostalCopyView {
+  const detail = JSON.parse(event.detail) as Record<string, string>;
+  return { at: new Date(event.at), by: nameActor(event.actor), kind: detail.kind, sentOn: detail.sentOn, address: detail.address, reason: detail.reason };
+}
+
+async function recordingView(deps: LookupDeps, recording: RecordingRow): Promise<RecordingView> {
+  const now = deps.clock();
+  const rows = await deps.staffStore.linksOf(recording.id);
+  const events = await deps.store.auditTrail({ recordingId: recording.id });
+  const nameActor = await nameActors(deps, events.map((event) => event.actor));
+  const links = await Promise.all(rows.map((link) => linkView(deps, recording, link, events, nameActor, now)));
+  // Newest first; a link replaced in the same instant as its successor goes after it.
+  links.sort((a, b) => b.sentAt.getTime() - a.sentAt.getTime() || Number(a.state === 'Replaced') - Number(b.state === 'Replaced'));
+  const postalCopies = events.filter((event) => event.type === 'recording.postal-copy').map((event) => postalCopyView(event, nameActor));
+  const holds = (await deps.store.activeLegalHolds(recording.id)).map((hold) => ({ placedAt: new Date(hold.placed_at), reason: hold.reason }));
+  return { recording: recordingSummary(recording, deps.cipher, now, holds), links, postalCopies };
+}
+
+
 /**
  * Finding a recording and reading it: each link's story and the copies sent outside the portal.
  * Nothing returned carries the NINO, the full phone number, a link token or a presigned URL.
  */
 export function staffRecordingLookup(deps: LookupDeps) {
-  async function nameActors(actors: string[]): Promise<NameActor> {
-    const emails = await deps.staffStore.emailsById([...new Set(actors)].filter(looksLikeId));
-    return (actor: string) => {
-      if (emails.has(actor)) return emails.get(actor)!;
-      if (actor === 'operator-cli') return 'an operator (command line)';
-      if (actor.startsWith('provider:')) return 'the assessment provider';
-      return actor;
-    };
-  }
-
-  async function linkView(recording: RecordingRow, link: LinkRow, events: AuditRow[], nameActor: NameActor, now: Date): Promise<LinkView> {
-    const access = linkAccess(
-      {
-        sentAt: new Date(link.sent_at),
-        firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
-        revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
-        lockedAt: link.locked_at ? new Date(link.locked_at) : null,
-        recordingAvailable: isAvailable(recording, now),
-      },
-      now,
-      deps.config.access,
-    );
-    const message = await deps.outbox.latestForLink(link.id);
-    return {
-      id: link.id,
-      sentAt: new Date(link.sent_at),
-      state: linkStateLabel(access),
-      endsAt: access.state === 'open' ? access.endsAt : undefined,
-      locked: access.state === 'locked',
-      failedAttempts: link.failed_attempts,
-      phoneMasked: link.phone_masked,
-      timeline: linkTimeline(
-        events.filter((event) => event.link_id === link.id),
-        message,
-        access,
-        nameActor,
-      ),
-    };
-  }
-
-  function postalCopyView(event: AuditRow, nameActor: NameActor): PostalCopyView {
-    const detail = JSON.parse(event.detail) as Record<string, string>;
-    return { at: new Date(event.at), by: nameActor(event.actor), kind: detail.kind, sentOn: detail.sentOn, address: detail.address, reason: detail.reason };
-  }
-
-  async function recordingView(recording: RecordingRow): Promise<RecordingView> {
-    const now = deps.clock();
-    const rows = await deps.staffStore.linksOf(recording.id);
-    const events = await deps.store.auditTrail({ recordingId: recording.id });
-    const nameActor = await nameActors(events.map((event) => event.actor));
-    const links = await Promise.all(rows.map((link) => linkView(recording, link, events, nameActor, now)));
-    // Newest first; a link replaced in the same instant as its successor goes after it.
-    links.sort((a, b) => b.sentAt.getTime() - a.sentAt.getTime() || Number(a.state === 'Replaced') - Number(b.state === 'Replaced'));
-    const postalCopies = events.filter((event) => event.type === 'recording.postal-copy').map((event) => postalCopyView(event, nameActor));
-    const holds = (await deps.store.activeLegalHolds(recording.id)).map((hold) => ({ placedAt: new Date(hold.placed_at), reason: hold.reason }));
-    return { recording: recordingSummary(recording, deps.cipher, now, holds), links, postalCopies };
-  }
-
   return {
     /** By assessment reference, or by NINO through its keyed blind index. */
     async find(staff: StaffMember, query: unknown): Promise<RecordingSummary[]> {
@@ -123,7 +124,7 @@ export function staffRecordingLookup(deps: LookupDeps) {
     /** The recording's page as it is shown again after an action: part of that action, so not audited again. */
     async recording(recordingId: string): Promise<RecordingView | undefined> {
       const recording = await findRecording(deps, recordingId);
-      return recording && recordingView(recording);
+      return recording && recordingView(deps, recording);
     },
 
     /** The recording's page as a staff member opens it: looking at someone's record is audited, as a search is. */
@@ -131,7 +132,7 @@ export function staffRecordingLookup(deps: LookupDeps) {
       const recording = await findRecording(deps, recordingId);
       if (!recording) return undefined;
       await deps.store.recordEvent(deps.clock(), { type: 'recording.staff-viewed', actor: staff.id, recordingId: recording.id });
-      return recordingView(recording);
+      return recordingView(deps, recording);
     },
   };
 }

@@ -5,9 +5,9 @@ import type { StaffMember } from './staffCredentials';
 import { errorLocals, FIND_A_RECORDING, param, reshowingInputErrors, type Locals, type StaffPages } from './staffPages';
 import { signedInStaff } from './staffSessionCookie';
 import { staffMay, type StaffRole } from './staffPolicy';
-import { staffDate, staffDateTimeOf } from './staffDates';
+import { staffDate, staffDateTime, staffDateTimeOf } from './staffDates';
 
-/** The forms on the recording page, each with the ids of its inputs. */
+/** The forms on the recording page whose refusals it shows. */
 export type RecordingForm = 'reissue' | 'postal' | 'download' | 'hold' | 'lift' | 'deletion';
 
 /** Which input each form's refusals belong to, so the error summary links to the right one. */
@@ -35,13 +35,13 @@ export function recordingPageLocals(view: RecordingView, role: StaffRole, outcom
   return {
     pageTitle: `Recording ${view.recording.assessmentRef}`,
     view,
-    recordedOn: staffDateTimeOf(view.recording.recordedAt),
+    recordedOn: staffDateTime(view.recording.recordedAt),
     retainUntil: staffDate(view.recording.retainUntil),
     links: view.links.map((link) => ({
       ...link,
-      sentAt: staffDateTimeOf(link.sentAt),
+      sentAt: staffDateTime(link.sentAt),
       endsAt: staffDateTimeOf(link.endsAt),
-      timeline: link.timeline.map((entry) => ({ at: staffDateTimeOf(entry.at), text: entry.text })),
+      timeline: link.timeline.map((entry) => ({ at: staffDateTime(entry.at), text: entry.text })),
     })),
     postalCopies: view.postalCopies,
     may: {
