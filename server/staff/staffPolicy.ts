@@ -78,3 +78,10 @@ export function maskAddressLine(line: string): string {
     .map((word) => word.slice(0, 1) + '*'.repeat(Math.max(0, word.length - 1)))
     .join(' ');
 }
+
+/** "2026-11-23" as midnight UTC of that day; anything else, or a day that does not exist, is undefined. */
+export function parseCalendarDay(input: unknown): Date | undefined {
+  if (typeof input !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(input)) return undefined;
+  const date = new Date(`${input}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === input ? date : undefined;
+}

@@ -1,0 +1,28 @@
+import { InputError } from '../services/inputError';
+import { exportAuditLog } from '../services/auditLog';
+import type { StaffMember } from './staffCredentials';
+import { parseCalendarDay } from './staffPolicy';
+import type { ConsoleDeps } from './staffRecords';
+
+const DAY_MS = 86_400_000;
+
+export function staffAuditExport(deps: Pick<ConsoleDeps, 'clock' | 'audit'>) {
+  return {
+    /** Auditors only (the route checks): the audit events of a period, as JSON lines; the export is itself audited. */
+    async exportAudit(staff: StaffMember, input: { from: unknown; to: unknown }): Promise<{ fileName: string; lines: string[] }> {
+      const day = (value: unknown, field: string) => {
+        const date = parseCalendarDay(value);
+        if (!date) throw new InputError(field, 'Enter a real date, for example 2026-11-23');
+        return date;
+      };
+      const from = day(input.from, 'from');
+      const to = new Date(day(input.to, 'to').getTime() + DAY_MS);
+      if (to <= from) throw new InputError('to', 'The end date must be the same as or after the start date');
+      const lines = await exportAuditLog(deps.audit, { from, to });
+      await deps.audit.recordEvent(deps.clock(), { type: 'staff.audit-exported', actor: staff.id, detail: { from: input.from as string, to: input.to as string, events: lines.length } });
+      return { fileName: `audit-${input.from as string}-to-${input.to as string}.jsonl`, lines };
+    },
+  };
+}
+
+export type StaffAuditExport = ReturnType<typeof staffAuditExport>;
