@@ -54,6 +54,8 @@ export interface Config {
   retentionMonths: number;
   /** The largest audio file the provider API accepts; larger uploads are refused before anything is stored. */
   apiMaxUploadBytes: number;
+  /** The largest transcript (WebVTT) accepted from a provider or a supervisor. */
+  transcriptMaxBytes: number;
   /** How often each instance tries to run the retention sweep (one instance at a time runs it). */
   retentionSweepIntervalMs: number;
   rateLimits: { ninoPerIpPer15Min: number; pagesPerIpPerMinute: number };
@@ -447,6 +449,7 @@ function buildConfig(env: Env): Config {
     claimantSessionTtlMs: duration(env, 'CLAIMANT_SESSION_TTL', '20m'),
     retentionMonths: integer(env, 'RETENTION_MONTHS', 24, 1, 1200),
     apiMaxUploadBytes: integer(env, 'API_MAX_UPLOAD_MB', 2048, 1, 2048) * 1024 * 1024,
+    transcriptMaxBytes: integer(env, 'TRANSCRIPT_MAX_KB', 2048, 1, 20_480) * 1024,
     retentionSweepIntervalMs: duration(env, 'RETENTION_SWEEP_INTERVAL', '1h'),
     rateLimits: {
       ninoPerIpPer15Min: integer(env, 'RATE_LIMIT_NINO_PER_15_MIN', 30, 1, 100_000),

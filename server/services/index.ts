@@ -10,6 +10,7 @@ import { gatekeeper } from './gatekeeper';
 import { listeningCopies } from './listeningCopies';
 import { sendLink, type SendLinkInput } from './links';
 import { registerRecording, type NewRecordingInput } from './recordings';
+import { transcripts } from './transcripts';
 
 /** NINO hashing with its time measured: argon2 is the portal's main cost per request. */
 function measuredHasher(hasher: NinoHasher, metrics: PortalMetrics): NinoHasher {
@@ -39,6 +40,7 @@ export function portalServices(deps: PortalDeps) {
       return registered;
     },
     listeningCopies: copies,
+    transcripts: transcripts({ ...deps, manifests }),
     manifests,
     /** Queues the link's text message; the dispatcher sends it straight away and retries if it must. */
     sendLink: async (input: SendLinkInput) => {

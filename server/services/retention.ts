@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { PortalDeps } from '../deps';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { retentionDecision } from '../policy/retention';
+import { TranscriptStore } from '../store/transcriptStore';
 import { InputError } from './inputError';
 
 type RetentionDeps = Pick<PortalDeps, 'store' | 'objects' | 'clock' | 'logger' | 'metrics'>;
@@ -29,6 +30,7 @@ const holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(
 export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boolean; actor: string }): Promise<SweepReport> {
   const now = deps.clock();
   const report: SweepReport = { dryRun: options.dryRun, ran: false, deleted: [], held: [], refused: [] };
+  const transcripts = new TranscriptStore(deps.store.db);
   if (!options.dryRun && !(await deps.store.acquireLease(SWEEP_LEASE, holder, now, new Date(now.getTime() + LEASE_MS)))) return report;
   report.ran = true;
   try {
@@ -48,6 +50,8 @@ export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boo
           // The listening copy is the same recording: it goes with the original. A copy still being
           // made is not settled on a recording due for deletion, and its maker deletes it.
           if (recording.listening_object_key) await deps.objects.deleteEverywhere(recording.listening_object_key);
+          // So is its transcript. One attached from now on is refused, its object deleted by the attacher.
+          for (const key of await transcripts.objectKeysOf(recording.id)) await deps.objects.deleteEverywhere(key);
         } catch (error) {
           // One object the store will not delete must not keep every later one: the sweep goes on. A
           // store that is down, or that refuses our credentials, stops it; the next sweep starts again.
