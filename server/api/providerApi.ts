@@ -17,6 +17,7 @@ import { OPENAPI_DOCUMENT } from './openapi';
 import { problemBody, type ProblemType } from './problems';
 import { declaredTooLarge, readUpload, type AudioPart } from './upload';
 import { uploadRoom } from './uploadRoom';
+import { transcriptApiRoutes } from './transcriptRoutes';
 
 /** API keys are shown once and kept only as SHA-256: 256 random bits need no slow hash. */
 export const apiKeyHash = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -84,7 +85,7 @@ export function providerAccounts(deps: Pick<PortalDeps, 'clock' | 'store'>) {
  * recordings, multipart uploads checked before anything is stored, idempotent POSTs, and errors
  * as problem+json. Responses carry no personal data.
  */
-export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalServices, 'registerRecording' | 'sendLink'>): Router {
+export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalServices, 'registerRecording' | 'sendLink' | 'transcripts'>): Router {
   const router = Router();
   const providers = new ProviderStore(deps.store.db);
   const staffStore = new StaffStore(deps.store.db);
@@ -323,6 +324,8 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
       send(res, problem('texting-limit', error.message));
     }
   });
+
+  router.use(transcriptApiRoutes(deps, services));
 
   router.use((_req, res) => send(res, problem('not-found')));
 

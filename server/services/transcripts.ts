@@ -30,6 +30,8 @@ export interface TranscriptInput {
   vtt: Buffer;
   source: TranscriptSource;
   actor: string;
+  /** Why it was attached, where the person attaching says (the console asks). */
+  reason?: string;
 }
 
 export interface AttachedTranscript {
@@ -111,9 +113,9 @@ export function transcripts(deps: TranscriptDeps) {
         type: outcome.replaced ? 'transcript.replaced' : 'transcript.attached',
         actor: input.actor,
         recordingId: recording.id,
-        detail: { source: input.source, sha256, sizeBytes: input.vtt.length, cues: check.cues.length, ...(outcome.replaced ? { replacedSha256: outcome.replaced.sha256 } : {}) },
+        detail: { source: input.source, ...(input.reason ? { reason: input.reason } : {}), sha256, sizeBytes: input.vtt.length, cues: check.cues.length, ...(outcome.replaced ? { replacedSha256: outcome.replaced.sha256 } : {}) },
       });
-      return { ...facts, cues: check.cues.length, attachedAt: now.toISOString(), replaced: Boolean(outcome.replaced) };
+      return { sha256, sizeBytes: input.vtt.length, cues: check.cues.length, attachedAt: now.toISOString(), replaced: Boolean(outcome.replaced) };
     },
 
     /** The recording's transcript as recorded, without reading the bucket; undefined when it has none. */

@@ -9,18 +9,18 @@ import { staffRoutes } from './staffRoutes';
 import { sharedStore } from '../middleware/rateLimits';
 
 /** Wires the staff console from the portal's dependencies and services, by hand. */
-export function staffServices(deps: PortalDeps, services: Pick<PortalServices, 'sendLink'>) {
+export function staffServices(deps: PortalDeps, services: Pick<PortalServices, 'sendLink' | 'transcripts'>) {
   const { secrets } = deps.config;
   const staffStore = new StaffStore(deps.store.db);
   const cipher = fieldCipher(secrets.fieldKeys);
   return {
     accounts: staffAccounts({ ...deps, staffStore, cipher }),
-    console: staffConsole({ ...deps, staffStore, cipher, ninoHasher: ninoHasher(secrets.ninoPepper, secrets.ninoIndexKey), sendLink: services.sendLink }),
+    console: staffConsole({ ...deps, staffStore, cipher, ninoHasher: ninoHasher(secrets.ninoPepper, secrets.ninoIndexKey), sendLink: services.sendLink, transcripts: services.transcripts }),
   };
 }
 
 /** The /staff router, for app.ts. */
-export function staffConsoleRoutes(deps: PortalDeps, services: Pick<PortalServices, 'sendLink'>) {
+export function staffConsoleRoutes(deps: PortalDeps, services: Pick<PortalServices, 'sendLink' | 'transcripts'>) {
   const staff = staffServices(deps, services);
   return staffRoutes(staff.accounts, staff.console, deps.config.secrets.sessionKey, sharedStore(deps.redis, `${deps.config.redisKeyPrefix}rate:staff-sign-in:`));
 }

@@ -19,12 +19,15 @@ import { linkStateLabel, linkTimeline, type TimelineEntry } from './linkTimeline
 import { maskAddressLine, parseReason } from './staffPolicy';
 import type { StaffMember } from './staffAccounts';
 import { formatLength } from '../routes/format';
+import type { Transcripts } from '../services/transcripts';
+import { staffTranscripts, type TranscriptSummary } from './transcriptRoutes';
 
 type ConsoleDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'outbox' | 'objects'> & {
   staffStore: StaffStore;
   cipher: FieldCipher;
   ninoHasher: NinoHasher;
   sendLink: PortalServices['sendLink'];
+  transcripts: Transcripts;
 };
 
 export interface RecordingSummary {
@@ -67,6 +70,7 @@ export interface RecordingView {
   recording: RecordingSummary;
   links: LinkView[];
   postalCopies: PostalCopyView[];
+  transcript: TranscriptSummary | undefined;
 }
 
 const ukTime = new Intl.DateTimeFormat('en-GB', { timeStyle: 'short', dateStyle: 'medium', timeZone: 'Europe/London' });
@@ -95,6 +99,7 @@ const POSTAL_KINDS = { postal: 'Postal copy', 'right-of-access': 'Right of acces
  */
 export function staffConsole(deps: ConsoleDeps) {
   const now = () => deps.clock();
+  const transcripts = staffTranscripts(deps);
   const available = (recording: RecordingRow) => recordingAvailability(recording, now()).available;
 
   function summary(recording: RecordingRow, legalHolds: RecordingSummary['legalHolds'] = []): RecordingSummary {
@@ -136,6 +141,7 @@ export function staffConsole(deps: ConsoleDeps) {
   }
 
   return {
+    transcripts,
     /** By assessment reference, or by NINO through its keyed blind index. */
     async find(staff: StaffMember, query: unknown): Promise<RecordingSummary[]> {
       const text = typeof query === 'string' ? query.trim() : '';
@@ -199,7 +205,7 @@ export function staffConsole(deps: ConsoleDeps) {
           return { at: new Date(event.at), by: nameActor(event.actor), kind: detail.kind, sentOn: detail.sentOn, address: detail.address, reason: detail.reason };
         });
       const holds = (await deps.store.activeLegalHolds(recording.id)).map((hold) => ({ placedAt: new Date(hold.placed_at), reason: hold.reason }));
-      return { recording: summary(recording, holds), links, postalCopies };
+      return { recording: summary(recording, holds), links, postalCopies, transcript: await transcripts.summary(recording.id) };
     },
 
     /** The recording's page as a staff member opens it: looking at someone's record is audited, as a search is. */

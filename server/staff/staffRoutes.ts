@@ -6,6 +6,7 @@ import { InputError } from '../services/inputError';
 import { MIN_PASSWORD_LENGTH, type StaffAccounts, type StaffMember } from './staffAccounts';
 import type { StaffConsole } from './staffConsole';
 import { parseReason, SIGN_IN_LIMITS, staffMay, type StaffAction } from './staffPolicy';
+import { staffTranscriptRoutes } from './transcriptRoutes';
 
 export const STAFF_SESSION_COOKIE = 'staff_session';
 export const STAFF_CSRF_COOKIE = 'staff_csrf';
@@ -29,6 +30,8 @@ const FIELD_IDS: Record<string, Record<string, string>> = {
   hold: { reason: 'hold-reason' },
   lift: { reason: 'lift-reason' },
   deletion: { reason: 'deletion-reason' },
+  transcript: { transcript: 'transcript-file', reason: 'transcript-reason' },
+  'transcript-download': { reason: 'transcript-download-reason' },
 };
 
 /**
@@ -115,6 +118,7 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
   });
 
   router.use(requireStaff);
+  router.use(staffConsole.transcripts.uploadForm);
   router.use(csrf.doubleCsrfProtection);
 
   router.post('/sign-out', async (_req, res) => {
@@ -186,6 +190,7 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
           download: staffMay(role, 'download-recording'),
           hold: staffMay(role, 'place-legal-hold'),
           deletion: staffMay(role, 'request-deletion'),
+          transcript: staffMay(role, 'attach-transcript'),
         },
         done: extra.done,
         errors: extra.error && fieldId ? [{ text: extra.error.message, href: `#${fieldId}` }] : undefined,
@@ -266,6 +271,8 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
         : 'Deletion has been requested. The recording will be deleted at the next retention sweep.';
     }),
   );
+
+  router.use(staffTranscriptRoutes(staffConsole.transcripts, { allow, staffOf, act, renderRecording }));
 
   router.get('/audit', allow('export-audit'), (req, res) => render(req, res, 'audit', { pageTitle: 'Export the audit log', activeNav: 'audit' }));
 
