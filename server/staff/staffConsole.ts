@@ -70,7 +70,7 @@ export interface RecordingView {
   recording: RecordingSummary;
   links: LinkView[];
   postalCopies: PostalCopyView[];
-  transcript: TranscriptSummary | undefined;
+  transcript: TranscriptSummary;
 }
 
 const ukTime = new Intl.DateTimeFormat('en-GB', { timeStyle: 'short', dateStyle: 'medium', timeZone: 'Europe/London' });

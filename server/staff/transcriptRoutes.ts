@@ -5,13 +5,22 @@ import { TRANSCRIPT_FORMAT } from '../policy/transcript';
 import { InputError } from '../services/inputError';
 import { TranscriptRefused, type Transcripts } from '../services/transcripts';
 import type { StaffMember } from './staffAccounts';
+import type { StaffStore } from '../store/staffStore';
+import { transcriptTimeline } from './linkTimeline';
 import { parseReason } from './staffPolicy';
 
-type StaffTranscriptDeps = Pick<PortalDeps, 'config' | 'clock' | 'store'> & { transcripts: Transcripts };
+type StaffTranscriptDeps = Pick<PortalDeps, 'config' | 'clock' | 'store'> & { transcripts: Transcripts; staffStore: StaffStore };
 
-/** What the recording page says of the transcript. */
+/** What the recording page says of the transcript: the one there now, if any, and what happened to it. */
 export interface TranscriptSummary {
-  attachedAt: Date;
+  current: TranscriptFacts | undefined;
+  /** Oldest first, each with its time as staff read it (UK time). */
+  history: Array<{ at: string; text: string }>;
+}
+
+interface TranscriptFacts {
+  /** UK time, as the page shows it. */
+  attachedOn: string;
   cues: number;
   sizeBytes: number;
   sha256: string;
@@ -27,6 +36,7 @@ interface TranscriptForm {
   transcriptTooLarge?: boolean;
 }
 
+const ukTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/London' });
 const UPLOAD_PATH = /^\/recordings\/[^/]+\/transcript$/;
 
 function requiredReason(input: unknown, field: string): string {
@@ -77,16 +87,19 @@ export function staffTranscripts(deps: StaffTranscriptDeps) {
   return {
     uploadForm,
 
-    async summary(recordingId: string): Promise<TranscriptSummary | undefined> {
+    async summary(recordingId: string): Promise<TranscriptSummary> {
       const row = await deps.transcripts.current(recordingId);
-      if (!row) return undefined;
-      return {
-        attachedAt: new Date(row.attached_at),
+      const events = await deps.store.auditTrail({ recordingId });
+      const emails = await deps.staffStore.emailsById([...new Set(events.map((event) => event.actor))].filter((actor) => /^[0-9a-f-]{36}$/.test(actor)));
+      const nameActor = (actor: string) => emails.get(actor) ?? (actor.startsWith('provider:') ? 'the assessment provider' : actor);
+      const current = row && {
+        attachedOn: ukTime.format(new Date(row.attached_at)),
         cues: row.cue_count,
         sizeBytes: row.size_bytes,
         sha256: row.sha256,
-        source: row.source === 'provider' ? 'the assessment provider' : 'staff',
+        source: row.source === 'provider' ? 'the assessment provider (API)' : 'a supervisor (console)',
       };
+      return { current, history: transcriptTimeline(events, nameActor).map((entry) => ({ at: ukTime.format(entry.at), text: entry.text })) };
     },
 
     /** Supervisors only (the route checks). Refusals name the problem on the page; nothing is stored. */
