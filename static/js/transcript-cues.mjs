@@ -53,10 +53,8 @@ export function matchRanges(text, query) {
   }
   origin.push(text.length);
   const ranges = [];
-  for (let at = folded.indexOf(wanted); at !== -1; at = folded.indexOf(wanted, at + wanted.length)) {
-    const last = origin[at + wanted.length - 1];
-    ranges.push([origin[at], last + String.fromCodePoint(text.codePointAt(last)).length]);
-  }
+  // A range ends where the next folded character starts, so marks that fold to nothing stay inside it.
+  for (let at = folded.indexOf(wanted); at !== -1; at = folded.indexOf(wanted, at + wanted.length)) ranges.push([origin[at], origin[at + wanted.length]]);
   return ranges;
 }
 
