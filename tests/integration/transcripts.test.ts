@@ -5,13 +5,16 @@ import { TranscriptStore } from '../../server/store/transcriptStore';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
 import { providerRecording } from '../support/providerRecording';
-import { signedInStaff } from '../support/staffBrowser';
+import { signedInStaff, type StaffBrowser } from '../support/staffBrowser';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 // A 20-second recording and a transcript of it, as a provider's typist or a supervisor would send it.
 const SECONDS = 20;
 const VTT = 'WEBVTT\n\n00:00:01.000 --> 00:00:06.000\nAssessor: Can you cook a meal for yourself?\n\n00:00:06.500 --> 00:00:12.000\nClaimant: Not without help &amp; not every day.\n\n00:00:12.000 --> 00:00:20.500\nAssessor: Thank you.\n';
 const REPLACEMENT = 'WEBVTT\n\n00:00:01.000 --> 00:00:19.000\nA corrected transcript.\n';
+
+// Staff sign-ins weigh passwords with argon2: on a shared two-core machine a test of several passes 30 s.
+jest.setTimeout(90_000);
 
 let portal: TestPortal;
 let transcripts: TranscriptStore;
@@ -109,8 +112,8 @@ describe('through the provider API', () => {
 });
 
 describe('through the staff console', () => {
-  async function uploadAs(role: string, recordingId: string, vtt: string, options: { csrf?: boolean; reason?: string } = {}) {
-    const { browser } = await signedInStaff(portal, role);
+  async function uploadAs(who: string | StaffBrowser, recordingId: string, vtt: string, options: { csrf?: boolean; reason?: string } = {}) {
+    const browser = typeof who === 'string' ? (await signedInStaff(portal, who)).browser : who;
     await browser.get(`/staff/recordings/${recordingId}`);
     let call = request(portal.app).post(`/staff/recordings/${recordingId}/transcript`).set('Cookie', browser.cookieHeader());
     if (options.csrf !== false) call = call.field('_csrf', browser.csrfToken()!);
@@ -139,13 +142,13 @@ describe('through the staff console', () => {
 
   test('a malformed file, a missing reason, an agent and a form without its CSRF token are refused, and nothing is stored', async () => {
     const { recordingId } = await providerRecording(portal, 'TRN-STAFF-2', { seconds: SECONDS });
-    const malformed = (await uploadAs('supervisor', recordingId, VTT.replace('Thank you.', 'Thank <i>you</i>.'))).answer;
+    const { browser: supervisor, answer: malformed } = await uploadAs('supervisor', recordingId, VTT.replace('Thank you.', 'Thank <i>you</i>.'));
     expect(malformed.status).toBe(400);
     expect(malformed.text).toContain('The transcript was not attached: cue 3 (at 0:00:12) holds markup (&lt;i&gt;)');
     expect(malformed.text).toContain('href="#transcript-file"');
-    expect((await uploadAs('supervisor', recordingId, VTT, { reason: '' })).answer.status).toBe(400);
+    expect((await uploadAs(supervisor, recordingId, VTT, { reason: '' })).answer.status).toBe(400);
     expect((await uploadAs('agent', recordingId, VTT)).answer.status).toBe(403);
-    const forged = (await uploadAs('supervisor', recordingId, VTT, { csrf: false })).answer;
+    const forged = (await uploadAs(supervisor, recordingId, VTT, { csrf: false })).answer;
     expect(forged.status).toBe(403);
     expect(forged.text).toContain('This form has expired');
     expect(await transcripts.current(recordingId)).toBeUndefined();
