@@ -55,6 +55,31 @@ const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('h
 /** Each attachment has a key of its own, so a replacement never overwrites what the manifest still names. */
 const transcriptObjectKey = (recordingId: string) => `transcripts/${recordingId}/${randomUUID()}.${TRANSCRIPT_FORMAT.extension}`;
 
+async function liveRecording(deps: TranscriptDeps, recordingId: string): Promise<RecordingRow> {
+  const recording = await deps.store.findRecording(recordingId);
+  if (!recording) throw new TranscriptRefused('no-recording', 'no recording with this id');
+  if (!recordingAvailability(recording, deps.clock()).available) {
+    throw new TranscriptRefused('recording-unavailable', 'the recording is deleted, asked to be deleted, or past its retention date');
+  }
+  return recording;
+}
+
+const manifestFacts = (recording: RecordingRow) => ({
+  assessmentRef: recording.assessment_ref,
+  recordedAt: recording.recorded_at,
+  sizeBytes: recording.size_bytes,
+  sha256: recording.sha256,
+});
+
+async function deleteReplaced(deps: TranscriptDeps, row: TranscriptRow) {
+  try {
+    await deps.objects.deleteEverywhere(row.object_key);
+  } catch (error) {
+    // The new transcript stands; the old object is left for an operator, and said so.
+    deps.logger.error({ recordingId: row.recording_id, objectKey: row.object_key, err: (error as Error).message }, 'replaced transcript could not be deleted from the bucket');
+  }
+}
+
 /**
  * Transcripts: checked (policy/transcript), stored in the bucket beside the audio with the same
  * encryption, recorded with the recording's manifest signed again to name the transcript's SHA-256,
@@ -63,34 +88,9 @@ const transcriptObjectKey = (recordingId: string) => `transcripts/${recordingId}
 export function transcripts(deps: TranscriptDeps) {
   const store = new TranscriptStore(deps.store.db);
 
-  async function liveRecording(recordingId: string): Promise<RecordingRow> {
-    const recording = await deps.store.findRecording(recordingId);
-    if (!recording) throw new TranscriptRefused('no-recording', 'no recording with this id');
-    if (!recordingAvailability(recording, deps.clock()).available) {
-      throw new TranscriptRefused('recording-unavailable', 'the recording is deleted, asked to be deleted, or past its retention date');
-    }
-    return recording;
-  }
-
-  const manifestFacts = (recording: RecordingRow) => ({
-    assessmentRef: recording.assessment_ref,
-    recordedAt: recording.recorded_at,
-    sizeBytes: recording.size_bytes,
-    sha256: recording.sha256,
-  });
-
-  async function deleteReplaced(row: TranscriptRow) {
-    try {
-      await deps.objects.deleteEverywhere(row.object_key);
-    } catch (error) {
-      // The new transcript stands; the old object is left for an operator, and said so.
-      deps.logger.error({ recordingId: row.recording_id, objectKey: row.object_key, err: (error as Error).message }, 'replaced transcript could not be deleted from the bucket');
-    }
-  }
-
   return {
     async attach(input: TranscriptInput): Promise<AttachedTranscript> {
-      const recording = await liveRecording(input.recordingId);
+      const recording = await liveRecording(deps, input.recordingId);
       const check = checkTranscript(input.vtt, recording.duration_seconds, deps.config.transcriptMaxBytes);
       if (!check.ok) throw new TranscriptRefused(check.problem, check.detail);
       const sha256 = sha256Of(input.vtt);
@@ -108,7 +108,7 @@ export function transcripts(deps: TranscriptDeps) {
         await deps.objects.deleteEverywhere(objectKey);
         throw new TranscriptRefused('recording-unavailable', 'the recording was deleted, or asked to be, while the transcript was stored');
       }
-      if (outcome.replaced) await deleteReplaced(outcome.replaced);
+      if (outcome.replaced) await deleteReplaced(deps, outcome.replaced);
       await deps.store.recordEvent(now, {
         type: outcome.replaced ? 'transcript.replaced' : 'transcript.attached',
         actor: input.actor,

@@ -46,17 +46,11 @@ function requiredReason(input: unknown, field: string): string {
 }
 
 /**
- * A supervisor attaching a transcript in the console (made as a reasonable adjustment, say), and
- * handing one out with the audio for a right of access request. Both need a reason and are audited.
+ * Reads the upload form (multipart, so the page's form parser leaves it alone) into `req.body`
+ * before the CSRF check, which wants its `_csrf` field. A file past the limit is not kept.
  */
-export function staffTranscripts(deps: StaffTranscriptDeps) {
-  const maxBytes = deps.config.transcriptMaxBytes;
-
-  /**
-   * Reads the upload form (multipart, so the page's form parser leaves it alone) into `req.body`
-   * before the CSRF check, which wants its `_csrf` field. A file past the limit is not kept.
-   */
-  const uploadForm: RequestHandler = (req, _res, next) => {
+function transcriptUploadForm(maxBytes: number): RequestHandler {
+  return (req, _res, next) => {
     if (req.method !== 'POST' || !UPLOAD_PATH.test(req.path) || !req.is('multipart/form-data')) return next();
     const form: TranscriptForm = {};
     let parser: busboy.Busboy;
@@ -83,9 +77,17 @@ export function staffTranscripts(deps: StaffTranscriptDeps) {
     parser.on('error', () => next(Object.assign(new Error('unreadable form'), { status: 400 })));
     req.pipe(parser);
   };
+}
+
+/**
+ * A supervisor attaching a transcript in the console (made as a reasonable adjustment, say), and
+ * handing one out with the audio for a right of access request. Both need a reason and are audited.
+ */
+export function staffTranscripts(deps: StaffTranscriptDeps) {
+  const maxBytes = deps.config.transcriptMaxBytes;
 
   return {
-    uploadForm,
+    uploadForm: transcriptUploadForm(maxBytes),
 
     async summary(recordingId: string): Promise<TranscriptSummary> {
       const row = await deps.transcripts.current(recordingId);
