@@ -1,6 +1,7 @@
 import busboy from 'busboy';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { PortalDeps } from '../deps';
+import { recordingAvailability } from '../policy/recordingAvailability';
 import { TRANSCRIPT_FORMAT } from '../policy/transcript';
 import { InputError } from '../services/inputError';
 import { TranscriptRefused, type Transcripts } from '../services/transcripts';
@@ -124,8 +125,9 @@ export function staffTranscripts(deps: StaffTranscriptDeps) {
     async download(staff: StaffMember, recordingId: string, reasonInput: unknown): Promise<{ fileName: string; vtt: Buffer }> {
       const reason = requiredReason(reasonInput, 'reason');
       const recording = await deps.store.findRecording(recordingId);
-      const stored = recording ? await deps.transcripts.read(recording.id) : undefined;
-      if (!recording || !stored) throw new InputError('reason', 'This recording has no transcript to download');
+      if (!recording || !recordingAvailability(recording, deps.clock()).available) throw new InputError('recording', 'This recording is no longer available');
+      const stored = await deps.transcripts.read(recording.id);
+      if (!stored) throw new InputError('reason', 'This recording has no transcript to download');
       await deps.store.recordEvent(deps.clock(), { type: 'transcript.staff-download', actor: staff.id, recordingId, detail: { reason, sha256: stored.row.sha256 } });
       return { fileName: `assessment-transcript-${recording.assessment_ref}.${TRANSCRIPT_FORMAT.extension}`, vtt: stored.vtt };
     },
