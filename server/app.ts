@@ -15,6 +15,7 @@ import { requestMetrics } from './middleware/requestMetrics';
 import { noStore, securityHeaders } from './middleware/securityHeaders';
 import { hashedAssets, portalAssetFiles } from './routes/assets';
 import { claimantRoutes } from './routes/claimant';
+import { claimantTranscripts } from './routes/transcript';
 import { healthRoutes } from './routes/health';
 import { webhookRoutes } from './routes/webhooks';
 import { informationRoutes } from './routes/information';
@@ -79,7 +80,9 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   app.use('/staff', staffConsoleRoutes(deps, services));
   app.use(informationRoutes(config.access, renderStaticPage));
   app.use(verificationRoutes(deps.recordings, services.manifests));
-  app.use(claimantRoutes(services.gatekeeper, { renderProblem, renderStaticPage }, claimantRateLimits(config, deps.redis, renderProblem), deps));
+  const transcriptPages = claimantTranscripts(services.gatekeeper, services.transcripts, renderProblem);
+  app.use(claimantRoutes(services.gatekeeper, { renderProblem, renderStaticPage }, claimantRateLimits(config, deps.redis, renderProblem), deps, transcriptPages));
+  app.use(transcriptPages.router);
 
   app.use((_req, res) => renderProblem(res, 'page-not-found'));
   app.use(errorHandler(deps.logger, renderProblem));

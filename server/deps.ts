@@ -18,6 +18,7 @@ import type { RecordingStore } from './store/recordingStore';
 import type { RetentionStore } from './store/retentionStore';
 import type { SmsOutboxStore } from './store/smsOutboxStore';
 import type { StaffStore } from './store/staffStore';
+import type { TranscriptStore } from './store/transcriptStore';
 
 /**
  * Everything the portal talks to, built once by openRuntime (the composition root) and passed in
@@ -37,6 +38,8 @@ export interface PortalDeps {
   staffStore: StaffStore;
   providers: ProviderStore;
   encryptedFields: EncryptedFieldsStore;
+  /** Each recording's WebVTT transcript, where one was attached. */
+  transcriptStore: TranscriptStore;
   /** Seals personal fields with FIELD_ENCRYPTION_KEYS. */
   cipher: FieldCipher;
   /** NINO hashing, its time measured. */

@@ -21,6 +21,7 @@ import { ProviderStore } from './store/providerStore';
 import { RecordingStore } from './store/recordingStore';
 import { RetentionStore } from './store/retentionStore';
 import { SmsOutboxStore } from './store/smsOutboxStore';
+import { TranscriptStore } from './store/transcriptStore';
 import { StaffStore } from './store/staffStore';
 
 export type PortalStores = ReturnType<typeof portalStores>;
@@ -126,6 +127,7 @@ export function portalStores({ db, dialect }: OpenDatabase, onAuditEvent?: (type
     staffStore: new StaffStore(db),
     providers: new ProviderStore(db),
     encryptedFields: new EncryptedFieldsStore(db),
+    transcriptStore: new TranscriptStore(db),
   };
 }
 

@@ -15,7 +15,7 @@ export const OPENAPI_DOCUMENT = {
     title: 'Assessment recordings: provider API',
     version: '1.0.0',
     description:
-      'For assessment providers: register the audio recording of a health assessment and ask for the claimant to be texted a link. ' +
+      'For assessment providers: register the audio recording of a health assessment, attach a WebVTT transcript where there is one, and ask for the claimant to be texted a link. ' +
       'Authenticate with `Authorization: Bearer <API key>`. A POST may carry an `Idempotency-Key` header: a repeat with the same key returns the first response and changes nothing; ' +
       'the same key with a different request (another path, other form fields, another declared `sha256` or `Content-Length`) gets 422 `idempotency-key-mismatch`.',
   },
@@ -94,6 +94,38 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/recordings/{recordingId}/transcript': {
+      put: {
+        operationId: 'attachTranscript',
+        summary: 'Attach a WebVTT transcript to a recording, or replace the one attached',
+        description:
+          'The body is the WebVTT file itself (UTF-8, at most `TRANSCRIPT_MAX_KB`, by default 2048 KB). It must parse as WebVTT, hold plain text only (no tags such as `<b>` or `<v>` in a cue, no STYLE block: write `<` as `&lt;`), ' +
+          'and no cue may end more than a second after the recording does. The transcript is stored beside the audio and the recording\'s manifest is signed again to name its SHA-256. ' +
+          'Sending another replaces it (200): the earlier file is deleted and the manifest signed again. Nothing is stored when it is refused.',
+        parameters: [{ $ref: '#/components/parameters/RecordingId' }],
+        requestBody: { required: true, content: { 'text/vtt': { schema: { type: 'string' } } } },
+        responses: {
+          '200': { description: 'Replaced the transcript attached before', content: { 'application/json': { schema: { $ref: '#/components/schemas/Transcript' } } } },
+          '201': { description: 'Attached', content: { 'application/json': { schema: { $ref: '#/components/schemas/Transcript' } } } },
+          '401': problemResponse('Missing, unknown or revoked API key'),
+          '404': problemResponse('No recording with this id registered by this provider'),
+          '409': problemResponse('The recording is deleted, asked to be deleted, or past its retention date (`recording-unavailable`)'),
+          '413': problemResponse('The transcript is too large (`transcript-too-large`)'),
+          '415': problemResponse('The body is not sent as `text/vtt` (`not-vtt`)'),
+          '422': problemResponse('Not WebVTT (the detail names the line and the problem), markup in a cue, no cue, or a cue past the end of the recording (`transcript-invalid`)'),
+        },
+      },
+      get: {
+        operationId: 'getTranscript',
+        summary: 'Whether a transcript is attached, and its fingerprint',
+        parameters: [{ $ref: '#/components/parameters/RecordingId' }],
+        responses: {
+          '200': { description: 'The transcript attached', content: { 'application/json': { schema: { $ref: '#/components/schemas/Transcript' } } } },
+          '401': problemResponse('Missing, unknown or revoked API key'),
+          '404': problemResponse('No transcript attached, or no recording with this id registered by this provider'),
+        },
+      },
+    },
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
@@ -115,6 +147,17 @@ export const OPENAPI_DOCUMENT = {
           contentType: { type: 'string' },
           status: { type: 'string', enum: ['available', 'unavailable'] },
           latestLink: { oneOf: [{ type: 'null' }, { $ref: '#/components/schemas/Link' }] },
+        },
+      },
+      Transcript: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sha256', 'sizeBytes', 'cues', 'attachedAt'],
+        properties: {
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          sizeBytes: { type: 'integer' },
+          cues: { type: 'integer' },
+          attachedAt: { type: 'string', format: 'date-time' },
         },
       },
       Link: {

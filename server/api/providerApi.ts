@@ -8,6 +8,7 @@ import { idempotencyKeys } from './idempotency';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { providerAuth } from './providerAuth';
 import { recordingRoutes } from './recordingRoutes';
+import { transcriptApiRoutes } from './transcriptRoutes';
 
 /** Turns what went wrong into a problem document: a client's unreadable request is its 4xx, a store that is down a 503. */
 function apiErrors(logger: PortalDeps['logger']) {
@@ -29,7 +30,7 @@ function apiErrors(logger: PortalDeps['logger']) {
  * recordings, multipart uploads checked before anything is stored, idempotent POSTs, and errors
  * as problem+json. Responses carry no personal data.
  */
-export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalServices, 'registerRecording' | 'sendLink'>): Router {
+export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalServices, 'registerRecording' | 'sendLink' | 'transcripts'>): Router {
   const provider = providerServices(deps, services);
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
@@ -43,6 +44,7 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
       idempotency: idempotencyKeys(provider.idempotencyKeys, deps.clock),
     }),
   );
+  router.use(transcriptApiRoutes(deps, services));
   router.use((_req, res) => send(res, problem('not-found')));
   router.use(apiErrors(deps.logger));
   return router;

@@ -34,6 +34,8 @@ export function limitSettings(env: Env) {
     retentionMonths: integer(env, 'RETENTION_MONTHS', 24, 1, 1200),
     /** The largest audio file the provider API accepts; larger uploads are refused before anything is stored. */
     apiMaxUploadBytes: integer(env, 'API_MAX_UPLOAD_MB', 2048, 1, 2048) * 1024 * 1024,
+    /** The largest transcript (WebVTT) accepted from a provider or a supervisor. */
+    transcriptMaxBytes: integer(env, 'TRANSCRIPT_MAX_KB', 2048, 1, 20_480) * 1024,
     /** How often each instance tries to run the retention sweep (one instance at a time runs it). */
     retentionSweepIntervalMs: duration(env, 'RETENTION_SWEEP_INTERVAL', '1h'),
     rateLimits: {

@@ -12,6 +12,7 @@ import { sendAudio } from './audioResponse';
 import { formatBytes, formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from './format';
 import type { ProblemKind, RenderProblem } from './problems';
 import type { RenderStaticPage } from './staticPages';
+import type { ClaimantTranscripts } from './transcript';
 
 export const SESSION_COOKIE = 'recording_session';
 
@@ -52,6 +53,7 @@ export function claimantRoutes(
   { renderProblem, renderStaticPage }: { renderProblem: RenderProblem; renderStaticPage: RenderStaticPage },
   limits: Limits,
   audio: AudioDelivery,
+  transcripts?: Pick<ClaimantTranscripts, 'pageLocals'>,
 ): Router {
   const router = Router();
   const linkPath = (token: string) => `/r/${token}`;
@@ -150,6 +152,7 @@ export function claimantRoutes(
       sha256: recording.sha256,
       ...phoneCopy(recording, t),
       manifestUrl: recording.manifest ? `${linkPath(token)}/manifest` : undefined,
+      ...(await transcripts?.pageLocals(recording.id, linkPath(token))),
     });
   });
 

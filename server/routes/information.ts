@@ -6,7 +6,7 @@ import { formatDate, formatPeriod } from './format';
 import type { RenderStaticPage } from './staticPages';
 
 /** When the accessibility statement was prepared and last reviewed: update on each review. */
-const ACCESSIBILITY_STATEMENT = { prepared: new Date('2026-11-23T12:00:00Z'), reviewed: new Date('2026-11-23T12:00:00Z') };
+const ACCESSIBILITY_STATEMENT = { prepared: new Date('2026-11-23T12:00:00Z'), reviewed: new Date('2026-12-02T12:00:00Z') };
 
 /** Pages anyone can read without a link: the front page, help for claimants and supporters, the accessibility statement. */
 export function informationRoutes(rules: AccessRules, renderStaticPage: RenderStaticPage): Router {

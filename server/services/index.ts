@@ -6,6 +6,7 @@ import { gatekeeper } from './gatekeeper';
 import { listeningCopies } from './listeningCopies';
 import { sendLink, type SendLinkInput } from './links';
 import { registerRecording, type NewRecordingInput } from './recordings';
+import { transcripts } from './transcripts';
 
 /** Wires the portal's services from its dependencies (stores, cipher, hasher: built once, by openRuntime), by hand. */
 export function portalServices(deps: PortalDeps) {
@@ -23,6 +24,7 @@ export function portalServices(deps: PortalDeps) {
       return registered;
     },
     listeningCopies: copies,
+    transcripts: transcripts(deps),
     manifests: deps.manifests,
     /** Queues the link's text message; the dispatcher sends it straight away and retries if it must. */
     sendLink: async (input: SendLinkInput) => {

@@ -4,7 +4,7 @@ import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { retentionDecision } from '../policy/retention';
 import { InputError } from './inputError';
 
-type RetentionDeps = Pick<PortalDeps, 'retention' | 'leases' | 'objects' | 'clock' | 'logger' | 'metrics'>;
+type RetentionDeps = Pick<PortalDeps, 'retention' | 'leases' | 'transcriptStore' | 'objects' | 'clock' | 'logger' | 'metrics'>;
 
 export interface SweepReport {
   dryRun: boolean;
@@ -48,6 +48,8 @@ export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boo
           // The listening copy is the same recording: it goes with the original. A copy still being
           // made is not settled on a recording due for deletion, and its maker deletes it.
           if (recording.listening_object_key) await deps.objects.deleteEverywhere(recording.listening_object_key);
+          // So is its transcript. One attached from now on is refused, its object deleted by the attacher.
+          for (const key of await deps.transcriptStore.objectKeysOf(recording.id)) await deps.objects.deleteEverywhere(key);
         } catch (error) {
           // One object the store will not delete must not keep every later one: the sweep goes on. A
           // store that is down, or that refuses our credentials, stops it; the next sweep starts again.

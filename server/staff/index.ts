@@ -6,15 +6,15 @@ import { staffRoutes } from './staffRoutes';
 import { sharedStore } from '../middleware/rateLimits';
 
 /** Wires the staff console from the portal's dependencies and services, by hand. */
-export function staffServices(deps: PortalDeps, services: Pick<PortalServices, 'sendLink'>) {
+export function staffServices(deps: PortalDeps, services: Pick<PortalServices, 'sendLink' | 'transcripts'>) {
   return {
     accounts: staffAccounts(deps),
-    console: staffConsole({ ...deps, sendLink: services.sendLink }),
+    console: staffConsole({ ...deps, sendLink: services.sendLink, transcripts: services.transcripts }),
   };
 }
 
 /** The /staff router, for app.ts. */
-export function staffConsoleRoutes(deps: PortalDeps, services: Pick<PortalServices, 'sendLink'>) {
+export function staffConsoleRoutes(deps: PortalDeps, services: Pick<PortalServices, 'sendLink' | 'transcripts'>) {
   const staff = staffServices(deps, services);
   return staffRoutes(staff.accounts, staff.console, deps.config.secrets.sessionKey, sharedStore(deps.redis, `${deps.config.redisKeyPrefix}rate:staff-sign-in:`));
 }

@@ -103,3 +103,25 @@ export function linkStateLabel(access: LinkAccess): string {
       return 'Recording unavailable';
   }
 }
+
+const TRANSCRIPT_EVENTS: Record<string, string> = {
+  'transcript.attached': 'Transcript attached',
+  'transcript.replaced': 'Transcript replaced',
+  'transcript.staff-download': 'Transcript downloaded for a right of access request',
+};
+
+/**
+ * The story of a recording's transcript, oldest first: attached, replaced, handed out. Whether one
+ * exists now is the recording page's summary; this says who did what, and why.
+ */
+export function transcriptTimeline(events: AuditFacts[], nameActor: NameActor): TimelineEntry[] {
+  return events
+    .filter((event) => event.type in TRANSCRIPT_EVENTS)
+    .map((event) => {
+      const detail = detailOf(event);
+      const cues = typeof detail.cues === 'number' ? ` (${detail.cues} cues)` : '';
+      const reason = typeof detail.reason === 'string' ? `. Reason: ${detail.reason}` : '';
+      return { at: new Date(event.at), text: `${TRANSCRIPT_EVENTS[event.type]} by ${nameActor(event.actor)}${cues}${reason}` };
+    })
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+}

@@ -9,6 +9,7 @@ import { linkStateLabel, linkTimeline, type NameActor, type TimelineEntry } from
 import { recordingSummary, type RecordingSummary } from './recordingSummary';
 import type { StaffMember } from './staffCredentials';
 import { findRecording, isAvailable, looksLikeId, type ConsoleDeps } from './staffRecords';
+import { transcriptSummary, type TranscriptSummary } from './transcriptActions';
 
 export interface LinkView {
   id: string;
@@ -34,9 +35,10 @@ export interface RecordingView {
   recording: RecordingSummary;
   links: LinkView[];
   postalCopies: PostalCopyView[];
+  transcript: TranscriptSummary;
 }
 
-type LookupDeps = Pick<ConsoleDeps, 'config' | 'clock' | 'audit' | 'recordings' | 'retention' | 'outbox' | 'staffStore' | 'cipher' | 'ninoHasher'>;
+type LookupDeps = Pick<ConsoleDeps, 'config' | 'clock' | 'audit' | 'recordings' | 'retention' | 'outbox' | 'staffStore' | 'cipher' | 'ninoHasher' | 'transcripts'>;
 type LinkRow = Awaited<ReturnType<StaffStore['linksOf']>>[number];
 type AuditRow = Awaited<ReturnType<AuditChain['auditTrail']>>[number];
 
@@ -95,7 +97,8 @@ async function recordingView(deps: LookupDeps, recording: RecordingRow): Promise
   links.sort((a, b) => b.sentAt.getTime() - a.sentAt.getTime() || Number(a.state === 'Replaced') - Number(b.state === 'Replaced'));
   const postalCopies = events.filter((event) => event.type === 'recording.postal-copy').map((event) => postalCopyView(event, nameActor));
   const holds = (await deps.retention.activeLegalHolds(recording.id)).map((hold) => ({ placedAt: new Date(hold.placed_at), reason: hold.reason }));
-  return { recording: recordingSummary(recording, deps.cipher, now, holds), links, postalCopies };
+  const transcript = transcriptSummary(await deps.transcripts.current(recording.id), events, nameActor);
+  return { recording: recordingSummary(recording, deps.cipher, now, holds), links, postalCopies, transcript };
 }
 
 

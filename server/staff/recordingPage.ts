@@ -8,7 +8,7 @@ import { staffMay, type StaffRole } from './staffPolicy';
 import { staffDate, staffDateTime, staffDateTimeOf } from './staffDates';
 
 /** The forms on the recording page whose refusals it shows. */
-export type RecordingForm = 'reissue' | 'postal' | 'download' | 'hold' | 'lift' | 'deletion';
+export type RecordingForm = 'reissue' | 'postal' | 'download' | 'hold' | 'lift' | 'deletion' | 'transcript' | 'transcript-download';
 
 /** Which input each form's refusals belong to, so the error summary links to the right one. */
 const FIELD_IDS: Record<RecordingForm, Record<string, string>> = {
@@ -18,6 +18,8 @@ const FIELD_IDS: Record<RecordingForm, Record<string, string>> = {
   hold: { reason: 'hold-reason' },
   lift: { reason: 'lift-reason' },
   deletion: { reason: 'deletion-reason' },
+  transcript: { transcript: 'transcript-file', reason: 'transcript-reason' },
+  'transcript-download': { reason: 'transcript-download-reason' },
 };
 
 /** What the recording page shows after an action: what was done, or why a form was refused. */
@@ -51,6 +53,7 @@ export function recordingPageLocals(view: RecordingView, role: StaffRole, outcom
       download: staffMay(role, 'download-recording'),
       hold: staffMay(role, 'place-legal-hold'),
       deletion: staffMay(role, 'request-deletion'),
+      transcript: staffMay(role, 'attach-transcript'),
     },
     done: outcome.done,
     fieldErrors: {},

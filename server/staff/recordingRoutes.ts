@@ -9,7 +9,7 @@ import { staffDate } from './staffDates';
 import { errorLocals, FIND_A_RECORDING, param, reshowingInputErrors, type StaffPages } from './staffPages';
 import { signedInStaff } from './staffSessionCookie';
 
-type RecordingServices = StaffRecordingLookup & StaffLinkActions & StaffPostalCopies & StaffRecordingRetention & StaffRecordingDownload;
+export type RecordingServices = StaffRecordingLookup & StaffLinkActions & StaffPostalCopies & StaffRecordingRetention & StaffRecordingDownload;
 
 const FIND = { pageTitle: 'Find a recording', activeNav: 'find' };
 

@@ -5,6 +5,7 @@ import { staffRecordingDownload } from './recordingDownload';
 import { staffRecordingLookup } from './recordingLookup';
 import { staffRecordingRetention } from './recordingRetention';
 import type { ConsoleDeps } from './staffRecords';
+import { staffTranscriptActions } from './transcriptActions';
 
 /**
  * What support staff do on the phone with a claimant, built together for the composition root: find
@@ -19,6 +20,7 @@ export function staffConsole(deps: ConsoleDeps) {
     ...staffRecordingRetention(deps),
     ...staffRecordingDownload(deps),
     ...staffAuditExport(deps),
+    transcripts: staffTranscriptActions(deps),
   };
 }
 

@@ -15,7 +15,8 @@ export type StaffAction =
   | 'place-legal-hold'
   | 'request-deletion'
   | 'unlock-staff-account'
-  | 'export-audit';
+  | 'export-audit'
+  | 'attach-transcript';
 
 /**
  * Agents help claimants on the phone; supervisors can also hand out the audio itself (a right of
@@ -25,7 +26,7 @@ export type StaffAction =
 const AGENT: StaffAction[] = ['find', 'view', 'reissue-link', 'unlock-link', 'record-postal-copy'];
 const PERMISSIONS: Record<StaffRole, ReadonlySet<StaffAction>> = {
   agent: new Set(AGENT),
-  supervisor: new Set<StaffAction>([...AGENT, 'download-recording', 'place-legal-hold', 'request-deletion', 'unlock-staff-account']),
+  supervisor: new Set<StaffAction>([...AGENT, 'download-recording', 'place-legal-hold', 'request-deletion', 'unlock-staff-account', 'attach-transcript']),
   auditor: new Set<StaffAction>(['find', 'view', 'export-audit']),
 };
 

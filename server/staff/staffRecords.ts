@@ -3,6 +3,7 @@ import { recordingAvailability } from '../policy/recordingAvailability';
 import type { FieldCipher } from '../security/fieldCipher';
 import type { NinoHasher } from '../security/ninoHasher';
 import type { PortalServices } from '../services';
+import type { Transcripts } from '../services/transcripts';
 import { InputError } from '../services/inputError';
 import type { RecordingRow } from '../store/recordingStore';
 import type { StaffStore } from '../store/staffStore';
@@ -14,6 +15,7 @@ export type ConsoleDeps = Pick<PortalDeps, 'config' | 'clock' | 'audit' | 'recor
   cipher: FieldCipher;
   ninoHasher: NinoHasher;
   sendLink: PortalServices['sendLink'];
+  transcripts: Transcripts;
 };
 
 /** Ids in addresses and audit actors are UUIDs; anything else is looked up nowhere. */

@@ -9,6 +9,7 @@ import type { StaffConsole } from './staffConsole';
 import { staffCsrf } from './staffCsrf';
 import { FIND_A_RECORDING, staffPages } from './staffPages';
 import { loadStaff, requireStaff } from './staffSessionCookie';
+import { transcriptRoutes } from './transcriptRoutes';
 
 /**
  * The support staff console under /staff, in the order a request meets it. Sign-in needs email,
@@ -25,11 +26,13 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
   router.use(signInRoutes(accounts, pages, { limiterStore, csrfProtection: csrf.doubleCsrfProtection }));
 
   router.use(requireStaff);
+  router.use(staffConsole.transcripts.uploadForm);
   router.use(csrf.doubleCsrfProtection);
   router.use(sessionRoutes(accounts, pages));
 
   router.get('/', (_req, res) => res.redirect(303, '/staff/find'));
   router.use(recordingRoutes(staffConsole, pages));
+  router.use(transcriptRoutes(staffConsole.transcripts, staffConsole, pages));
   router.use(auditRoutes(staffConsole, pages));
   router.use(accountRoutes(accounts, pages));
 

@@ -5,6 +5,7 @@ import { audioFacts } from './migrations/0005_audio_facts';
 import { attemptReservations } from './migrations/0006_attempt_reservations';
 import { staffSignIn } from './migrations/0007_staff_signin';
 import { listeningCopies } from './migrations/0008_listening_copies';
+import { transcripts } from './migrations/0009_transcripts';
 import type { SqlDialect } from './sqlDialect';
 
 /**
@@ -123,6 +124,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
       '0006_attempt_reservations': attemptReservations,
       '0007_staff_signin': staffSignIn,
       '0008_listening_copies': listeningCopies,
+      '0009_transcripts': transcripts,
     }),
   };
 }

@@ -14,4 +14,7 @@ export type StaffAuditType =
   | 'recording.staff-viewed'
   | 'recording.staff-download'
   | 'provider.created'
-  | 'provider.keys-revoked';
+  | 'provider.keys-revoked'
+  | 'transcript.attached'
+  | 'transcript.replaced'
+  | 'transcript.staff-download';

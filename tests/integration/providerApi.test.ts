@@ -310,7 +310,7 @@ describe('the provider API', () => {
     const answer = await request(portal.app).get('/api/v1/openapi.json');
     expect(answer.status).toBe(200);
     expect(answer.body.openapi).toBe('3.1.0');
-    expect(Object.keys(answer.body.paths)).toEqual(['/recordings', '/recordings/{recordingId}', '/recordings/{recordingId}/links']);
+    expect(Object.keys(answer.body.paths)).toEqual(['/recordings', '/recordings/{recordingId}', '/recordings/{recordingId}/links', '/recordings/{recordingId}/transcript']);
   });
 });
 

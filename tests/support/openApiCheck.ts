@@ -58,7 +58,7 @@ function operationFor(method: string, path: string): Schema {
 }
 
 /** Fails unless the response's status, content type and body are all in the OpenAPI document. */
-export function expectMatchesOpenApi(response: Response, method: 'get' | 'post', path: string): void {
+export function expectMatchesOpenApi(response: Response, method: 'get' | 'post' | 'put', path: string): void {
   const operation = operationFor(method, path.split('?')[0]);
   const documented = operation.responses[String(response.status)];
   if (!documented) throw new Error(`${method.toUpperCase()} ${path} answered ${response.status}, which the OpenAPI document does not list`);

@@ -1,0 +1,121 @@
+// The transcript beside the player (views/partials/transcript.njk): the cue being said is highlighted as
+// the audio plays, each cue's time moves the player there, and the search box finds words and goes to
+// them. Without this script the transcript is a list of times, each opening the recording at that point.
+import { formatClock } from '/static/js/player-time.mjs';
+import { cueIndexAt, matchRanges, matchingCues } from '/static/js/transcript-cues.mjs';
+
+const audio = document.querySelector('[data-module="portal-player"]');
+const section = document.querySelector('[data-module="portal-transcript"]');
+
+if (audio && section) {
+  const data = section.dataset;
+  const $ = (selector) => section.querySelector(selector);
+  const list = $('[data-transcript-cues]');
+  const form = $('[data-transcript-search]');
+  const input = $('#transcript-search');
+  const group = $('[data-search-group]');
+  const error = $('[data-search-error]');
+  const next = $('[data-search-next]');
+  const status = $('[data-transcript-status]');
+  const fill = (message, params) => message.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? params[name] : whole));
+  const cues = [...list.querySelectorAll('li[data-start]')].map((item) => {
+    const text = item.querySelector('[data-cue-text]');
+    return { start: Number(item.dataset.start), end: Number(item.dataset.end), item, text, plain: text.textContent };
+  });
+  let current = -1;
+  let matches = [];
+  let match = -1;
+
+  /** Keeps the cue in sight inside the list (which scrolls), without moving the page under the reader. */
+  function bringIntoList(item) {
+    const top = item.offsetTop - list.offsetTop;
+    if (top < list.scrollTop || top + item.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top - list.clientHeight / 3;
+  }
+
+  function highlight(index) {
+    if (index === current) return;
+    if (current >= 0) {
+      cues[current].item.classList.remove('portal-transcript__cue--current');
+      cues[current].item.removeAttribute('aria-current');
+    }
+    current = index;
+    if (current < 0) return;
+    cues[current].item.classList.add('portal-transcript__cue--current');
+    cues[current].item.setAttribute('aria-current', 'true');
+    bringIntoList(cues[current].item);
+  }
+
+  const follow = () => highlight(cueIndexAt(cues, audio.currentTime));
+
+  function moveTo(index) {
+    audio.currentTime = cues[index].start;
+    highlight(index);
+  }
+
+  /** Marks where the words occur in each cue, built as text nodes: nothing of the transcript is parsed as HTML. */
+  function markMatches(query) {
+    for (const cue of cues) {
+      const parts = [];
+      let from = 0;
+      for (const [start, end] of query ? matchRanges(cue.plain, query) : []) {
+        parts.push(cue.plain.slice(from, start), Object.assign(document.createElement('mark'), { className: 'portal-transcript__match', textContent: cue.plain.slice(start, end) }));
+        from = end;
+      }
+      cue.text.replaceChildren(...parts, cue.plain.slice(from));
+    }
+  }
+
+  function showEmptyError(shown) {
+    group.classList.toggle('govuk-form-group--error', shown);
+    input.classList.toggle('govuk-input--error', shown);
+    error.hidden = !shown;
+    input.setAttribute('aria-describedby', shown ? 'transcript-search-hint transcript-search-error' : 'transcript-search-hint');
+    if (shown) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+
+  function search(event) {
+    event.preventDefault();
+    const query = input.value.trim();
+    showEmptyError(!query);
+    matches = query ? matchingCues(cues.map((cue) => ({ text: cue.plain })), query) : [];
+    markMatches(query);
+    next.hidden = matches.length < 2;
+    match = matches.length ? 0 : -1;
+    if (!query) {
+      status.textContent = '';
+      return input.focus();
+    }
+    if (!matches.length) {
+      status.textContent = fill(data.noneFound, { query });
+      return;
+    }
+    moveTo(matches[0]);
+    const message = matches.length === 1 ? data.foundOne : data.foundOther;
+    status.textContent = fill(message, { query, count: matches.length, time: formatClock(cues[matches[0]].start) });
+  }
+
+  function nextMatch() {
+    if (!matches.length) return;
+    match = (match + 1) % matches.length;
+    moveTo(matches[match]);
+    status.textContent = fill(data.nextFound, { number: match + 1, count: matches.length, time: formatClock(cues[matches[match]].start) });
+  }
+
+  list.addEventListener('click', (event) => {
+    const link = event.target.closest('[data-cue-link]');
+    if (!link) return;
+    event.preventDefault();
+    const index = cues.findIndex((cue) => cue.item.contains(link));
+    moveTo(index);
+    status.textContent = fill(data.movedMessage, { time: formatClock(cues[index].start) });
+  });
+  form.addEventListener('submit', search);
+  next.addEventListener('click', nextMatch);
+  for (const type of ['timeupdate', 'seeked', 'loadedmetadata']) audio.addEventListener(type, follow);
+
+  section.classList.add('portal-transcript--following');
+  form.hidden = false;
+  $('[data-transcript-follow]').hidden = false;
+  follow();
+}

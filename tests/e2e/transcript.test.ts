@@ -1,0 +1,113 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { demoAudio } from '../../server/demoAudio';
+import { portalServices } from '../../server/services';
+import { CLAIMANT } from '../support/testPortal';
+import { DEVICES, checkPage, describeInChromium, launchChromium, screenshot } from './support/chromium';
+import { startLivePortal, type LivePortal } from './support/livePortal';
+import { enterNino, playInPage } from './support/pages';
+
+// A minute of audio and what was said in it, as a transcript made for a deaf claimant would have it.
+const AUDIO = demoAudio(60, 8_000);
+const VTT = [
+  'WEBVTT',
+  '00:00:00.000 --> 00:00:10.000\nAssessor: Hello, I am your assessor today.',
+  '00:00:10.000 --> 00:00:20.000\nAssessor: Can you cook a meal for yourself?',
+  '00:00:20.000 --> 00:00:30.000\nClaimant: I cannot cook without help.',
+  '00:00:30.000 --> 00:00:45.000\nAssessor: Tell me about a typical day.',
+  '00:00:45.000 --> 00:01:00.000\nAssessor: Thank you, that is everything.',
+].join('\n\n');
+
+const player = '[data-qa=player]';
+const currentTime = (page: Page) => page.evaluate((s) => document.querySelector<HTMLAudioElement>(s)!.currentTime, player);
+const currentCue = (page: Page) => page.locator('[data-qa=cue][aria-current=true] [data-cue-text]').textContent();
+const status = (page: Page) => page.locator('[data-qa=transcript-status]').textContent();
+
+jest.setTimeout(60_000);
+
+describeInChromium('the transcript beside the player', () => {
+  let browser: Browser;
+  let portal: LivePortal;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+    portal = await startLivePortal();
+  });
+  afterAll(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+    await portal.close();
+    await browser.close();
+  });
+
+  async function signedIn(options: { javaScriptEnabled?: boolean } = {}) {
+    const { url, recordingId } = await portal.recordingInLanguage('en', AUDIO);
+    await portalServices(portal.deps).transcripts.attach({ recordingId, vtt: Buffer.from(VTT), source: 'staff', actor: 'test' });
+    const context = await browser.newContext({ ...DEVICES.phone, ...options });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(url);
+    await enterNino(page, CLAIMANT.nino);
+    return page;
+  }
+
+  test('highlights the cue at the player\'s current time, and each cue\'s time moves the player there', async () => {
+    const page = await signedIn();
+    await page.locator('[data-qa=transcript-search]').waitFor();
+    await checkPage(page, 'transcript-en-phone');
+    expect(await playInPage(page)).toBeGreaterThan(0.5);
+    expect(await currentCue(page)).toBe('Assessor: Hello, I am your assessor today.');
+    await page.evaluate((s) => document.querySelector<HTMLAudioElement>(s)!.pause(), player);
+
+    // Moved by the player's own "Go to a time": the transcript follows the audio, whatever moved it.
+    await page.fill('[data-qa=goto-input]', '0:25');
+    await page.click('[data-qa=goto]');
+    await page.waitForFunction(() => document.querySelector('[data-qa=cue][aria-current=true]')?.textContent?.includes('cannot cook'));
+    expect(await page.locator('[data-qa=cue][aria-current=true]').count()).toBe(1);
+    expect(await page.locator('[data-qa=cue][aria-current=true]').evaluate((cue) => cue.classList.contains('portal-transcript__cue--current'))).toBe(true);
+
+    await page.locator('[data-qa=cue-link]').nth(3).click();
+    expect(await currentTime(page)).toBeCloseTo(30, 0);
+    expect(await currentCue(page)).toBe('Assessor: Tell me about a typical day.');
+    expect(await status(page)).toBe('Moved to 0:00:30');
+  });
+
+  test('search finds a word, marks it, and goes to each part that holds it; nothing found and an empty search are said', async () => {
+    const page = await signedIn();
+    await page.fill('[data-qa=transcript-search]', 'COOK');
+    await page.click('[data-qa=transcript-search-button]');
+    expect(await status(page)).toBe('2 parts of the transcript contain “COOK”. Moved to 0:00:10.');
+    expect(await currentTime(page)).toBeCloseTo(10, 0);
+    expect(await currentCue(page)).toBe('Assessor: Can you cook a meal for yourself?');
+    expect(await page.locator('mark.portal-transcript__match').allTextContents()).toEqual(['cook', 'cook']);
+    await checkPage(page, 'transcript-en-phone-found');
+
+    await page.click('[data-qa=transcript-next]');
+    expect(await currentTime(page)).toBeCloseTo(20, 0);
+    expect(await status(page)).toBe('Match 2 of 2. Moved to 0:00:20.');
+    await page.click('[data-qa=transcript-next]');
+    expect(await currentTime(page)).toBeCloseTo(10, 0);
+
+    await page.fill('[data-qa=transcript-search]', 'zebra');
+    await page.click('[data-qa=transcript-search-button]');
+    expect(await status(page)).toBe('Nothing in the transcript contains “zebra”.');
+    expect(await page.locator('mark').count()).toBe(0);
+    expect(await page.locator('[data-qa=transcript-next]').isVisible()).toBe(false);
+
+    await page.fill('[data-qa=transcript-search]', '  ');
+    await page.click('[data-qa=transcript-search-button]');
+    expect(await page.locator('[data-qa=transcript-search-error]').isVisible()).toBe(true);
+    expect(await page.getAttribute('#transcript-search', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('transcript-search');
+  });
+
+  test('without JavaScript the transcript is a readable list with times, each opening the recording at its time', async () => {
+    const page = await signedIn({ javaScriptEnabled: false });
+    expect(await page.locator('[data-qa=transcript-search]').isVisible()).toBe(false);
+    const cues = page.locator('[data-qa=cue]');
+    expect(await cues.count()).toBe(5);
+    expect((await cues.nth(2).innerText()).replace(/\s+/g, ' ')).toBe('Go to 0:00:20 Claimant: I cannot cook without help.');
+    expect(await page.locator('[data-qa=cue-link]').nth(2).getAttribute('href')).toMatch(/\/listen#t=20$/);
+    expect(await page.locator('[data-qa=transcript-txt]').isVisible()).toBe(true);
+    // A screenshot only: axe-core runs on animation frames, which a page without scripts does not have.
+    await screenshot(page, 'transcript-en-phone-no-js');
+  });
+});
