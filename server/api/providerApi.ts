@@ -9,7 +9,7 @@ import { AudioRefused } from '../services/audioIngest';
 import { LinkNotSent } from '../services/links';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
 import { STREAMED_UPLOAD_BUFFER_BYTES } from '../objects/s3Objects';
-import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
+import { dependencyFailure, isDependencyUnavailable } from '../errors';
 import { ProviderStore } from '../store/providerStore';
 import { StaffStore } from '../store/staffStore';
 import type { RecordingRow } from '../store/recordingStore';

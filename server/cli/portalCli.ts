@@ -6,7 +6,7 @@ import QRCode from 'qrcode';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { openRuntime, portalLogger, type Runtime } from '../runtime';
-import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
+import { dependencyFailure, isDependencyUnavailable } from '../errors';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { connectDatabase, migrateToLatest } from '../store/database';
 import { exportAuditLog, verifyAuditLog } from '../services/auditLog';

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
-import type { RenderProblem } from '../routes/problems';
+import { dependencyFailure, isDependencyUnavailable } from '../errors';
+import type { RenderProblem } from '../pages/problems';
 
 /**
  * The last word on any failure: a client's mistake (bad encoding, a body too large, a malformed form)

@@ -3,7 +3,7 @@ import { rateLimit, type Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import type { RedisReply } from 'rate-limit-redis';
 import type { Config } from '../config';
-import type { RenderProblem } from '../routes/problems';
+import type { RenderProblem } from '../pages/problems';
 
 /** With Redis every instance counts the same hits; without it each counts its own, in memory. */
 export function sharedStore(redis: Redis | undefined, prefix: string): Store | undefined {

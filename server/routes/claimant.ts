@@ -9,9 +9,9 @@ import type { ObjectStorage } from '../objects/s3Objects';
 import type { ClaimantSession } from '../security/claimantTokens';
 import { hasListeningCopy, type Gatekeeper, type ResolvedLink } from '../services/gatekeeper';
 import { sendAudio } from './audioResponse';
-import { formatBytes, formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from './format';
-import type { ProblemKind, RenderProblem } from './problems';
-import type { RenderStaticPage } from './staticPages';
+import { formatBytes, formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from '../pages/format';
+import type { ProblemKind, RenderProblem } from '../pages/problems';
+import type { RenderStaticPage } from '../pages/staticPages';
 
 export const SESSION_COOKIE = 'recording_session';
 

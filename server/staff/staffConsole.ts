@@ -18,7 +18,7 @@ import type { StaffStore } from '../store/staffStore';
 import { linkStateLabel, linkTimeline, type TimelineEntry } from './linkTimeline';
 import { maskAddressLine, parseReason } from './staffPolicy';
 import type { StaffMember } from './staffAccounts';
-import { formatLength } from '../routes/format';
+import { formatLength } from '../pages/format';
 
 type ConsoleDeps = Pick<PortalDeps, 'config' | 'clock' | 'store' | 'outbox' | 'objects'> & {
   staffStore: StaffStore;

@@ -1,5 +1,5 @@
-import { ObjectStoreUnavailable } from '../objects/s3Objects';
-import { isDatabaseUnavailable } from '../store/database';
+import { ObjectStoreUnavailable } from './objects/s3Objects';
+import { isDatabaseUnavailable } from './store/database';
 
 /** The object store or the database is down or refusing us: "try again later", not the caller's fault. */
 export function isDependencyUnavailable(error: unknown): boolean {
