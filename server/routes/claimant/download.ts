@@ -4,15 +4,13 @@ import type { AudioDelivery } from './listening';
 import { backToLink, linkPathOf, type ClaimantLinks } from './links';
 
 /** The download button, and the file it leads to. */
-export function downloadRoutes({ gatekeeper, renderProblem, findLink, openLink, requireSession }: ClaimantLinks, audio: AudioDelivery): Router {
+export function downloadRoutes({ gatekeeper, renderProblem, findLink, openSession }: ClaimantLinks, audio: AudioDelivery): Router {
   const router = Router();
 
   router.post('/r/:token/download', async (req, res) => {
-    const resolved = await openLink(req, res);
-    if (!resolved) return;
-    const session = await requireSession(req, res, resolved);
-    if (!session) return;
-    const result = await gatekeeper.download(resolved, session, req.body?.grant, req.get('user-agent'), req.body?.file);
+    const signedIn = await openSession(req, res);
+    if (!signedIn) return;
+    const result = await gatekeeper.download(signedIn.resolved, signedIn.session, req.body?.grant, req.get('user-agent'), req.body?.file);
     switch (result.outcome) {
       case 'file-invalid':
         return renderProblem(res, 'bad-request', backToLink(req, res));

@@ -58,7 +58,14 @@ export function claimantLinks(gatekeeper: Gatekeeper, renderProblem: RenderProbl
     return session;
   }
 
-  return { gatekeeper, renderProblem, findLink, openLink, sessionOf, requireSession };
+  /** The open link and its live session; answers for it itself when either is missing. */
+  async function openSession(req: Request, res: Response) {
+    const resolved = await openLink(req, res);
+    const session = resolved && (await requireSession(req, res, resolved));
+    return resolved && session ? { resolved, session } : undefined;
+  }
+
+  return { gatekeeper, renderProblem, findLink, openLink, sessionOf, openSession };
 }
 
 export type ClaimantLinks = ReturnType<typeof claimantLinks>;

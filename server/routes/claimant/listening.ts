@@ -19,15 +19,15 @@ export interface AudioDelivery {
 }
 
 /** What a signed-in claimant reads on the recording page: the player's audio and the signed manifest. */
-export function listeningRoutes({ gatekeeper, renderProblem, openLink, sessionOf, requireSession }: ClaimantLinks, audio: AudioDelivery): Router {
+export function listeningRoutes({ gatekeeper, renderProblem, openLink, sessionOf, openSession }: ClaimantLinks, audio: AudioDelivery): Router {
   const router = Router();
 
   /** The signed manifest, for the claimant to keep with the audio or hand to a tribunal. */
   router.get('/r/:token/manifest', async (req, res) => {
-    const resolved = await openLink(req, res);
-    if (!resolved || !(await requireSession(req, res, resolved)) || !resolved.recording.manifest) return;
-    const name = gatekeeper.fileName(resolved.recording).replace(/\.[a-z0-9]+$/, '.manifest.jws');
-    res.attachment(name).type('application/jose').send(resolved.recording.manifest);
+    const recording = (await openSession(req, res))?.resolved.recording;
+    if (!recording?.manifest) return;
+    const name = gatekeeper.fileName(recording).replace(/\.[a-z0-9]+$/, '.manifest.jws');
+    res.attachment(name).type('application/jose').send(recording.manifest);
   });
 
   /** Every range the player asks for is checked against the session, so listening ends with it. */

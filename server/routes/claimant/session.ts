@@ -4,7 +4,7 @@ import { sessionTiming } from '../../pages/recordingPage';
 import { clearSessionCookie, linkPathOf, setSessionCookie, type ClaimantLinks } from './links';
 
 /** More time for a signed-in claimant, and signing out. */
-export function sessionRoutes({ gatekeeper, findLink, openLink, requireSession }: ClaimantLinks): Router {
+export function sessionRoutes({ gatekeeper, findLink, openSession }: ClaimantLinks): Router {
   const router = Router();
 
   /**
@@ -13,11 +13,9 @@ export function sessionRoutes({ gatekeeper, findLink, openLink, requireSession }
    * returns to the same place on the recording page.
    */
   router.post('/r/:token/session', async (req, res) => {
-    const resolved = await openLink(req, res);
-    if (!resolved) return;
-    const session = await requireSession(req, res, resolved);
-    if (!session) return;
-    const renewed = await gatekeeper.renewSession(session);
+    const signedIn = await openSession(req, res);
+    if (!signedIn) return;
+    const renewed = await gatekeeper.renewSession(signedIn.session);
     setSessionCookie(res, renewed.jwt);
     if (req.accepts(['html', 'json']) !== 'json') return res.redirect(303, `${linkPathOf(req)}#session`);
     const t = translatorFor(res);
