@@ -1,6 +1,6 @@
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { DAY, HOUR, MINUTE } from '../../scripts/support/testClock';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { DAY, HOUR, MINUTE } from '../support/testClock';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
 import { ClaimantBrowser, grantOf } from '../support/claimantBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 afterEach(async () => {

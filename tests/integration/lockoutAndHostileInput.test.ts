@@ -4,7 +4,7 @@ import { keyRing } from '../../server/policy/keyRing';
 import { s3Objects } from '../../server/objects/s3Objects';
 import { createApp } from '../../server/app';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

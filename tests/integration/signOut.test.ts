@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** "Sign out" on the recording page, for a shared device: the session ends and the link asks for the NINO again. */
 

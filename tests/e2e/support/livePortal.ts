@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { demoAudio } from '../../../server/demoAudio';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../../support/testPortal';
 
 /** Registers a recording through the operator CLI with the claimant's language, and texts its link. */
 export async function recordingInLanguage(portal: TestPortal, language: 'en' | 'cy', audio: Buffer = demoAudio(3)) {
