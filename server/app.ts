@@ -1,13 +1,11 @@
 import path from 'node:path';
 import express from 'express';
-import nunjucks from 'nunjucks';
 import type { PortalDeps } from './deps';
 import { PROJECT_ROOT } from './projectRoot';
-import { addLanguageGlobals } from './i18n';
 import { compressResponses } from './middleware/compression';
 import { plainCookies } from './middleware/cookies';
 import { formBodyDeadline } from './middleware/bodyDeadline';
-import { errorHandler } from './middleware/errorHandler';
+import { errorPages } from './middleware/errorHandler';
 import { languageChoice } from './middleware/language';
 import { claimantRateLimits } from './middleware/rateLimits';
 import { requestLogging } from './middleware/requestLogging';
@@ -15,18 +13,17 @@ import { requestMetrics } from './middleware/requestMetrics';
 import { noStore, securityHeaders } from './middleware/securityHeaders';
 import { hashedAssets, portalAssetFiles } from './routes/assets';
 import { claimantRoutes } from './routes/claimant';
-import { claimantTranscripts } from './routes/transcript';
 import { healthRoutes } from './routes/health';
 import { webhookRoutes } from './routes/webhooks';
 import { informationRoutes } from './routes/information';
 import { verificationRoutes } from './routes/verification';
-import { problemRenderer } from './routes/problems';
-import { staticPageRenderer } from './routes/staticPages';
+import { problemRenderer } from './pages/problems';
+import { staffFailureRenderer } from './pages/staffFailures';
+import { staticPageRenderer } from './pages/staticPages';
+import { configureViews, GOVUK_FRONTEND } from './pages/views';
 import { portalServices, type PortalServices } from './services';
 import { staffConsoleRoutes } from './staff';
 import { providerApiRoutes } from './api/providerApi';
-
-const GOVUK_FRONTEND = path.dirname(require.resolve('govuk-frontend/package.json'));
 
 /** Builds the portal from explicit dependencies; the order below is the order a request meets it. */
 /**
@@ -42,16 +39,8 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   // hash of every page sent) would never be used.
   app.disable('etag');
 
-  const views = nunjucks.configure([path.join(PROJECT_ROOT, 'views'), path.join(GOVUK_FRONTEND, 'dist')], {
-    autoescape: true,
-    express: app,
-    noCache: !config.production,
-  });
-  views.addGlobal('supportPhone', config.supportPhone);
-  addLanguageGlobals(views);
   const hashedAssetFiles = hashedAssets(portalAssetFiles(path.join(PROJECT_ROOT, 'static'), path.join(GOVUK_FRONTEND, 'dist/govuk')));
-  views.addGlobal('asset', hashedAssetFiles.url);
-  app.set('view engine', 'njk');
+  const views = configureViews(app, { production: config.production, supportPhone: config.supportPhone, assetUrl: hashedAssetFiles.url });
 
   app.use(requestLogging(deps.logger));
   app.use(requestMetrics(deps.metrics));
@@ -74,17 +63,16 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   app.use(formBodyDeadline());
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
 
-  const renderStaticPage = staticPageRenderer();
+  const renderStaticPage = staticPageRenderer(views);
   const renderProblem = problemRenderer(config.access, renderStaticPage);
 
-  app.use('/staff', staffConsoleRoutes(deps, services));
+  // Each area answers its own failures: the console in its words, the claimant pages in theirs (the API's are problem documents, above).
+  app.use('/staff', staffConsoleRoutes(deps, services), errorPages(deps.logger, staffFailureRenderer(views)));
   app.use(informationRoutes(config.access, renderStaticPage));
   app.use(verificationRoutes(deps.recordings, services.manifests));
-  const transcriptPages = claimantTranscripts(services.gatekeeper, services.transcripts, renderProblem);
-  app.use(claimantRoutes(services.gatekeeper, { renderProblem, renderStaticPage }, claimantRateLimits(config, deps.redis, renderProblem), deps, transcriptPages));
-  app.use(transcriptPages.router);
+  app.use(claimantRoutes(services.gatekeeper, { renderProblem, renderStaticPage }, claimantRateLimits(config, deps.redis, (res) => renderProblem(res, 'too-many-attempts')), deps, services.transcripts));
 
   app.use((_req, res) => renderProblem(res, 'page-not-found'));
-  app.use(errorHandler(deps.logger, renderProblem));
+  app.use(errorPages(deps.logger, renderProblem));
   return app;
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { DEMO, seedDemo } from './demo';
-import { dependencyFailure } from './observability/dependencyFailure';
+import { dependencyFailure } from './errors';
 import { createMetricsApp } from './observability/metricsApp';
 import { openRuntime } from './runtime';
 import { portalServices } from './services';

@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { PortalDeps } from '../deps';
-import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
+import { dependencyFailure, isDependencyUnavailable } from '../errors';
 import { providerServices } from '../providers';
 import type { PortalServices } from '../services';
 import { problem, send } from './apiResult';

@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
 import { openRuntime, portalLogger, type Runtime } from '../runtime';
-import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
+import { dependencyFailure, isDependencyUnavailable } from '../errors';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { portalServices } from '../services';
 import { InputError } from '../services/inputError';

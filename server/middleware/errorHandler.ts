@@ -1,23 +1,14 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { dependencyFailure, isDependencyUnavailable } from '../observability/dependencyFailure';
-import type { RenderProblem } from '../routes/problems';
+import { classifyFailure, type Failure } from '../errors';
 
 /**
- * The last word on any failure: a client's mistake (bad encoding, a body too large, a malformed form)
- * gets its 4xx page, a dependency that is down gets "temporarily unavailable", and nothing shows a stack.
+ * The last word on any failure in one area of the portal: the area's own page for what the failure
+ * means (a claimant's in the claimant's words, a member of staff's in the console's), never a stack.
  */
-export function errorHandler(logger: Logger, renderProblem: RenderProblem): ErrorRequestHandler {
+export function errorPages(logger: Logger, renderFailure: (res: Response, failure: Failure) => void): ErrorRequestHandler {
   return (error, _req, res, next) => {
     if (res.headersSent) return next(error);
-    const status = typeof error?.status === 'number' ? error.status : typeof error?.statusCode === 'number' ? error.statusCode : 500;
-    if (status === 413) return renderProblem(res, 'too-large');
-    if (status >= 400 && status < 500) return renderProblem(res, 'bad-request');
-    if (isDependencyUnavailable(error)) {
-      logger.warn({ err: dependencyFailure(error) }, 'dependency unavailable');
-      return renderProblem(res, 'service-unavailable');
-    }
-    logger.error({ err: { name: error?.name, message: error?.message, stack: error?.stack } }, 'unhandled error');
-    return renderProblem(res, 'server-error');
+    renderFailure(res, classifyFailure(error, logger));
   };
 }

@@ -3,7 +3,6 @@ import { rateLimit, type Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import type { RedisReply } from 'rate-limit-redis';
 import type { Config } from '../config';
-import type { RenderProblem } from '../routes/problems';
 
 /** With Redis every instance counts the same hits; without it each counts its own, in memory. */
 export function sharedStore(redis: Redis | undefined, prefix: string): Store | undefined {
@@ -20,7 +19,7 @@ export function sharedStore(redis: Redis | undefined, prefix: string): Store | u
  * per-link lockout (in the database) is what stops guessing spread over many addresses. If Redis
  * fails, the limits let requests through rather than take the service down (/readyz reports it).
  */
-export function claimantRateLimits(config: Config, redis: Redis | undefined, renderProblem: RenderProblem) {
+export function claimantRateLimits(config: Config, redis: Redis | undefined, answerLimited: (res: Response) => void) {
   const limiter = (name: string, windowMs: number, limit: number) =>
     rateLimit({
       windowMs,
@@ -29,7 +28,7 @@ export function claimantRateLimits(config: Config, redis: Redis | undefined, ren
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       passOnStoreError: true,
-      handler: (_req: Request, res: Response) => renderProblem(res, 'too-many-attempts'),
+      handler: (_req: Request, res: Response) => answerLimited(res),
     });
   return {
     pages: limiter('pages', 60_000, config.rateLimits.pagesPerIpPerMinute),

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { Translator } from '../i18n';
 import { translatorFor } from '../middleware/language';
 import type { AccessRules } from '../policy/accessWindow';
-import { formatDate, formatPeriod } from './format';
-import type { RenderStaticPage } from './staticPages';
+import { formatDate, formatPeriod } from '../pages/format';
+import type { RenderStaticPage } from '../pages/staticPages';
 
 /** When the accessibility statement was prepared and last reviewed: update on each review. */
 const ACCESSIBILITY_STATEMENT = { prepared: new Date('2026-11-23T12:00:00Z'), reviewed: new Date('2026-12-02T12:00:00Z') };

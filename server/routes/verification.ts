@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { translatorFor } from '../middleware/language';
 import type { ManifestSigner } from '../security/manifestSigner';
 import type { RecordingStore } from '../store/recordingStore';
-import { formatBytes, formatDate } from './format';
+import { formatBytes, formatDate } from '../pages/format';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 

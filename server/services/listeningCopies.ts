@@ -4,7 +4,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { PortalDeps } from '../deps';
-import { dependencyFailure } from '../observability/dependencyFailure';
+import { dependencyFailure } from '../errors';
 import { LISTENING_COPY_FORMAT, lengthsAgree, listeningCopyReason } from '../policy/listeningCopy';
 import type { ManifestSigner, RecordingManifest } from '../security/manifestSigner';
 import type { RecordingRow } from '../store/recordingStore';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { PortalDeps } from '../deps';
-import { dependencyFailure } from '../observability/dependencyFailure';
+import { dependencyFailure } from '../errors';
 import { parseNino } from '../policy/nino';
 import { parseUkMobile } from '../policy/phone';
 import { retainUntil } from '../policy/retention';

@@ -2,7 +2,7 @@ import { translator } from '../i18n';
 import { maskPhone } from '../policy/phone';
 import type { FieldCipher } from '../security/fieldCipher';
 import type { RecordingRow } from '../store/recordingStore';
-import { formatLength } from '../routes/format';
+import { formatLength } from '../pages/format';
 import { isAvailable } from './staffRecords';
 
 export interface RecordingSummary {

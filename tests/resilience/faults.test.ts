@@ -7,6 +7,7 @@ import { demoAudio } from '../../server/demoAudio';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { grantOf } from '../support/grants';
+import { signedInStaff } from '../support/staffBrowser';
 import { startS3Interceptor } from '../support/s3Interceptor';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 import { stateSnapshot } from './support/loopback';
@@ -182,4 +183,21 @@ describe('the database is held locked by another process', () => {
     expect((await browser.post(`${linkPath}/download`, { grant })).status).toBe(303);
     expect((await portal.links.findLink(linkId))!.download_count).toBe(1);
   }, 40_000);
+
+  test("a staff page during the outage is the console's own 503, in staff words, not the claimant's", async () => {
+    const { browser } = await signedInStaff(portal, 'agent');
+    const release = holdWriteLock();
+    let down: Awaited<ReturnType<typeof browser.get>>;
+    try {
+      down = await browser.get('/staff/find'); // reading the session renews it: a write the lock holds up
+    } finally {
+      release();
+    }
+    expect(down.status).toBe(503);
+    expect(down.text).toContain('The staff console is unavailable');
+    expect(down.text).toContain('Assessment recordings staff console');
+    expect(down.text).not.toContain('Your link will still work');
+    expect(down.text).not.toMatch(/\bat .*:\d+:\d+|node_modules\//);
+    expect((await browser.get('/staff/find')).status).toBe(200);
+  }, 20_000);
 });

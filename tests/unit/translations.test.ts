@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATALOGUES, translator, type MessageKey } from '../../server/i18n';
-import { formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from '../../server/routes/format';
+import { formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from '../../server/pages/format';
 
 const ROOT = path.resolve(__dirname, '../..');
 const { en, cy } = CATALOGUES;
