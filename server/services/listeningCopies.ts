@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import type { PortalDeps } from '../deps';
 import { dependencyFailure } from '../errors';
 import { LISTENING_COPY_FORMAT, lengthsAgree, listeningCopyReason } from '../policy/listeningCopy';
-import type { ManifestSigner, RecordingManifest } from '../security/manifestSigner';
+import { manifestFacts } from './manifestFacts';
+import type { ManifestSigner } from '../security/manifestSigner';
 import type { RecordingRow } from '../store/recordingStore';
 import { backgroundJob } from './backgroundJob';
 import { EncodeFailed, EncodeStopped, encodeListeningCopy, findFfmpeg } from './listeningEncoder';
@@ -41,18 +42,25 @@ interface CopyJob {
   stopping: AbortSignal;
 }
 
-async function signedManifest(deps: ListeningCopyDeps, recording: RecordingRow, copy: { sha256: string; sizeBytes: number }): Promise<string> {
-  // What the current manifest vouches for stays as it is; the copy is added and the date is new.
-  // Manifests handed out before still verify: the key set keeps their key.
-  const current = await deps.manifests.verify(recording.manifest);
-  const base: RecordingManifest = current
-    ? (({ kid: _kid, ...fields }) => fields)(current)
-    : { assessmentRef: recording.assessment_ref, recordedAt: recording.recorded_at, sizeBytes: recording.size_bytes, sha256: recording.sha256, issuedAt: '' };
-  return deps.manifests.sign({
-    ...base,
-    issuedAt: deps.clock().toISOString(),
-    listeningCopy: { sha256: copy.sha256, sizeBytes: copy.sizeBytes, contentType: LISTENING_COPY_FORMAT.contentType },
-  });
+/** How often the copy's manifest is signed again when another change (a transcript) signed it first. */
+const MANIFEST_RACES = 3;
+
+/**
+ * Settles the claim with the copy, the manifest signed again from the one the row holds (what it
+ * vouches for stays; the copy is added). If the manifest changed since it was read, it is read and
+ * signed again, so nothing another change added is lost.
+ */
+async function settleMade(deps: ListeningCopyDeps, recording: RecordingRow, claimId: string, copy: { objectKey: string; sizeBytes: number; sha256: string; durationSeconds: number }) {
+  let latest: RecordingRow | undefined = recording;
+  for (let attempt = 0; latest && attempt < MANIFEST_RACES; attempt++) {
+    const listeningCopy = { sha256: copy.sha256, sizeBytes: copy.sizeBytes, contentType: LISTENING_COPY_FORMAT.contentType };
+    const manifest = await deps.manifests.amend(latest.manifest, manifestFacts(latest), { listeningCopy }, deps.clock());
+    const outcome = { status: 'made' as const, contentType: LISTENING_COPY_FORMAT.contentType, ...copy, manifest, replacing: latest.manifest };
+    if (await deps.recordings.settleListeningCopy(recording.id, claimId, deps.clock(), outcome)) return true;
+    const read: RecordingRow | undefined = await deps.recordings.findRecording(recording.id);
+    latest = read && read.listening_claim_id === claimId && read.manifest !== latest.manifest ? read : undefined;
+  }
+  return false;
 }
 
 /** Reads the original and encodes it; an M4A original is first spooled to disk (ffmpeg must seek it). */
@@ -70,16 +78,7 @@ async function storeCopy(deps: ListeningCopyDeps, recording: RecordingRow, claim
   const sizeBytes = (await stat(outputFile)).size;
   const sha256 = await sha256OfFile(outputFile);
   await deps.objects.putFile(objectKey, outputFile, LISTENING_COPY_FORMAT.contentType, sha256);
-  const manifest = await signedManifest(deps, recording, { sha256, sizeBytes });
-  const settled = await deps.recordings.settleListeningCopy(recording.id, claimId, deps.clock(), {
-    status: 'made',
-    objectKey,
-    contentType: LISTENING_COPY_FORMAT.contentType,
-    sizeBytes,
-    sha256,
-    durationSeconds,
-    manifest,
-  });
+  const settled = await settleMade(deps, recording, claimId, { objectKey, sizeBytes, sha256, durationSeconds });
   if (!settled) {
     // Deleted (or asked to be) while the copy was made: the sweep read no copy, so it goes here.
     // A claim taken over instead (this instance was too slow) leaves the object to the new holder.

@@ -4,6 +4,7 @@ import type { PortalDeps } from '../deps';
 import { recordingAvailability } from '../policy/recordingAvailability';
 import { checkTranscript, TRANSCRIPT_FORMAT, type TranscriptCue, type TranscriptProblem } from '../policy/transcript';
 import type { RecordingRow } from '../store/recordingStore';
+import { manifestFacts } from './manifestFacts';
 import type { TranscriptRow, TranscriptSource } from '../store/transcriptStore';
 
 type TranscriptDeps = Pick<PortalDeps, 'config' | 'clock' | 'audit' | 'recordings' | 'transcriptStore' | 'objects' | 'logger' | 'manifests'>;
@@ -62,13 +63,6 @@ async function liveRecording(deps: TranscriptDeps, recordingId: string): Promise
   }
   return recording;
 }
-
-const manifestFacts = (recording: RecordingRow) => ({
-  assessmentRef: recording.assessment_ref,
-  recordedAt: recording.recorded_at,
-  sizeBytes: recording.size_bytes,
-  sha256: recording.sha256,
-});
 
 async function deleteReplaced(deps: TranscriptDeps, row: TranscriptRow) {
   try {

@@ -107,8 +107,9 @@ export class RecordingStore {
     now: Date,
     outcome:
       | { status: Exclude<ListeningStatus, 'making' | 'made'>; error?: string }
-      | { status: 'made'; objectKey: string; contentType: string; sizeBytes: number; sha256: string; durationSeconds: number; manifest: string },
+      | { status: 'made'; objectKey: string; contentType: string; sizeBytes: number; sha256: string; durationSeconds: number; manifest: string; replacing: string | null },
   ): Promise<boolean> {
+    const replacing = outcome.status === 'made' ? outcome.replacing : null;
     const values =
       outcome.status === 'made'
         ? {
@@ -131,6 +132,8 @@ export class RecordingStore {
       .where('deleted_at', 'is', null)
       .where('deletion_requested_at', 'is', null)
       .where('retain_until', '>', now.toISOString())
+      // A manifest signed again meanwhile (a transcript attached) is not overwritten: the caller signs again from it.
+      .$if(outcome.status === 'made', (qb) => qb.where((eb) => (replacing === null ? eb('manifest', 'is', null) : eb('manifest', '=', replacing))))
       .executeTakeFirst();
     return Number(settled.numUpdatedRows) === 1;
   }

@@ -242,6 +242,33 @@ describe('with ffmpeg (as in CI)', () => {
   });
 });
 
+describe('a transcript attached while the copy is being made', () => {
+  const gate = path.join(scratch, 'ffmpeg-may-start');
+  const gatedFfmpeg = path.join(scratch, 'ffmpeg-gated');
+  let portal: TestPortal;
+  beforeAll(async () => {
+    // Debian's ffmpeg, held until the test opens the gate: the transcript lands while the job holds its claim.
+    writeFileSync(gatedFfmpeg, `#!/bin/sh\nwhile [ ! -e ${gate} ]; do sleep 0.05; done\nexec ffmpeg "$@"\n`, { mode: 0o755 });
+    portal = await startTestPortal({ FFMPEG_PATH: gatedFfmpeg });
+  });
+  afterAll(() => portal.close());
+
+  test('the signed manifest names both the copy and the transcript', async () => {
+    const services = portalServices(portal.deps);
+    const recording = await signedIn(portal, await ogg(10));
+    const run = services.listeningCopies.runOnce();
+    while ((await portal.recordings.findRecording(recording.recordingId))!.listening_status !== 'making') await new Promise((resolve) => setTimeout(resolve, 20));
+    const vtt = Buffer.from('WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nAssessor: Can you cook a meal?\n');
+    await services.transcripts.attach({ recordingId: recording.recordingId, vtt, source: 'provider', actor: 'provider:test' });
+    writeFileSync(gate, '');
+    expect((await run).made).toBe(1);
+
+    const manifest = await services.manifests.verify((await recording.browser.get(`${recording.path}/manifest`)).text);
+    const copy = (await recording.browser.getBytes(`${recording.path}/listen`)).bytes;
+    expect(manifest).toMatchObject({ sha256: sha256(recording.audio), listeningCopy: { sha256: sha256(copy) }, transcript: { sha256: sha256(vtt) } });
+  }, 60_000);
+});
+
 describe.each(DATABASE_KINDS)('racing instances (%s)', (kind) => {
   const countingFfmpeg = path.join(scratch, `ffmpeg-${kind}`);
   const ffmpegRuns = path.join(scratch, `ffmpeg-runs-${kind}`);
