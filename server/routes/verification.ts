@@ -8,7 +8,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * Proof that a copy is genuine: the manifest keys' public halves, and a page where anyone can check
- * an audio file. The page hashes the file in the browser (static/js/verify.mjs) and sends only the
+ * an audio file or its transcript. The page hashes the file in the browser (static/js/verify.mjs) and sends only the
  * SHA-256; the answer rests on the manifest signed at ingest, which outlives the audio itself.
  */
 export function verificationRoutes(store: RecordingStore, manifests: ManifestSigner): Router {
@@ -28,19 +28,21 @@ export function verificationRoutes(store: RecordingStore, manifests: ManifestSig
     if (!SHA256_HEX.test(sha256)) {
       return res.status(400).render('pages/verify', { ...view, value: typeof raw === 'string' ? raw.slice(0, 100) : '', errors: [{ text: t('verify.error.format'), href: '#sha256' }] });
     }
-    // Either file the manifest vouches for: the original, or the listening copy made from it.
-    const recording = await store.findRecordingByEitherSha256(sha256);
+    // Any file the manifest vouches for: the original, the listening copy made from it, or its transcript.
+    const recording = await store.findRecordingByFileSha256(sha256);
     const manifest = recording ? await manifests.verify(recording.manifest) : undefined;
     const phoneCopy = manifest?.listeningCopy?.sha256 === sha256 ? manifest?.listeningCopy : undefined;
-    if (!manifest || (manifest.sha256 !== sha256 && !phoneCopy)) return res.render('pages/verify', { ...view, value: sha256, result: 'no-match', sha256 });
+    const transcript = manifest?.transcript?.sha256 === sha256 ? manifest?.transcript : undefined;
+    if (!manifest || (manifest.sha256 !== sha256 && !phoneCopy && !transcript)) return res.render('pages/verify', { ...view, value: sha256, result: 'no-match', sha256 });
     return res.render('pages/verify', {
       ...view,
       value: sha256,
       result: 'match',
       sha256,
       recordedOn: formatDate(new Date(manifest.recordedAt), t),
-      size: formatBytes(phoneCopy ? phoneCopy.sizeBytes : manifest.sizeBytes),
+      size: formatBytes((phoneCopy ?? transcript ?? manifest).sizeBytes),
       phoneCopyOf: phoneCopy ? formatBytes(manifest.sizeBytes) : undefined,
+      isTranscript: transcript !== undefined,
       kid: manifest.kid,
     });
   });

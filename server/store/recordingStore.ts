@@ -1,3 +1,4 @@
+import type { TranscriptsTable } from './transcriptStore';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { AuditChain } from './auditChain';
 import { pingDatabase } from './database';
@@ -138,12 +139,19 @@ export class RecordingStore {
     return Number(settled.numUpdatedRows) === 1;
   }
 
-  /** The recording (or its tombstone) whose original or listening copy has this SHA-256, for /verify. */
-  async findRecordingByEitherSha256(sha256: string): Promise<RecordingRow | undefined> {
+  /** The recording (or its tombstone) whose original, listening copy or transcript has this SHA-256, for /verify. */
+  async findRecordingByFileSha256(sha256: string): Promise<RecordingRow | undefined> {
     return this.db
+      .withTables<{ transcripts: Pick<TranscriptsTable, 'recording_id' | 'sha256'> }>()
       .selectFrom('recordings')
-      .selectAll()
-      .where((eb) => eb.or([eb('sha256', '=', sha256), eb('listening_sha256', '=', sha256)]))
+      .selectAll('recordings')
+      .where((eb) =>
+        eb.or([
+          eb('sha256', '=', sha256),
+          eb('listening_sha256', '=', sha256),
+          eb.exists(eb.selectFrom('transcripts').select('transcripts.recording_id').whereRef('transcripts.recording_id', '=', 'recordings.id').where('transcripts.sha256', '=', sha256)),
+        ]),
+      )
       .orderBy('created_at')
       .executeTakeFirst();
   }

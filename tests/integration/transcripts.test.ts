@@ -198,6 +198,13 @@ describe('for the claimant', () => {
     const manifest = JSON.parse(new TextDecoder().decode((await compactVerify(jws, createLocalJWKSet(jwks))).payload));
     expect(manifest).toMatchObject({ sha256: audioSha256, transcript: { sha256: sha256(vtt.bytes), sizeBytes: vtt.bytes.length, contentType: 'text/vtt' } });
     expect(await portal.deps.objects.exists((await transcripts.current(recordingId))!.object_key)).toBe(true);
+
+    // Anyone handed the transcript (a tribunal, an adviser) can check it as they check the audio.
+    const checked = await request(portal.app).get(`/verify?sha256=${sha256(vtt.bytes)}`);
+    expect(checked.text).toContain('data-qa="verify-match"');
+    expect(checked.text).toContain('This file is the written transcript of that recording');
+    const edited = await request(portal.app).get(`/verify?sha256=${sha256(Buffer.concat([vtt.bytes, Buffer.from(' ')]))}`);
+    expect(edited.text).not.toContain('data-qa="verify-match"');
   });
 });
 

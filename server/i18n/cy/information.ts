@@ -20,6 +20,7 @@ export const information: Pick<Messages, keyof typeof english> = {
   'verify.match.title': 'Mae hwn yn recordiad dilys',
   'verify.match.body': 'Mae’r ffeil yn cyfateb i recordiad o asesiad ar {date}. Mae’n {size} ac nid yw wedi newid ers iddo gael ei gofrestru.',
   'verify.match.phone-copy': 'Y ffeil hon yw’r copi llai ar gyfer ffonau, a wnaed o’r recordiad hwnnw. Mae’r ffeil wreiddiol yn {originalSize}.',
+  'verify.match.transcript': 'Y ffeil hon yw trawsgrifiad ysgrifenedig y recordiad hwnnw, fel y cafodd ei atodi iddo.',
   'verify.match.signed': 'Mae’r cofnod o’r ffeil hon wedi’i lofnodi ag allwedd {kid}, a gyhoeddir yn [/.well-known/jwks.json].',
   'verify.no-match.title': 'Nid oes recordiad dilys yn cyfateb i’r ffeil hon',
   'verify.no-match.body': 'Efallai fod y ffeil wedi cael ei newid, neu efallai nad yw’n recordiad o’r gwasanaeth hwn. Mae hyd yn oed newid o un eiliad yn rhoi ôl bys gwahanol.',

@@ -19,6 +19,7 @@ export const information = {
   'verify.match.title': 'This is a genuine recording',
   'verify.match.body': 'The file matches a recording of an assessment on {date}. It is {size} and has not been changed since it was registered.',
   'verify.match.phone-copy': 'This file is the smaller copy for phones, made from that recording. The original file is {originalSize}.',
+  'verify.match.transcript': 'This file is the written transcript of that recording, as it was attached to it.',
   'verify.match.signed': 'The record of this file is signed with key {kid}, published at [/.well-known/jwks.json].',
   'verify.no-match.title': 'No genuine recording matches this file',
   'verify.no-match.body': 'The file may have been changed, or it may not be a recording from this service. Even a one-second edit gives a different fingerprint.',
