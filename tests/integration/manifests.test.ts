@@ -50,6 +50,16 @@ test('the manifest needs the NINO first', async () => {
   expect(stranger.status).toBe(303);
 });
 
+test('a recording registered before manifests were signed offers none, and asking for it anyway is answered with 404', async () => {
+  const { path, recordingId } = await portal.recordingWithLink();
+  await portal.db.updateTable('recordings').set({ manifest: null }).where('id', '=', recordingId).execute();
+  const browser = new ClaimantBrowser(portal.app);
+  await browser.enterNino(path, CLAIMANT.nino);
+  expect((await browser.get(path)).text).not.toContain(`${path}/manifest`);
+  const asked = await request(portal.app).get(`${path}/manifest`).set('Cookie', browser.cookieHeader(path)).timeout(5_000);
+  expect(asked.status).toBe(404);
+});
+
 test('/verify says a file is genuine, and that a file one byte different is not', async () => {
   const { audio } = await portal.recordingWithLink();
   const genuine = await request(portal.app).get('/verify').query({ sha256: sha256(audio) });

@@ -24,8 +24,11 @@ export function listeningRoutes({ gatekeeper, renderProblem, openLink, sessionOf
 
   /** The signed manifest, for the claimant to keep with the audio or hand to a tribunal. */
   router.get('/r/:token/manifest', async (req, res) => {
-    const recording = (await openSession(req, res))?.resolved.recording;
-    if (!recording?.manifest) return;
+    const signedIn = await openSession(req, res);
+    if (!signedIn) return;
+    const { recording } = signedIn.resolved;
+    // Recordings registered before manifests were signed have none; the page offers no link to it then.
+    if (!recording.manifest) return renderProblem(res, 'page-not-found');
     const name = gatekeeper.fileName(recording).replace(/\.[a-z0-9]+$/, '.manifest.jws');
     res.attachment(name).type('application/jose').send(recording.manifest);
   });
