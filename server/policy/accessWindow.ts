@@ -15,6 +15,19 @@ export interface LinkFacts {
   recordingAvailable: boolean;
 }
 
+/** A link as it is stored (ISO dates), for turning into the facts the rule decides on. */
+export interface StoredLinkDates {
+  sent_at: string;
+  first_download_at: string | null;
+  revoked_at: string | null;
+  locked_at: string | null;
+}
+
+export function linkFacts(link: StoredLinkDates, recordingAvailable: boolean): LinkFacts {
+  const date = (iso: string | null) => (iso ? new Date(iso) : null);
+  return { sentAt: new Date(link.sent_at), firstDownloadAt: date(link.first_download_at), revokedAt: date(link.revoked_at), lockedAt: date(link.locked_at), recordingAvailable };
+}
+
 export type LinkAccess =
   | { state: 'open'; endsAt: Date }
   | { state: 'unavailable' }
@@ -42,6 +55,15 @@ export function linkAccess(link: LinkFacts, now: Date, rules: AccessRules): Link
   if (now.getTime() >= endsAt.getTime()) return { state: 'expired', endedAt: endsAt };
   if (link.lockedAt) return { state: 'locked' };
   return { state: 'open', endsAt };
+}
+
+/**
+ * The same window as bounds a conditional SQL statement can check at `now` (for redeeming a download
+ * atomically): a link is inside it only if it was sent after `sentAfter` and, if it was downloaded
+ * before, first downloaded after `firstDownloadAfter`.
+ */
+export function windowBounds(now: Date, rules: AccessRules): { sentAfter: Date; firstDownloadAfter: Date } {
+  return { sentAfter: new Date(now.getTime() - rules.linkTtlMs), firstDownloadAfter: new Date(now.getTime() - rules.redownloadWindowMs) };
 }
 
 export function attemptsRemaining(failedAttempts: number, rules: AccessRules): number {

@@ -1,7 +1,6 @@
 import type { PortalDeps } from '../deps';
-import { linkAccess, linkEndsAt, type LinkAccess, type LinkFacts } from '../policy/accessWindow';
+import { linkAccess, linkEndsAt, linkFacts, type LinkAccess } from '../policy/accessWindow';
 import { recordingAvailability } from '../policy/recordingAvailability';
-import type { LinkRow } from '../store/linkStore';
 import type { RecordingRow } from '../store/recordingStore';
 import type { StaffStore } from '../store/staffStore';
 
@@ -24,17 +23,6 @@ export interface ProviderRecordingView {
   contentType: string;
   status: 'available' | 'unavailable';
   latestLink: ProviderLinkView | null;
-}
-
-/** A stored link as the facts the access window is decided on. */
-export function linkFacts(link: Pick<LinkRow, 'sent_at' | 'first_download_at' | 'revoked_at' | 'locked_at'>, recordingAvailable: boolean): LinkFacts {
-  return {
-    sentAt: new Date(link.sent_at),
-    firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
-    revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
-    lockedAt: link.locked_at ? new Date(link.locked_at) : null,
-    recordingAvailable,
-  };
 }
 
 export type ProviderViewDeps = Pick<PortalDeps, 'clock' | 'config' | 'outbox'> & { links: Pick<StaffStore, 'linksOf'> };

@@ -1,4 +1,4 @@
-import type { LinkAccess } from '../policy/accessWindow';
+import { windowBounds, type LinkAccess } from '../policy/accessWindow';
 import { deviceType } from '../policy/deviceType';
 import type { ClaimantSession } from '../security/claimantTokens';
 import { audioSource, downloadFileAsked, downloadFileKey, hasListeningCopy, type AudioSource } from './claimantAudio';
@@ -50,8 +50,7 @@ export async function redeemGrant(
     grantId: grant.grantId,
     linkId: resolved.link.id,
     now,
-    sentAfter: new Date(now.getTime() - rules.linkTtlMs),
-    firstDownloadAfter: new Date(now.getTime() - rules.redownloadWindowMs),
+    ...windowBounds(now, rules),
     device: deviceType(request.userAgent),
   });
   if (!redeemed.ok) return { outcome: 'grant-used' };

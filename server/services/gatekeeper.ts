@@ -1,5 +1,5 @@
 import type { PortalDeps } from '../deps';
-import { linkAccess, type AccessRules, type LinkAccess } from '../policy/accessWindow';
+import { linkAccess, linkFacts, type AccessRules, type LinkAccess } from '../policy/accessWindow';
 import { deviceType } from '../policy/deviceType';
 import { verifyLinkToken } from '../policy/linkToken';
 import { recordingAvailability } from '../policy/recordingAvailability';
@@ -61,17 +61,7 @@ async function resolveLink(deps: Pick<GatekeeperDeps, 'config' | 'clock' | 'link
   if (!found) return undefined;
   const now = deps.clock();
   const { link, recording } = found;
-  const access = linkAccess(
-    {
-      sentAt: new Date(link.sent_at),
-      firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
-      revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
-      lockedAt: link.locked_at ? new Date(link.locked_at) : null,
-      recordingAvailable: recordingAvailability(recording, now).available,
-    },
-    now,
-    deps.config.access,
-  );
+  const access = linkAccess(linkFacts(link, recordingAvailability(recording, now).available), now, deps.config.access);
   return { link, recording, access };
 }
 

@@ -1,4 +1,4 @@
-import { linkAccess } from '../policy/accessWindow';
+import { linkAccess, linkFacts } from '../policy/accessWindow';
 import { parseNino } from '../policy/nino';
 import { InputError } from '../services/inputError';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
@@ -53,17 +53,7 @@ async function nameActors(deps: Pick<LookupDeps, 'staffStore'>, actors: string[]
 }
 
 async function linkView(deps: LookupDeps, recording: RecordingRow, link: LinkRow, events: AuditRow[], nameActor: NameActor, now: Date): Promise<LinkView> {
-  const access = linkAccess(
-    {
-      sentAt: new Date(link.sent_at),
-      firstDownloadAt: link.first_download_at ? new Date(link.first_download_at) : null,
-      revokedAt: link.revoked_at ? new Date(link.revoked_at) : null,
-      lockedAt: link.locked_at ? new Date(link.locked_at) : null,
-      recordingAvailable: isAvailable(recording, now),
-    },
-    now,
-    deps.config.access,
-  );
+  const access = linkAccess(linkFacts(link, isAvailable(recording, now)), now, deps.config.access);
   const message = await deps.outbox.latestForLink(link.id);
   return {
     id: link.id,

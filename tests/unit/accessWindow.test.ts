@@ -1,4 +1,4 @@
-import { attemptsRemaining, linkAccess, linkEndsAt, type AccessRules, type LinkFacts } from '../../server/policy/accessWindow';
+import { attemptsRemaining, linkAccess, linkEndsAt, windowBounds, type AccessRules, type LinkFacts } from '../../server/policy/accessWindow';
 import { DAY, HOUR } from '../support/testClock';
 
 const rules: AccessRules = { linkTtlMs: 7 * DAY, redownloadWindowMs: 24 * HOUR, maxNinoAttempts: 5 };
@@ -62,4 +62,23 @@ test('attemptsRemaining counts down to zero and never below', () => {
   expect(attemptsRemaining(0, rules)).toBe(5);
   expect(attemptsRemaining(4, rules)).toBe(1);
   expect(attemptsRemaining(7, rules)).toBe(0);
+});
+
+describe('windowBounds (the window as the download redemption\'s SQL checks it)', () => {
+  // linkStore.redeemDownload: sent_at > sentAfter and (first_download_at is null or first_download_at > firstDownloadAfter).
+  const insideBounds = (link: LinkFacts, now: Date) => {
+    const { sentAfter, firstDownloadAfter } = windowBounds(now, rules);
+    return link.sentAt > sentAfter && (link.firstDownloadAt === null || link.firstDownloadAt > firstDownloadAfter);
+  };
+
+  test.each([
+    ['never downloaded, just before 7 days', facts(), at(7 * DAY - 1)],
+    ['never downloaded, at exactly 7 days', facts(), at(7 * DAY)],
+    ['downloaded on day 2, just before 24 hours later', facts({ firstDownloadAt: at(2 * DAY) }), at(3 * DAY - 1)],
+    ['downloaded on day 2, at exactly 24 hours later', facts({ firstDownloadAt: at(2 * DAY) }), at(3 * DAY)],
+    ['downloaded an hour before 7 days, just before 7 days', facts({ firstDownloadAt: at(7 * DAY - HOUR) }), at(7 * DAY - 1)],
+    ['downloaded an hour before 7 days, at exactly 7 days', facts({ firstDownloadAt: at(7 * DAY - HOUR) }), at(7 * DAY)],
+  ])('agree with linkAccess: %s', (_case, link, now) => {
+    expect(insideBounds(link, now)).toBe(linkAccess(link, now, rules).state === 'open');
+  });
 });
