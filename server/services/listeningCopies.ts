@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { PortalDeps } from '../deps';
 import { dependencyFailure } from '../errors';
 import { LISTENING_COPY_FORMAT, lengthsAgree, listeningCopyReason } from '../policy/listeningCopy';
+import { recordingAvailability } from '../policy/recordingAvailability';
 import { manifestFacts } from './manifestFacts';
 import type { ManifestSigner } from '../security/manifestSigner';
 import type { RecordingRow } from '../store/recordingStore';
@@ -83,7 +84,7 @@ async function storeCopy(deps: ListeningCopyDeps, recording: RecordingRow, claim
     // Deleted (or asked to be) while the copy was made: the sweep read no copy, so it goes here.
     // A claim taken over instead (this instance was too slow) leaves the object to the new holder.
     const latest = await deps.recordings.findRecording(recording.id);
-    if (!latest || latest.deleted_at || latest.deletion_requested_at || latest.retain_until <= deps.clock().toISOString()) await deps.objects.deleteEverywhere(objectKey);
+    if (!latest || !recordingAvailability(latest, deps.clock()).available) await deps.objects.deleteEverywhere(objectKey);
   }
   return { settled, sizeBytes };
 }
