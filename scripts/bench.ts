@@ -20,10 +20,10 @@ import { loadConfig } from '../server/config';
 import { openRuntime } from '../server/runtime';
 import { portalServices } from '../server/services';
 import { SMS_PAYLOAD_FIELD } from '../server/sms/dispatcher';
-import { startFakeTwilio, TWILIO } from '../tests/support/fakeSmsProviders';
-import { productionEnv } from '../tests/resilience/support/loopback';
-import { CLAIMANT, startTestPortal } from '../tests/support/testPortal';
-import { freshPostgresSchema } from '../tests/support/testServices';
+import { startFakeTwilio, TWILIO } from './support/fakeSmsProviders';
+import { productionEnv } from './support/loopback';
+import { CLAIMANT, startTestPortal } from './support/testPortal';
+import { freshPostgresSchema } from './support/testServices';
 
 import { argon2Bound, CORES, load, LOAD_SECONDS, QUICK, startPortal, startTarget, stopBucket, warmUp, WARM_UP_SECONDS, type Figure, type Load, type Target } from './benchHarness';
 import { ingest } from './benchIngest';

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { HOUR, MINUTE } from '../support/testClock';
-import { CLAIMANT, sha256 } from '../support/testPortal';
+import { HOUR, MINUTE } from '../../scripts/support/testClock';
+import { CLAIMANT, sha256 } from '../../scripts/support/testPortal';
 import { checkPage, DEVICES, describeInChromium, launchChromium, screenshot, type DeviceName } from './support/chromium';
 import { startLivePortal, type LivePortal } from './support/livePortal';
 import { downloadRecording, enterNino, focusState, htmlLang, mainHeading, playInPage, tabTo } from './support/pages';

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { demoAudio } from '../../server/demoAudio';
-import { MINUTE } from '../support/testClock';
+import { MINUTE } from '../../scripts/support/testClock';
 import { DEVICES, describeInChromium, launchChromium, screenshot } from './support/chromium';
 import { startLivePortal, type LivePortal } from './support/livePortal';
 import { enterNino, playInPage } from './support/pages';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { demoAudio } from '../../server/demoAudio';
-import { CLAIMANT, sha256 } from '../support/testPortal';
+import { CLAIMANT, sha256 } from '../../scripts/support/testPortal';
 import { DEVICES, checkPage, describeInChromium, launchChromium, screenshot } from './support/chromium';
 import { startLivePortal, type LivePortal } from './support/livePortal';
 import { enterNino, playInPage } from './support/pages';

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { addStaff, totpCode } from '../support/staffBrowser';
+import { addStaff, totpCode } from '../../scripts/support/staffBrowser';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { CLAIMANT } from '../support/testPortal';
+import { CLAIMANT } from '../../scripts/support/testPortal';
 import { checkPage, DESKTOP, describeInChromium, launchChromium } from './support/chromium';
 import { startLivePortal, type LivePortal } from './support/livePortal';
 

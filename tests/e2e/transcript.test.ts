@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { demoAudio } from '../../server/demoAudio';
 import { portalServices } from '../../server/services';
-import { CLAIMANT } from '../support/testPortal';
+import { CLAIMANT } from '../../scripts/support/testPortal';
 import { DEVICES, checkPage, describeInChromium, launchChromium, screenshot } from './support/chromium';
 import { startLivePortal, type LivePortal } from './support/livePortal';
 import { enterNino, playInPage } from './support/pages';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { demoAudio } from '../../server/demoAudio';
-import { sha256 } from '../support/testPortal';
+import { sha256 } from '../../scripts/support/testPortal';
 import { checkPage, DEVICES, describeInChromium, launchChromium } from './support/chromium';
 import { startLivePortal, type LivePortal } from './support/livePortal';
 

@@ -4,8 +4,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cookieSetBy } from '../support/cookieJar';
-import { grantOf } from '../support/grants';
+import { cookieSetBy } from '../../scripts/support/cookieJar';
+import { grantOf } from '../../scripts/support/grants';
 
 const ROOT = path.resolve(__dirname, '../..');
 

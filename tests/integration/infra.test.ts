@@ -5,7 +5,7 @@ import request from 'supertest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { bucketConfiguration } from '../../scripts/applyBucketPolicy';
 import { loadConfig } from '../../server/config';
-import { startTestPortal } from '../support/testPortal';
+import { startTestPortal } from '../../scripts/support/testPortal';
 
 const INFRA = path.resolve(__dirname, '../../infra');
 const read = (file: string) => readFileSync(path.join(INFRA, file), 'utf8');

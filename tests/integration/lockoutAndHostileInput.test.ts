@@ -4,8 +4,8 @@ import { keyRing } from '../../server/policy/keyRing';
 import { s3Objects } from '../../server/objects/s3Objects';
 import { createApp } from '../../server/app';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { grantOf } from '../support/grants';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { grantOf } from '../../scripts/support/grants';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

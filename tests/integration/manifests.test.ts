@@ -8,7 +8,7 @@ import { demoAudio } from '../../server/demoAudio';
 import { openRuntime } from '../../server/runtime';
 import { portalServices } from '../../server/services';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
 const ed25519 = (kid: string) => ({ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid });
 const FIRST = ed25519('m1');

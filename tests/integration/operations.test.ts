@@ -3,7 +3,7 @@ import { createApp } from '../../server/app';
 import { s3Objects } from '../../server/objects/s3Objects';
 import { createMetricsApp } from '../../server/observability/metricsApp';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

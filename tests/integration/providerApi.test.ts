@@ -7,7 +7,7 @@ import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { portalLogger } from '../../server/runtime';
 import { portalServices } from '../../server/services';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
 let portal: TestPortal;
 beforeAll(async () => {

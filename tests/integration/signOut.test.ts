@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { cookieSetBy, setCookiesOf } from '../support/cookieJar';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { cookieSetBy, setCookiesOf } from '../../scripts/support/cookieJar';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
 /** "Sign out" on the recording page, for a shared device: the session ends and the link asks for the NINO again. */
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { startTestPortal } from '../../support/testPortal';
+import { startTestPortal } from '../../../scripts/support/testPortal';
 
 /**
  * The real portal (startTestPortal) listening on loopback, so a real browser can use it. Texted links

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Download, Page, Response } from 'playwright-core';
-import { sha256 } from '../../support/testPortal';
+import { sha256 } from '../../../scripts/support/testPortal';
 
 /** What a claimant does and sees on the pages, in the browser. */
 

@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { CLAIMANT, type TestPortal } from '../../support/testPortal';
-import { signedInStaff } from '../../support/staffBrowser';
+import { CLAIMANT, type TestPortal } from './testPortal';
+import { signedInStaff } from './staffBrowser';
 import { listenOnLoopback, type Loopback, type RawAnswer } from './loopback';
 
 /**

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { generateSecrets } from '../../../server/config';
-import type { TestPortal } from '../../support/testPortal';
+import { generateSecrets } from '../../server/config';
+import type { TestPortal } from './testPortal';
 
 export interface RawAnswer {
   status: number;
