@@ -3,11 +3,11 @@ import { productionEnv } from '../../scripts/support/loopback';
 import { runMixedLoad } from '../../scripts/support/mixedLoad';
 
 /**
- * Load held: 30 seconds of mixed traffic (landing pages, NINO checks, downloads, staff searches) at a
+ * Load held: 20 seconds of mixed traffic (landing pages, NINO checks, downloads, staff searches) at a
  * fixed rate against one instance in its production configuration. Zero errors, the rate kept, and
  * the heap no larger at the end than at the start beyond a bound. The 5-minute version is `npm run soak`.
  */
-const SECONDS = Number(process.env.LOAD_TEST_SECONDS ?? 30);
+const SECONDS = Number(process.env.LOAD_TEST_SECONDS ?? 20);
 const RATE = Number(process.env.LOAD_TEST_RATE ?? 40);
 
 let portal: TestPortal;
