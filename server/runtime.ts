@@ -127,7 +127,7 @@ export function portalStores({ db, dialect }: OpenDatabase, onAuditEvent?: (type
     staffStore: new StaffStore(db),
     providers: new ProviderStore(db),
     encryptedFields: new EncryptedFieldsStore(db),
-    transcriptStore: new TranscriptStore(db),
+    transcriptStore: new TranscriptStore(db, audit),
   };
 }
 

@@ -95,6 +95,12 @@ export function transcripts(deps: TranscriptDeps) {
         { recording_id: recording.id, object_key: objectKey, sha256, size_bytes: input.vtt.length, cue_count: check.cues.length, source: input.source, attached_by: input.actor, attached_at: now.toISOString() },
         now,
         (current) => deps.manifests.amend(current, manifestFacts(recording), { transcript: facts }, now),
+        (replaced) => ({
+          type: replaced ? 'transcript.replaced' : 'transcript.attached',
+          actor: input.actor,
+          recordingId: recording.id,
+          detail: { source: input.source, ...(input.reason ? { reason: input.reason } : {}), sha256, sizeBytes: input.vtt.length, cues: check.cues.length, ...(replaced ? { replacedSha256: replaced.sha256 } : {}) },
+        }),
       );
       if (!outcome.attached) {
         // Deleted, or asked to be, since it was read: the sweep may already have been, so it goes here.
@@ -102,12 +108,6 @@ export function transcripts(deps: TranscriptDeps) {
         throw new TranscriptRefused('recording-unavailable', 'the recording was deleted, or asked to be, while the transcript was stored');
       }
       if (outcome.replaced) await deleteReplaced(deps, outcome.replaced);
-      await deps.audit.recordEvent(now, {
-        type: outcome.replaced ? 'transcript.replaced' : 'transcript.attached',
-        actor: input.actor,
-        recordingId: recording.id,
-        detail: { source: input.source, ...(input.reason ? { reason: input.reason } : {}), sha256, sizeBytes: input.vtt.length, cues: check.cues.length, ...(outcome.replaced ? { replacedSha256: outcome.replaced.sha256 } : {}) },
-      });
       return { sha256, sizeBytes: input.vtt.length, cues: check.cues.length, attachedAt: now.toISOString(), replaced: Boolean(outcome.replaced) };
     },
 

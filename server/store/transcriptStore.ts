@@ -1,5 +1,6 @@
-import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { PostgresAdapter, type Kysely, type Selectable } from 'kysely';
 import { recordingAvailability } from '../policy/recordingAvailability';
+import type { AuditChain, AuditEvent } from './auditChain';
 import type { Database } from './schema';
 
 /** Where a transcript reached the portal from; how it was made (by a person, later by a machine) is not the store's concern. */
@@ -36,7 +37,10 @@ export type AttachOutcome = { attached: true; replaced: TranscriptRow | undefine
 export class TranscriptStore {
   private readonly db: Kysely<TranscriptDb>;
 
-  constructor(db: Kysely<Database>) {
+  constructor(
+    db: Kysely<Database>,
+    private readonly audit: AuditChain,
+  ) {
     this.db = db.withTables<{ transcripts: TranscriptsTable }>();
   }
 
@@ -52,10 +56,17 @@ export class TranscriptStore {
 
   /**
    * Records `transcript` as the recording's one transcript and its manifest as `sign` makes it from
-   * the manifest the recording holds (under the same hold, so none is lost between the two).
+   * the manifest the recording holds (under the same hold, so none is lost between the two), with
+   * the audit event `event` describes in the same transaction.
    */
-  async attach(transcript: NewTranscript, now: Date, sign: (currentManifest: string | null) => Promise<string>): Promise<AttachOutcome> {
-    return this.db.transaction().execute(async (trx) => {
+  async attach(
+    transcript: NewTranscript,
+    now: Date,
+    sign: (currentManifest: string | null) => Promise<string>,
+    event: (replaced: TranscriptRow | undefined) => AuditEvent,
+  ): Promise<AttachOutcome> {
+    return this.audit.atomically(async (transaction, recordEvent) => {
+      const trx = transaction.withTables<{ transcripts: TranscriptsTable }>();
       const recording = await holdRecording(trx, transcript.recording_id);
       if (!recording || !recordingAvailability(recording, now).available) return { attached: false };
       const replaced = await trx.selectFrom('transcripts').selectAll().where('recording_id', '=', transcript.recording_id).executeTakeFirst();
@@ -76,6 +87,7 @@ export class TranscriptStore {
         )
         .execute();
       await trx.updateTable('recordings').set({ manifest: await sign(recording.manifest) }).where('id', '=', transcript.recording_id).execute();
+      await recordEvent(now, event(replaced));
       return { attached: true, replaced };
     });
   }
@@ -86,7 +98,7 @@ export class TranscriptStore {
  * write lock with a first statement that writes (a transaction that read first could not write once
  * another connection had).
  */
-async function holdRecording(trx: Transaction<TranscriptDb>, recordingId: string) {
+async function holdRecording(trx: Kysely<TranscriptDb>, recordingId: string) {
   const columns = ['deleted_at', 'deletion_requested_at', 'retain_until', 'manifest'] as const;
   if (trx.getExecutor().adapter instanceof PostgresAdapter) return trx.selectFrom('recordings').select(columns).where('id', '=', recordingId).forUpdate().executeTakeFirst();
   return trx.updateTable('recordings').set((eb) => ({ manifest: eb.ref('manifest') })).where('id', '=', recordingId).returning(columns).executeTakeFirst();

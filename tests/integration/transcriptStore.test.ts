@@ -65,6 +65,8 @@ describe.each(DATABASE_KINDS)('the transcript store on %s', (kind) => {
     attached_by: 'provider:p1',
     attached_at: T0.toISOString(),
   });
+  const audited = (recordingId: string) => (replaced: unknown) => ({ type: replaced ? ('transcript.replaced' as const) : ('transcript.attached' as const), actor: 'provider:p1', recordingId });
+  const transcriptEvents = async (recordingId: string) => (await stores.audit.auditTrail({ recordingId })).filter((event) => event.type.startsWith('transcript.')).map((event) => event.type);
 
   test('ten attachments racing on one recording each replace the one before: one row, every manifest signed from the last', async () => {
     const recordingId = await recording();
@@ -74,7 +76,7 @@ describe.each(DATABASE_KINDS)('the transcript store on %s', (kind) => {
         transcripts.attach(transcript(recordingId, n + 1), T0, async (current) => {
           signedFrom.push(current);
           return `m${n + 1}`;
-        }),
+        }, audited(recordingId)),
       ),
     );
     expect(outcomes.every((outcome) => outcome.attached)).toBe(true);
@@ -87,15 +89,18 @@ describe.each(DATABASE_KINDS)('the transcript store on %s', (kind) => {
     expect(current.replaced_count).toBe(9);
     expect((await stores.recordings.findRecording(recordingId))!.manifest).toBe(`m${current.cue_count}`);
     expect(await transcripts.objectKeysOf(recordingId)).toEqual([current.object_key]);
+    // Each one is in the audit chain, committed with it.
+    expect((await transcriptEvents(recordingId)).sort()).toEqual(['transcript.attached', ...Array(9).fill('transcript.replaced')]);
   });
 
   test('a recording asked to be deleted, or past its date, takes no transcript, and its manifest stays', async () => {
     const asked = await recording();
     await stores.retention.requestDeletion(asked, 'claimant asked', T0, 'test');
-    expect(await transcripts.attach(transcript(asked, 1), T0, async () => 'm1')).toEqual({ attached: false });
+    expect(await transcripts.attach(transcript(asked, 1), T0, async () => 'm1', audited(asked))).toEqual({ attached: false });
     const old = await recording();
-    expect(await transcripts.attach(transcript(old, 1), new Date(T0.getTime() + 731 * DAY), async () => 'm1')).toEqual({ attached: false });
+    expect(await transcripts.attach(transcript(old, 1), new Date(T0.getTime() + 731 * DAY), async () => 'm1', audited(old))).toEqual({ attached: false });
     expect(await transcripts.current(asked)).toBeUndefined();
     expect((await stores.recordings.findRecording(old))!.manifest).toBe('m0');
+    expect([...(await transcriptEvents(asked)), ...(await transcriptEvents(old))]).toEqual([]);
   });
 });
