@@ -5,10 +5,10 @@ import { providerRecordings } from './providerRecordings';
 
 /** Wires the assessment providers' features from the portal's dependencies and services, by hand: the API and the CLI both use these. */
 export function providerServices(deps: PortalDeps, services: Pick<PortalServices, 'registerRecording' | 'sendLink'>) {
-  const { providers, staffStore: links } = deps;
+  const { providers } = deps;
   return {
     accounts: providerAccounts({ ...deps, providers }),
-    recordings: providerRecordings({ ...deps, providers, links, registerRecording: services.registerRecording, sendLink: services.sendLink }),
+    recordings: providerRecordings({ ...deps, providers, registerRecording: services.registerRecording, sendLink: services.sendLink }),
     /** Each provider's Idempotency-Keys, for the API's idempotency middleware. */
     idempotencyKeys: providers,
   };

@@ -2,7 +2,7 @@ import type { PortalDeps } from '../deps';
 import { linkAccess, linkEndsAt, linkFacts, type LinkAccess } from '../policy/accessWindow';
 import { recordingAvailability } from '../policy/recordingAvailability';
 import type { RecordingRow } from '../store/recordingStore';
-import type { StaffStore } from '../store/staffStore';
+import type { LinkStore } from '../store/linkStore';
 
 /** A link as a provider sees it: when it stops working, what a claimant holding it may do, and how its text message fared. */
 export interface ProviderLinkView {
@@ -25,7 +25,7 @@ export interface ProviderRecordingView {
   latestLink: ProviderLinkView | null;
 }
 
-export type ProviderViewDeps = Pick<PortalDeps, 'clock' | 'config' | 'outbox'> & { links: Pick<StaffStore, 'linksOf'> };
+export type ProviderViewDeps = Pick<PortalDeps, 'clock' | 'config' | 'outbox'> & { links: Pick<LinkStore, 'linksOf'> };
 
 /** Builds what a provider sees of one of its recordings; the link's window comes from the access policy alone. */
 export function providerRecordingView(deps: ProviderViewDeps) {

@@ -4,7 +4,7 @@ import { InputError } from '../services/inputError';
 import { ASSESSMENT_REF_PATTERN } from '../services/recordings';
 import type { AuditChain } from '../store/auditChain';
 import type { RecordingRow } from '../store/recordingStore';
-import type { StaffStore } from '../store/staffStore';
+import type { LinkStore } from '../store/linkStore';
 import { linkStateLabel, linkTimeline, type NameActor, type TimelineEntry } from './linkTimeline';
 import { recordingSummary, type RecordingSummary } from './recordingSummary';
 import type { StaffMember } from './staffCredentials';
@@ -38,8 +38,8 @@ export interface RecordingView {
   transcript: TranscriptSummary;
 }
 
-type LookupDeps = Pick<ConsoleDeps, 'config' | 'clock' | 'audit' | 'recordings' | 'retention' | 'outbox' | 'staffStore' | 'cipher' | 'ninoHasher' | 'transcripts'>;
-type LinkRow = Awaited<ReturnType<StaffStore['linksOf']>>[number];
+type LookupDeps = Pick<ConsoleDeps, 'config' | 'clock' | 'audit' | 'recordings' | 'links' | 'retention' | 'outbox' | 'staffStore' | 'cipher' | 'ninoHasher' | 'transcripts'>;
+type LinkRow = Awaited<ReturnType<LinkStore['linksOf']>>[number];
 type AuditRow = Awaited<ReturnType<AuditChain['auditTrail']>>[number];
 
 async function nameActors(deps: Pick<LookupDeps, 'staffStore'>, actors: string[]): Promise<NameActor> {
@@ -79,7 +79,7 @@ function postalCopyView(event: AuditRow, nameActor: NameActor): PostalCopyView {
 
 async function recordingView(deps: LookupDeps, recording: RecordingRow): Promise<RecordingView> {
   const now = deps.clock();
-  const rows = await deps.staffStore.linksOf(recording.id);
+  const rows = await deps.links.linksOf(recording.id);
   const events = await deps.audit.auditTrail({ recordingId: recording.id });
   const nameActor = await nameActors(deps, events.map((event) => event.actor));
   const links = await Promise.all(rows.map((link) => linkView(deps, recording, link, events, nameActor, now)));
@@ -104,7 +104,7 @@ export function staffRecordingLookup(deps: LookupDeps) {
       const nino = parseNino(text);
       let recordings: RecordingRow[];
       if (nino.ok) {
-        recordings = await deps.staffStore.recordingsByNinoIndex(deps.ninoHasher.blindIndex(nino.nino));
+        recordings = await deps.recordings.recordingsByNinoIndex(deps.ninoHasher.blindIndex(nino.nino));
       } else if (ASSESSMENT_REF_PATTERN.test(text)) {
         const found = await deps.recordings.findRecordingByRef(text);
         recordings = found ? [found] : [];

@@ -97,6 +97,11 @@ export class LinkStore {
     return { link, recording };
   }
 
+  /** The recording's links, newest first. */
+  linksOf(recordingId: string) {
+    return this.db.selectFrom('links').selectAll().where('recording_id', '=', recordingId).orderBy('sent_at', 'desc').orderBy('id').execute();
+  }
+
   async findLink(id: string): Promise<LinkRow | undefined> {
     return this.db.selectFrom('links').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -139,6 +139,11 @@ export class RecordingStore {
     return Number(settled.numUpdatedRows) === 1;
   }
 
+  /** Recordings whose keyed NINO index matches; the NINO itself is never stored or compared in clear. */
+  recordingsByNinoIndex(ninoIndex: string): Promise<RecordingRow[]> {
+    return this.db.selectFrom('recordings').selectAll().where('nino_index', '=', ninoIndex).orderBy('recorded_at', 'desc').limit(50).execute();
+  }
+
   /** The recording (or its tombstone) whose original, listening copy or transcript has this SHA-256, for /verify. */
   async findRecordingByFileSha256(sha256: string): Promise<RecordingRow | undefined> {
     return this.db

@@ -203,13 +203,4 @@ export class StaffStore {
   async endSession(sessionHash: string, now: Date): Promise<void> {
     await this.db.updateTable('staff_sessions').set({ ended_at: now.toISOString() }).where('id', '=', sessionHash).where('ended_at', 'is', null).execute();
   }
-
-  /** Recordings whose keyed NINO index matches; the NINO itself is never stored or compared in clear. */
-  recordingsByNinoIndex(ninoIndex: string) {
-    return this.db.selectFrom('recordings').selectAll().where('nino_index', '=', ninoIndex).orderBy('recorded_at', 'desc').limit(50).execute();
-  }
-
-  linksOf(recordingId: string) {
-    return this.db.selectFrom('links').selectAll().where('recording_id', '=', recordingId).orderBy('sent_at', 'desc').orderBy('id').execute();
-  }
 }
