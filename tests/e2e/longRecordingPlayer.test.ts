@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { demoAudio } from '../../server/demoAudio';
-import { CLAIMANT, sha256 } from '../../scripts/support/testPortal';
-import { DEVICES, checkPage, describeInChromium, launchChromium, screenshot } from './support/chromium';
-import { startLivePortal, type LivePortal } from './support/livePortal';
-import { enterNino, playInPage } from './support/pages';
+import { sha256 } from '../../scripts/support/testPortal';
+import { checkPage, describeInChromium, screenshot } from './support/chromium';
+import { playInPage } from './support/pages';
+import { phoneSessions } from './support/phoneSession';
 
 // A 60-minute assessment (8 kHz WAV): long enough that finding a part of it by dragging is hopeless.
 const AUDIO = demoAudio(60 * 60, 8_000);
@@ -32,27 +32,11 @@ async function goTo(page: Page, typed: string) {
 jest.setTimeout(60_000);
 
 describeInChromium('the player for long recordings, and moments, on a phone', () => {
-  let browser: Browser;
-  let portal: LivePortal;
-  const contexts: BrowserContext[] = [];
-  beforeAll(async () => {
-    browser = await launchChromium();
-    portal = await startLivePortal();
-  });
-  afterAll(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await portal.close();
-    await browser.close();
-  });
+  const sessions = phoneSessions();
 
   async function signedIn(language: 'en' | 'cy', options: { javaScriptEnabled?: boolean } = {}) {
-    const { url } = await portal.recordingInLanguage(language, AUDIO);
-    const context = await browser.newContext({ ...DEVICES.phone, acceptDownloads: true, ...options });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(url);
-    await enterNino(page, CLAIMANT.nino);
-    return { page, url, context };
+    const { url } = await sessions.portal().recordingInLanguage(language, AUDIO);
+    return { ...(await sessions.signedIn(url, { acceptDownloads: true, ...options })), url };
   }
 
   test('skips back and forward, plays at each speed, goes to 23:10, refuses 99:99 and a time past the end, and answers its keyboard shortcuts', async () => {

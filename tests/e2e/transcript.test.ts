@@ -1,10 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { demoAudio } from '../../server/demoAudio';
 import { portalServices } from '../../server/services';
-import { CLAIMANT } from '../../scripts/support/testPortal';
-import { DEVICES, checkPage, describeInChromium, launchChromium, screenshot } from './support/chromium';
-import { startLivePortal, type LivePortal } from './support/livePortal';
-import { enterNino, playInPage } from './support/pages';
+import { checkPage, describeInChromium, screenshot } from './support/chromium';
+import { playInPage } from './support/pages';
+import { phoneSessions } from './support/phoneSession';
 
 // A minute of audio and what was said in it, as a transcript made for a deaf claimant would have it.
 const AUDIO = demoAudio(60, 8_000);
@@ -25,28 +24,13 @@ const status = (page: Page) => page.locator('[data-qa=transcript-status]').textC
 jest.setTimeout(60_000);
 
 describeInChromium('the transcript beside the player', () => {
-  let browser: Browser;
-  let portal: LivePortal;
-  const contexts: BrowserContext[] = [];
-  beforeAll(async () => {
-    browser = await launchChromium();
-    portal = await startLivePortal();
-  });
-  afterAll(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await portal.close();
-    await browser.close();
-  });
+  const sessions = phoneSessions();
 
   async function signedIn(options: { javaScriptEnabled?: boolean } = {}) {
+    const portal = sessions.portal();
     const { url, recordingId } = await portal.recordingInLanguage('en', AUDIO);
     await portalServices(portal.deps).transcripts.attach({ recordingId, vtt: Buffer.from(VTT), source: 'staff', actor: 'test' });
-    const context = await browser.newContext({ ...DEVICES.phone, ...options });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(url);
-    await enterNino(page, CLAIMANT.nino);
-    return page;
+    return (await sessions.signedIn(url, options)).page;
   }
 
   test('highlights the cue at the player\'s current time, and each cue\'s time moves the player there', async () => {
