@@ -35,6 +35,8 @@ if (audio && controls) {
 
   function moveTo(seconds) {
     audio.currentTime = Math.min(Math.max(0, seconds), lengthSeconds() || Infinity);
+    // Before the audio has loaded (nothing played yet) the element fires no seek events: say it moved.
+    audio.dispatchEvent(new Event('portal-player:moved'));
     showTime();
     announce(fill(controls.dataset.movedMessage, { time: formatClock(audio.currentTime) }));
   }

@@ -112,7 +112,7 @@ if (audio && section) {
   });
   form.addEventListener('submit', search);
   next.addEventListener('click', nextMatch);
-  for (const type of ['timeupdate', 'seeked', 'loadedmetadata']) audio.addEventListener(type, follow);
+  for (const type of ['timeupdate', 'seeked', 'loadedmetadata', 'portal-player:moved']) audio.addEventListener(type, follow);
 
   section.classList.add('portal-transcript--following');
   form.hidden = false;

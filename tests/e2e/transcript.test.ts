@@ -16,6 +16,11 @@ const VTT = [
   '00:00:45.000 --> 00:01:00.000\nAssessor: Thank you, that is everything.',
 ].join('\n\n');
 
+// An hour with a cue every 4 seconds, as a typed transcript of a real assessment has: 900 cues.
+const HOUR_AUDIO = demoAudio(60 * 60, 8_000);
+const clock = (seconds: number) => `${String(Math.floor(seconds / 3600)).padStart(2, '0')}:${String(Math.floor(seconds / 60) % 60).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}.000`;
+const HOUR_VTT = ['WEBVTT', ...Array.from({ length: 900 }, (_, i) => `${clock(i * 4)} --> ${clock(i * 4 + 4)}\nPart ${i}: ${i === 890 ? 'I cannot lift a kettle.' : 'the claimant describes their day.'}`)].join('\n\n');
+
 const player = '[data-qa=player]';
 const currentTime = (page: Page) => page.evaluate((s) => document.querySelector<HTMLAudioElement>(s)!.currentTime, player);
 const currentCue = (page: Page) => page.locator('[data-qa=cue][aria-current=true] [data-cue-text]').textContent();
@@ -26,10 +31,10 @@ jest.setTimeout(60_000);
 describeInChromium('the transcript beside the player', () => {
   const sessions = phoneSessions();
 
-  async function signedIn(options: { javaScriptEnabled?: boolean } = {}) {
+  async function signedIn(options: { javaScriptEnabled?: boolean } = {}, audio = AUDIO, vtt = VTT) {
     const portal = sessions.portal();
-    const { url, recordingId } = await portal.recordingInLanguage('en', AUDIO);
-    await portalServices(portal.deps).transcripts.attach({ recordingId, vtt: Buffer.from(VTT), source: 'staff', actor: 'test' });
+    const { url, recordingId } = await portal.recordingInLanguage('en', audio);
+    await portalServices(portal.deps).transcripts.attach({ recordingId, vtt: Buffer.from(vtt), source: 'staff', actor: 'test' });
     return (await sessions.signedIn(url, options)).page;
   }
 
@@ -81,6 +86,24 @@ describeInChromium('the transcript beside the player', () => {
     expect(await page.locator('[data-qa=transcript-search-error]').isVisible()).toBe(true);
     expect(await page.getAttribute('#transcript-search', 'aria-invalid')).toBe('true');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('transcript-search');
+  });
+
+  test('on an hour-long recording with 900 cues, the transcript follows a jump to 23:10, and search goes to the one cue near the end', async () => {
+    const page = await signedIn({}, HOUR_AUDIO, HOUR_VTT);
+    await page.locator('[data-qa=transcript-search]').waitFor();
+    expect(await page.locator('[data-qa=cue]').count()).toBe(900);
+
+    await page.fill('[data-qa=goto-input]', '23:10');
+    await page.click('[data-qa=goto]');
+    // 23:10 is 1,390 s: inside the cue that starts at 1,388 s, the 348th.
+    await page.waitForFunction(() => document.querySelector('[data-qa=cue][aria-current=true] [data-cue-text]')?.textContent?.startsWith('Part 347:'));
+
+    await page.fill('[data-qa=transcript-search]', 'kettle');
+    await page.click('[data-qa=transcript-search-button]');
+    expect(await currentTime(page)).toBeCloseTo(890 * 4, 0);
+    expect(await currentCue(page)).toBe('Part 890: I cannot lift a kettle.');
+    expect(await status(page)).toContain('Moved to 0:59:20');
+    expect(await page.locator('mark.portal-transcript__match').allTextContents()).toEqual(['kettle']);
   });
 
   test('without JavaScript the transcript is a readable list with times, each opening the recording at its time', async () => {
