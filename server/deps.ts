@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from './clock';
 import type { Config } from './config';
+import type { InstanceLifecycle } from './lifecycle';
 import type { PortalMetrics } from './observability/metrics';
 import type { ObjectStorage } from './objects/s3Objects';
 import type { FieldCipher } from './security/fieldCipher';
@@ -51,4 +52,6 @@ export interface PortalDeps {
   metrics: PortalMetrics;
   /** Shared limits between instances; undefined keeps them in process memory. */
   redis: Redis | undefined;
+  /** Whether this instance is taking new work (false once SIGTERM starts the drain). */
+  lifecycle: InstanceLifecycle;
 }

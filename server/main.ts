@@ -95,6 +95,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    runtime.deps.lifecycle.drain();
     clearInterval(sweeper);
     await closeGracefully(servers, config.shutdownTimeoutMs);
     await services.dispatcher.stop();

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { instanceLifecycle } from './lifecycle';
 import type { PortalDeps } from './deps';
 import type { EmbeddedS3 } from './objects/embeddedS3';
 import { s3Objects } from './objects/s3Objects';
@@ -171,7 +172,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
 
     const sms = smsSender(config, options.announce);
     return {
-      deps: { config, clock: options.clock ?? systemClock, ...stores, ...portalSecrets(config, metrics), objects, sms, logger, metrics, redis },
+      deps: { config, clock: options.clock ?? systemClock, ...stores, ...portalSecrets(config, metrics), objects, sms, logger, metrics, redis, lifecycle: instanceLifecycle() },
       db: database.db,
       close,
     };
