@@ -35,6 +35,8 @@ export interface Gatekeeper {
   /** The session this browser holds for this link, if it holds a live one issued since the link's last unlock. */
   sessionFor(resolved: ResolvedLink, jwt: unknown): Promise<ClaimantSession | undefined>;
   issueGrant(session: ClaimantSession): Promise<string>;
+  /** Ends the session on the server (and every other session of its link): a copy of its cookie opens nothing afterwards. */
+  endSession(session: ClaimantSession): Promise<boolean>;
   /** Milliseconds until the session ends, by the portal's clock (the browser's may be wrong). */
   sessionTimeLeftMs(session: ClaimantSession): number;
   /**
@@ -88,6 +90,7 @@ export function gatekeeper(deps: GatekeeperDeps): Gatekeeper {
     checkNino: (resolved, input) => checkNino(deps, resolved, input),
     sessionFor: (resolved, jwt) => sessionFor(deps, resolved, jwt),
     issueGrant: (session) => deps.tokens.issueGrant(session, deps.clock()),
+    endSession: (session) => deps.links.endSessions(session.linkId, session.generation),
     sessionTimeLeftMs: (session) => Math.max(0, session.expiresAt.getTime() - deps.clock().getTime()),
     renewSession: (session) => deps.tokens.issueSession(session.linkId, session.generation, deps.clock()),
     fileName: downloadFileName,

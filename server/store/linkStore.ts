@@ -135,6 +135,21 @@ export class LinkStore {
   }
 
   /**
+   * A claimant's "Sign out": ends every session issued under `generation` by moving the link's
+   * session generation on, in one conditional statement. A session already ended (by an unlock or
+   * another sign-out) moves nothing, so it can never end the sessions issued after it.
+   */
+  async endSessions(linkId: string, generation: number): Promise<boolean> {
+    const ended = await this.db
+      .updateTable('links')
+      .set((eb) => ({ session_generation: eb('session_generation', '+', 1) }))
+      .where('id', '=', linkId)
+      .where('session_generation', '=', generation)
+      .executeTakeFirst();
+    return ended.numUpdatedRows > 0n;
+  }
+
+  /**
    * Redeems a one-time download grant and records the download, atomically. Returns false when the
    * grant was already used or the link stopped being usable in the meantime (revoked, locked, or its
    * window closed: `sentAfter` and `firstDownloadAfter` are the earliest send and first-download

@@ -4,7 +4,7 @@ import { sessionTiming } from '../../pages/recordingPage';
 import { clearSessionCookie, linkPathOf, setSessionCookie, type ClaimantLinks } from './links';
 
 /** More time for a signed-in claimant, and signing out. */
-export function sessionRoutes({ gatekeeper, findLink, openSession }: ClaimantLinks): Router {
+export function sessionRoutes({ gatekeeper, findLink, sessionOf, openSession }: ClaimantLinks): Router {
   const router = Router();
 
   /**
@@ -31,11 +31,17 @@ export function sessionRoutes({ gatekeeper, findLink, openSession }: ClaimantLin
   });
 
   /**
-   * "Sign out", for a shared device: the session cookie goes, and the link's page asks for the NINO
-   * again. The page's script first clears the notes the browser keeps (static/js/moments.mjs).
+   * "Sign out", for a shared device: the session ends on the server, not only in this browser, so a
+   * copy of the cookie (another tab, a history of requests) opens nothing afterwards; the link's page
+   * asks for the NINO again. Only a live session can end sessions, so a request without one (another
+   * site's form, a stale cookie) signs nobody out. The page's script first clears the notes the
+   * browser keeps (static/js/moments.mjs).
    */
   router.post('/r/:token/sign-out', async (req, res) => {
-    if (!(await findLink(req, res))) return;
+    const resolved = await findLink(req, res);
+    if (!resolved) return;
+    const session = await sessionOf(req, resolved);
+    if (session) await gatekeeper.endSession(session);
     clearSessionCookie(res);
     res.redirect(303, linkPathOf(req));
   });
