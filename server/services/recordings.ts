@@ -4,6 +4,7 @@ import type { PortalDeps } from '../deps';
 import { dependencyFailure } from '../errors';
 import { parseNino } from '../policy/nino';
 import { parseUkMobile } from '../policy/phone';
+import { recordedAtProblem } from '../policy/recordedAt';
 import { retainUntil } from '../policy/retention';
 import type { FieldCipher } from '../security/fieldCipher';
 import type { ManifestSigner } from '../security/manifestSigner';
@@ -47,9 +48,8 @@ async function checkedInputs(deps: RecordingDeps, input: NewRecordingInput, now:
   const phone = parseUkMobile(input.phone);
   if (!phone.ok) throw new InputError('phone', 'not a valid UK mobile number');
   const recordedAt = input.recordedAt ?? now;
-  if (Number.isNaN(recordedAt.getTime()) || recordedAt.getTime() > now.getTime()) {
-    throw new InputError('recorded-at', 'must be a valid date and time that is not in the future');
-  }
+  const recordedAtRefusal = recordedAtProblem(recordedAt, now, deps.config.retentionMonths);
+  if (recordedAtRefusal) throw new InputError('recorded-at', recordedAtRefusal);
   if (await deps.recordings.findRecordingByRef(input.assessmentRef)) {
     throw new InputError('ref', 'a recording with this assessment reference already exists');
   }
