@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { prepareInstance } from './dataDirectory';
 import { instanceLifecycle } from './lifecycle';
 import type { PortalDeps } from './deps';
 import type { EmbeddedS3 } from './objects/embeddedS3';
@@ -153,6 +154,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     for (const closer of closers.reverse()) await closer();
   };
   try {
+    prepareInstance(config, logger);
     const database = await openDatabase(config.database, options.onQuery);
     closers.push(() => database.db.destroy());
     const stores = portalStores(database, (type) => metrics.auditEvents.inc({ type }));

@@ -15,11 +15,20 @@ function isProxyAddress(entry: string): boolean {
   return family === 4 && isIP(range) === 4;
 }
 
-/** TRUST_PROXY in the forms Express's `trust proxy` accepts, checked here so a typo is one line, not a stack. */
-function trustProxy(env: Env): boolean | number | string {
+/** What `true` costs, and what to set instead: said when it is refused (production) and when it is only warned of. */
+const TRUST_ANY_PROXY =
+  'true trusts any X-Forwarded-For a client sends, so every per-address limit can be dodged; set the number of proxies in front of the portal (e.g. 1) or their addresses (e.g. 10.0.0.0/8)';
+
+/**
+ * TRUST_PROXY in the forms Express's `trust proxy` accepts, checked here so a typo is one line, not a
+ * stack. `true` is refused in production: behind a known proxy a hop count or its addresses say the
+ * same, without letting a client name its own address.
+ */
+function trustProxyOf(env: Env, production: boolean): boolean | number | string {
   const raw = read(env, 'TRUST_PROXY');
   if (raw === undefined) return false;
   const flag = booleanText(raw);
+  if (flag === true && production) throw new ConfigError('TRUST_PROXY', `must not be true in production: ${TRUST_ANY_PROXY}`);
   if (flag !== undefined) return flag;
   if (/^\d+$/.test(raw)) return Number(raw);
   if (raw.split(',').every((entry) => isProxyAddress(entry.trim()))) return raw;
@@ -49,13 +58,16 @@ export const dataDirectory = (env: Env): string => path.resolve(read(env, 'DATA_
 export function serverSettings(env: Env) {
   const production = isProduction(env);
   const port = integer(env, 'PORT', 3000, 0, 65535);
+  const trustProxy = trustProxyOf(env, production);
   return {
     production,
     port,
     baseUrl: baseUrl(env, port, production),
     dataDir: dataDirectory(env),
-    /** Express `trust proxy`: true/false, hops (a number) or addresses; false when clients connect directly. */
-    trustProxy: trustProxy(env),
+    /** Express `trust proxy`: hops (a number) or addresses, true outside production only; false when clients connect directly. */
+    trustProxy,
+    /** Settings accepted but worth a word at start-up, one line each (the runtime logs them). */
+    warnings: trustProxy === true ? [`TRUST_PROXY: ${TRUST_ANY_PROXY}`] : [],
     /** Prometheus metrics are served on this port only (never on the public one); 0 turns them off. */
     metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
     /** The interface the metrics server listens on: loopback unless a scraper outside the host needs it. */

@@ -197,6 +197,27 @@ describe('TRUST_PROXY', () => {
     expect(() => express().set('trust proxy', trustProxy)).not.toThrow();
   });
 
+  const production = { NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...productionSecrets };
+
+  test.each(['true', 'TRUE'])('refuses "%s" in production, in one line saying what to set instead', (value) => {
+    const message = errorOf({ ...production, TRUST_PROXY: value });
+    expect(message).toBe(
+      'TRUST_PROXY: must not be true in production: true trusts any X-Forwarded-For a client sends, so every per-address limit can be dodged; set the number of proxies in front of the portal (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
+    );
+  });
+
+  test('in production a hop count, addresses or false are taken without a word', () => {
+    for (const [value, expected] of [['1', 1], ['10.0.0.0/8, loopback', '10.0.0.0/8, loopback'], ['false', false]] as const) {
+      expect(loadConfig({ DATA_DIR: dataDir, ...production, TRUST_PROXY: value })).toMatchObject({ trustProxy: expected, warnings: [] });
+    }
+  });
+
+  test('outside production "true" is taken, with a warning for start-up to log; a hop count has none', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, TRUST_PROXY: 'true' }).warnings).toEqual([expect.stringMatching(/^TRUST_PROXY: true trusts any X-Forwarded-For .* set the number of proxies/)]);
+    expect(loadConfig({ DATA_DIR: dataDir, TRUST_PROXY: '1' }).warnings).toEqual([]);
+    expect(loadConfig({ DATA_DIR: dataDir }).warnings).toEqual([]);
+  });
+
   test.each(['yes', 'loopbak', '10.0.0.300', '10.0.0.0/33', '10.0.0.1,', 'fd00::/8/1'])('refuses "%s" in one line naming it', (value) => {
     const message = errorOf({ TRUST_PROXY: value });
     expect(message.startsWith('TRUST_PROXY: must be true, false, a number of proxy hops')).toBe(true);
