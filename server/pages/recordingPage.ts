@@ -2,7 +2,7 @@ import type { Translator } from '../i18n';
 import type { LinkAccess } from '../policy/accessWindow';
 import { listeningCopyReason } from '../policy/listeningCopy';
 import type { ClaimantSession } from '../security/claimantTokens';
-import { hasListeningCopy, type ResolvedLink } from '../services/gatekeeper';
+import { hasListeningCopy, listenFileOffered, type ResolvedLink } from '../services/gatekeeper';
 import { formatBytes, formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from './format';
 import type { ProblemKind } from './problems';
 
@@ -58,7 +58,8 @@ export function recordingPageValues({ resolved, session, sessionMsLeft, grant, r
     linkEnds: access.state === 'open' ? formatDateTime(access.endsAt, t) : '',
     redownloadWindow: formatPeriod(redownloadWindowMs, t),
     downloaded: resolved.link.first_download_at !== null,
-    listenUrl: `${linkPath}/listen`,
+    // The file is named in the address: a listening copy made while the page is open never replaces the bytes under its player.
+    listenUrl: `${linkPath}/listen/${listenFileOffered(recording)}`,
     downloadAction: `${linkPath}/download`,
     renewAction: `${linkPath}/session`,
     signOutAction: `${linkPath}/sign-out`,
