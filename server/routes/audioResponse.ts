@@ -60,6 +60,9 @@ export async function sendAudio(req: Request, res: Response, objects: ObjectStor
   return true;
 }
 
+/** Why an answer stopped short on purpose: nothing to log, the connection is simply cut. */
+class StoppedBetweenSlices extends Error {}
+
 /**
  * Pipes the slices one after another, asking before each whether to go on. A refusal, a slice the
  * bucket no longer has, a bucket that stops sending or a client that goes all end the same way: the
@@ -67,22 +70,26 @@ export async function sendAudio(req: Request, res: Response, objects: ObjectStor
  * rather than a short file) and nothing is left to throw.
  */
 async function streamSlices(res: Response, firstBody: Readable, rest: ByteSpan[], read: (slice: ByteSpan) => Promise<Readable | undefined>, options: AudioDeliveryOptions): Promise<void> {
-  try {
-    await pipeline(firstBody, res, { end: rest.length === 0 });
-    for (const [index, slice] of rest.entries()) {
-      if (res.destroyed) return;
-      if (!(await stillAllowed(options))) return void res.destroy();
+  async function* bytes() {
+    yield* firstBody;
+    for (const slice of rest) {
+      if (!(await stillAllowed(options))) throw new StoppedBetweenSlices();
       const body = await read(slice);
-      if (!body) return void res.destroy();
-      await pipeline(body, res, { end: index === rest.length - 1 });
+      if (!body) throw new StoppedBetweenSlices();
+      yield* body;
     }
+  }
+  try {
+    // One pipeline for the whole answer: a client that goes ends the slice being read, and the rest are never asked for.
+    await pipeline(bytes, res);
   } catch (error) {
     // The player or the download manager asks again from where it stopped. A claimant who seeks,
     // pauses or loses signal closes their own connection (the request log says "aborted"); only a
     // bucket that stopped sending is worth a line of its own.
-    // (Whichever fails first names the error: a client gone shows as its response closing early.)
     const clientWent = (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
-    if (!clientWent) options.logger.warn({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'the bucket stopped sending audio mid-transfer');
+    if (!clientWent && !(error instanceof StoppedBetweenSlices)) {
+      options.logger.warn({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'the bucket stopped sending audio mid-transfer');
+    }
     res.destroy();
   }
 }
