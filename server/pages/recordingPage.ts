@@ -58,8 +58,11 @@ export function recordingPageValues({ resolved, session, sessionMsLeft, grant, r
     linkEnds: access.state === 'open' ? formatDateTime(access.endsAt, t) : '',
     redownloadWindow: formatPeriod(redownloadWindowMs, t),
     downloaded: resolved.link.first_download_at !== null,
-    // The file is named in the address: a listening copy made while the page is open never replaces the bytes under its player.
-    listenUrl: `${linkPath}/listen/${listenFileOffered(recording)}`,
+    // The player's address names its file, so a listening copy made while the page is open never
+    // replaces the bytes under it. Links that open the audio in a page of its own (the fallback, the
+    // transcript's times) name none, and get the file offered when they are followed.
+    playerUrl: `${linkPath}/listen/${listenFileOffered(recording)}`,
+    listenUrl: `${linkPath}/listen`,
     downloadAction: `${linkPath}/download`,
     renewAction: `${linkPath}/session`,
     signOutAction: `${linkPath}/sign-out`,
