@@ -151,6 +151,31 @@ describe('a page keeps the file its player started with', () => {
   });
 });
 
+describe('a download resumes the file it started with', () => {
+  test('resumed while the phone copy is being made and after it is made, a download of the original goes on with the original', async () => {
+    const { path: linkPath, browser, recordingId } = await signedIn();
+    const pressed = await browser.post(`${linkPath}/download`, { grant: grantOf(await browser.get(linkPath)) });
+    const ticketAddress = pressed.headers.location;
+    const MiB = 1024 * 1024;
+    const first = await browser.getBytes(ticketAddress, { Range: `bytes=0-${MiB - 1}` });
+    expect(first.status).toBe(206);
+    const etag = first.headers.etag;
+
+    const making = portalServices(portal.deps).listeningCopies.runOnce();
+    // Resumed while the copy is being made (the job holds its claim until the copy is stored).
+    const status = async () => (await portal.recordings.findRecording(recordingId))!.listening_status;
+    for (let waited = 0; (await status()) !== 'making' && waited < 500; waited++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const during = await browser.getBytes(ticketAddress, { Range: `bytes=${MiB}-${2 * MiB - 1}`, 'If-Range': etag });
+    expect(await status()).toBe('making');
+    expect((await making).made).toBe(1);
+
+    const after = await browser.getBytes(ticketAddress, { Range: `bytes=${2 * MiB}-`, 'If-Range': etag });
+    for (const part of [during, after]) expect(part).toMatchObject({ status: 206, headers: expect.objectContaining({ 'content-type': 'audio/wav', etag }) });
+    expect(after.headers['content-range']).toBe(`bytes ${2 * MiB}-${AUDIO.length - 1}/${AUDIO.length}`);
+    expect(sha256(Buffer.concat([first.bytes, during.bytes, after.bytes]))).toBe(sha256(AUDIO));
+  });
+});
+
 describe('an answer without Range stops within a slice of the listener losing the right to it', () => {
   test('asked to be deleted 1 MB into a whole-file answer, the connection ends within a slice and the rest never arrives', async () => {
     const { path: linkPath, browser, recordingId } = await signedIn();
