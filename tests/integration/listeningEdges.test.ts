@@ -148,6 +148,8 @@ describe('a page keeps the file its player started with', () => {
     expect(unnamed.headers.etag).toBe(copy.headers.etag);
     // A name that is neither file is not found either, and none of these is a 500.
     for (const name of ['copies', 'ORIGINAL', 'x'.repeat(300), '..%2Fdownload']) expect((await browser.get(`${linkPath}/listen/${name}`)).status).toBe(404);
+    // The request log names the address by its shape, never by the token.
+    expect(portal.logLines.some((line) => line.includes('"path":"/r/:token/listen/:file"'))).toBe(true);
   });
 });
 
