@@ -45,7 +45,7 @@ function listenAnswers(page: Page) {
   const answers: { path: string; status: number; range: string | undefined; contentRange: string | undefined; type: string | undefined }[] = [];
   page.on('response', (response: Response) => {
     const { pathname } = new URL(response.url());
-    if (!pathname.includes('/listen')) return;
+    if (!/^\/r\/[^/]+\/listen(\/|$)/.test(pathname)) return;
     const headers = response.headers();
     answers.push({ path: pathname, status: response.status(), range: response.request().headers().range, contentRange: headers['content-range'], type: headers['content-type'] });
   });
