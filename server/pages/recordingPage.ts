@@ -2,7 +2,7 @@ import type { Translator } from '../i18n';
 import type { LinkAccess } from '../policy/accessWindow';
 import { listeningCopyReason } from '../policy/listeningCopy';
 import type { ClaimantSession } from '../security/claimantTokens';
-import { hasListeningCopy, type ResolvedLink } from '../services/gatekeeper';
+import { hasListeningCopy, listenFileOffered, type ResolvedLink } from '../services/gatekeeper';
 import { formatBytes, formatDate, formatDateTime, formatLength, formatPeriod, formatTime } from './format';
 import type { ProblemKind } from './problems';
 
@@ -58,6 +58,10 @@ export function recordingPageValues({ resolved, session, sessionMsLeft, grant, r
     linkEnds: access.state === 'open' ? formatDateTime(access.endsAt, t) : '',
     redownloadWindow: formatPeriod(redownloadWindowMs, t),
     downloaded: resolved.link.first_download_at !== null,
+    // The player's address names its file, so a listening copy made while the page is open never
+    // replaces the bytes under it. Links that open the audio in a page of its own (the fallback, the
+    // transcript's times) name none, and get the file offered when they are followed.
+    playerUrl: `${linkPath}/listen/${listenFileOffered(recording)}`,
     listenUrl: `${linkPath}/listen`,
     downloadAction: `${linkPath}/download`,
     renewAction: `${linkPath}/session`,

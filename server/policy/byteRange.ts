@@ -41,3 +41,16 @@ export function planBytes(request: RangeRequest): BytePlan {
   const [{ start, end }] = parsed;
   return { status: 206, start, end: Math.min(end, start + request.maxSliceBytes - 1) };
 }
+
+/** A run of an object's bytes, `end` inclusive. */
+export type ByteSpan = { start: number; end: number };
+
+/**
+ * The bucket reads one answer is made of, in order: at most `sliceBytes` each, so that whoever it is
+ * for can be asked about again between them. Always at least one (an empty object is one empty read).
+ */
+export function slicesOf(span: ByteSpan, sliceBytes: number): [ByteSpan, ...ByteSpan[]] {
+  const slices: [ByteSpan, ...ByteSpan[]] = [{ start: span.start, end: Math.min(span.end, span.start + sliceBytes - 1) }];
+  for (let start = slices[0].end + 1; start <= span.end; start += sliceBytes) slices.push({ start, end: Math.min(span.end, start + sliceBytes - 1) });
+  return slices;
+}

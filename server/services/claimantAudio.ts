@@ -46,8 +46,27 @@ export const audioSource = (recording: RecordingRow, file: DownloadFile, disposi
       }
     : { key: recording.object_key, contentType: recording.content_type, sizeBytes: recording.size_bytes, etag, disposition, fileName: downloadFileName(recording) };
 
-/** What the in-page player streams: the listening copy where there is one (it plays on every phone and costs less data). */
-export const listenSource = (recording: RecordingRow): AudioSource =>
-  hasListeningCopy(recording)
-    ? audioSource(recording, 'listening', 'inline', `"${recording.listening_sha256}"`)
-    : audioSource(recording, 'original', 'inline', `"${recording.sha256}"`);
+/**
+ * The file a page's player is given, named in its address (`/listen/original`, `/listen/copy`) so
+ * that a listening copy finished mid-listen never changes the bytes under an open player: the page
+ * keeps the file it started with, and the copy is offered from the next page load.
+ */
+export type ListenFile = 'original' | 'copy';
+const LISTEN_FILES: Record<ListenFile, DownloadFile> = { original: 'original', copy: 'listening' };
+
+/** What the page offers now: the listening copy where there is one (it plays on every phone and costs less data). */
+export const listenFileOffered = (recording: RecordingRow): ListenFile => (hasListeningCopy(recording) ? 'copy' : 'original');
+
+/** The file an address names, if the recording has it; `undefined` asks for the one offered now (the address before files were named). */
+export function listenFileAsked(recording: RecordingRow, input: unknown): ListenFile | undefined {
+  if (input === undefined) return listenFileOffered(recording);
+  if (input === 'original') return 'original';
+  if (input === 'copy' && hasListeningCopy(recording)) return 'copy';
+  return undefined;
+}
+
+/** What the in-page player streams of a file, under a strong ETag of its own (its SHA-256). */
+export function listenSource(recording: RecordingRow, file: ListenFile): AudioSource {
+  const downloadFile = LISTEN_FILES[file];
+  return audioSource(recording, downloadFile, 'inline', `"${downloadFile === 'listening' ? recording.listening_sha256 : recording.sha256}"`);
+}

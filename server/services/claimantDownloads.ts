@@ -1,6 +1,7 @@
 import { windowBounds, type LinkAccess } from '../policy/accessWindow';
 import { deviceType } from '../policy/deviceType';
 import type { ClaimantSession } from '../security/claimantTokens';
+import type { DownloadFile } from '../security/downloadTickets';
 import { audioSource, downloadFileAsked, downloadFileKey, hasListeningCopy, type AudioSource } from './claimantAudio';
 import type { GatekeeperDeps, ResolvedLink } from './gatekeeper';
 
@@ -13,7 +14,7 @@ export type DownloadOutcome =
   | { outcome: 'unavailable' };
 
 export type TicketOutcome =
-  | { outcome: 'serve'; source: AudioSource }
+  | { outcome: 'serve'; file: DownloadFile; source: AudioSource }
   /** Past its time to start, asked for something other than a resumption, or past its resume window. */
   | { outcome: 'expired' }
   /** The link was replaced or locked, or the recording was deleted or asked to be deleted, since it started. */
@@ -71,10 +72,17 @@ export async function ticketedDownload(
   const now = deps.clock();
   const ticket = await deps.tickets.read(ticketJwt, now);
   if (!ticket || ticket.linkId !== resolved.link.id) return { outcome: 'expired' };
-  if (!TICKET_SERVES.has(resolved.access.state)) return { outcome: 'unavailable' };
+  if (!ticketServes(resolved, ticket.file)) return { outcome: 'unavailable' };
   const etag = deps.tickets.etagOf(ticket);
   const resuming = request.range !== undefined && request.ifRange === etag;
   if (now.getTime() >= ticket.startBy.getTime() && !resuming) return { outcome: 'expired' };
-  if (ticket.file === 'listening' && !hasListeningCopy(resolved.recording)) return { outcome: 'unavailable' };
-  return { outcome: 'serve', source: audioSource(resolved.recording, ticket.file, 'attachment', etag) };
+  return { outcome: 'serve', file: ticket.file, source: audioSource(resolved.recording, ticket.file, 'attachment', etag) };
 }
+
+/**
+ * Whether a ticket's file may still be sent: asked when a transfer starts or resumes, and before every
+ * slice of one under way, so a transfer stops within a slice of the link being replaced or locked or
+ * the recording being deleted or asked to be deleted.
+ */
+export const ticketServes = (resolved: ResolvedLink, file: DownloadFile): boolean =>
+  TICKET_SERVES.has(resolved.access.state) && (file !== 'listening' || hasListeningCopy(resolved.recording));

@@ -4,21 +4,29 @@ import { deviceType } from '../policy/deviceType';
 import { verifyLinkToken } from '../policy/linkToken';
 import { recordingAvailability } from '../policy/recordingAvailability';
 import type { ClaimantSession, ClaimantTokens } from '../security/claimantTokens';
-import type { DownloadTickets } from '../security/downloadTickets';
+import type { DownloadFile, DownloadTickets } from '../security/downloadTickets';
 import type { NinoHasher } from '../security/ninoHasher';
 import type { LinkRow } from '../store/linkStore';
 import type { RecordingRow } from '../store/recordingStore';
-import { downloadFileName, listenSource, type AudioSource } from './claimantAudio';
-import { redeemGrant, ticketedDownload, type DownloadOutcome, type TicketOutcome } from './claimantDownloads';
+import { downloadFileName, listenFileAsked, listenSource, type AudioSource, type ListenFile } from './claimantAudio';
+import { redeemGrant, ticketedDownload, ticketServes, type DownloadOutcome, type TicketOutcome } from './claimantDownloads';
 import { checkNino, type NinoOutcome } from './ninoCheck';
 
-export { hasListeningCopy, type AudioSource } from './claimantAudio';
+export { hasListeningCopy, listenFileOffered, type AudioSource, type ListenFile } from './claimantAudio';
 export type { DownloadOutcome, TicketOutcome } from './claimantDownloads';
 export type { NinoOutcome } from './ninoCheck';
 
 export type GatekeeperDeps = Pick<PortalDeps, 'config' | 'clock' | 'audit' | 'links' | 'ninoAttempts' | 'objects'> & { ninoHasher: NinoHasher; tokens: ClaimantTokens; tickets: DownloadTickets };
 
 export type ResolvedLink = { link: LinkRow; recording: RecordingRow; access: LinkAccess };
+
+/** Whether a browser may hear a file of the recording now. */
+export type ListenDecision =
+  | { outcome: 'listen'; file: ListenFile; source: AudioSource }
+  | { outcome: 'link-closed'; state: Exclude<LinkAccess['state'], 'open'> }
+  | { outcome: 'session-ended' }
+  /** The address names a file the recording does not have (a listening copy not made, or no such file). */
+  | { outcome: 'no-such-file' };
 
 /**
  * The claimant journey's decisions: which link a token names, whether its window is open, whether
@@ -46,14 +54,21 @@ export interface Gatekeeper {
   renewSession(session: ClaimantSession): Promise<{ jwt: string; session: ClaimantSession }>;
   fileName(recording: RecordingRow): string;
   /**
-   * What the in-page player streams, through the portal and under a live session checked on every
-   * range it asks for; listening is not a download.
+   * Whether this browser may hear the file an address names (the one offered now when it names
+   * none): the link open, a live session for it, the file there. Listening is not a download.
    */
-  listenSource(resolved: ResolvedLink): AudioSource;
+  listening(resolved: ResolvedLink, jwt: unknown, fileInput: unknown): Promise<ListenDecision>;
+  /**
+   * The same rule asked again in the middle of an answer, the link looked up afresh: asked for every
+   * range, and before every slice of an answer to a request without one.
+   */
+  stillListening(token: string, jwt: unknown, file: ListenFile): Promise<boolean>;
   /** Redeems a one-time grant for a ticket to download the file the form asks for. */
   download(resolved: ResolvedLink, session: ClaimantSession, grantJwt: unknown, userAgent: string | undefined, fileInput?: unknown): Promise<DownloadOutcome>;
   /** Serves the download a ticket names, or a resumption of it. */
   ticketedDownload(resolved: ResolvedLink, ticketJwt: unknown, request: { range: string | undefined; ifRange: string | undefined }): Promise<TicketOutcome>;
+  /** Whether a transfer under way may go on, the link looked up afresh; asked before every slice. */
+  downloadStillServes(token: string, file: DownloadFile): Promise<boolean>;
 }
 
 async function resolveLink(deps: Pick<GatekeeperDeps, 'config' | 'clock' | 'links'>, token: string): Promise<ResolvedLink | undefined> {
@@ -82,6 +97,18 @@ async function sessionFor(deps: Pick<GatekeeperDeps, 'clock' | 'tokens'>, resolv
   return session?.linkId === resolved.link.id && session.generation === resolved.link.session_generation ? session : undefined;
 }
 
+async function listening(deps: Pick<GatekeeperDeps, 'clock' | 'tokens'>, resolved: ResolvedLink, jwt: unknown, fileInput: unknown): Promise<ListenDecision> {
+  if (resolved.access.state !== 'open') return { outcome: 'link-closed', state: resolved.access.state };
+  if (!(await sessionFor(deps, resolved, jwt))) return { outcome: 'session-ended' };
+  const file = listenFileAsked(resolved.recording, fileInput);
+  return file ? { outcome: 'listen', file, source: listenSource(resolved.recording, file) } : { outcome: 'no-such-file' };
+}
+
+async function stillListening(deps: Pick<GatekeeperDeps, 'config' | 'clock' | 'links' | 'tokens'>, token: string, jwt: unknown, file: ListenFile): Promise<boolean> {
+  const resolved = await resolveLink(deps, token);
+  return resolved !== undefined && (await listening(deps, resolved, jwt, file)).outcome === 'listen';
+}
+
 export function gatekeeper(deps: GatekeeperDeps): Gatekeeper {
   return {
     rules: deps.config.access,
@@ -94,8 +121,13 @@ export function gatekeeper(deps: GatekeeperDeps): Gatekeeper {
     sessionTimeLeftMs: (session) => Math.max(0, session.expiresAt.getTime() - deps.clock().getTime()),
     renewSession: (session) => deps.tokens.issueSession(session.linkId, session.generation, deps.clock()),
     fileName: downloadFileName,
-    listenSource: (resolved) => listenSource(resolved.recording),
+    listening: (resolved, jwt, fileInput) => listening(deps, resolved, jwt, fileInput),
+    stillListening: (token, jwt, file) => stillListening(deps, token, jwt, file),
     download: (resolved, session, grantJwt, userAgent, fileInput) => redeemGrant(deps, resolved, session, { grantJwt, userAgent, fileInput }),
     ticketedDownload: (resolved, ticketJwt, request) => ticketedDownload(deps, resolved, ticketJwt, request),
+    downloadStillServes: async (token, file) => {
+      const resolved = await resolveLink(deps, token);
+      return resolved !== undefined && ticketServes(resolved, file);
+    },
   };
 }

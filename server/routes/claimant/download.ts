@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { sendAudio } from '../audioResponse';
-import type { AudioDelivery } from './listening';
-import { backToLink, linkPathOf, type ClaimantLinks } from './links';
+import { LISTEN_SLICE_BYTES, type AudioDelivery } from './listening';
+import { backToLink, linkPathOf, tokenOf, type ClaimantLinks } from './links';
 
 /** The download button, and the file it leads to. */
 export function downloadRoutes({ gatekeeper, renderProblem, findLink, openSession }: ClaimantLinks, audio: AudioDelivery): Router {
@@ -34,9 +34,11 @@ export function downloadRoutes({ gatekeeper, renderProblem, findLink, openSessio
     if (!resolved) return;
     const result = await gatekeeper.ticketedDownload(resolved, req.params.ticket, { range: req.get('Range'), ifRange: req.get('If-Range') });
     if (result.outcome === 'expired') return renderProblem(res, 'download-ended', backToLink(req, res));
-    if (result.outcome === 'unavailable' || !(await sendAudio(req, res, audio.objects, result.source, { maxSliceBytes: Infinity, logger: audio.logger }))) {
-      return renderProblem(res, 'recording-unavailable');
-    }
+    if (result.outcome === 'unavailable') return renderProblem(res, 'recording-unavailable');
+    // Sent to its end (a download manager wants the rest), but read slice by slice, each asked about first.
+    const stillAllowed = () => gatekeeper.downloadStillServes(tokenOf(req), result.file);
+    const options = { sliceBytes: LISTEN_SLICE_BYTES, oneSlicePerRange: false, stillAllowed, logger: audio.logger };
+    if (!(await sendAudio(req, res, audio.objects, result.source, options))) renderProblem(res, 'recording-unavailable');
   });
 
   return router;

@@ -1,14 +1,16 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ObjectStorage } from '../../objects/s3Objects';
 import { sendAudio } from '../audioResponse';
-import { backToLink, type ClaimantLinks } from './links';
+import { CLOSED_LINK_PAGES } from '../../pages/recordingPage';
+import { backToLink, SESSION_COOKIE, tokenOf, type ClaimantLinks } from './links';
 
 /**
- * The most one answer to the player carries. A media element asks for `bytes=N-` and reads what it
- * needs; answered in slices, it asks again for each, so the session is checked every few megabytes
- * (a few seconds to minutes of audio) and no response holds a bucket connection open while the
- * player sits paused.
+ * The most one answer to the player carries, and one bucket read of any answer. A media element asks
+ * for `bytes=N-` and reads what it needs; answered in slices, it asks again for each, so the session
+ * is checked every few megabytes (a few seconds to minutes of audio) and no response holds a bucket
+ * connection open while the player sits paused. A request without Range (WebKit's) is answered whole,
+ * read slice by slice with the same check before each.
  */
 export const LISTEN_SLICE_BYTES = 4 * 1024 * 1024;
 
@@ -19,7 +21,7 @@ export interface AudioDelivery {
 }
 
 /** What a signed-in claimant reads on the recording page: the player's audio and the signed manifest. */
-export function listeningRoutes({ gatekeeper, renderProblem, openLink, sessionOf, openSession }: ClaimantLinks, audio: AudioDelivery): Router {
+export function listeningRoutes({ gatekeeper, renderProblem, openLink, openSession }: ClaimantLinks, audio: AudioDelivery): Router {
   const router = Router();
 
   /** The signed manifest, for the claimant to keep with the audio or hand to a tribunal. */
@@ -33,16 +35,36 @@ export function listeningRoutes({ gatekeeper, renderProblem, openLink, sessionOf
     res.attachment(name).type('application/jose').send(recording.manifest);
   });
 
-  /** Every range the player asks for is checked against the session, so listening ends with it. */
-  router.get('/r/:token/listen', async (req, res) => {
+  /**
+   * The player's audio. The page names the file (`/listen/original`, `/listen/copy`), so a listening
+   * copy finished mid-listen never changes the bytes under an open player; `/listen` alone answers
+   * with the file offered now, for pages and links from before files were named. Every range, and
+   * every slice of an answer to a request without one, is checked against the link and the session,
+   * so listening ends with them.
+   */
+  const listen: RequestHandler = async (req, res) => {
     const resolved = await openLink(req, res);
     if (!resolved) return;
-    // Refused outright rather than sent to the NINO step: a player that follows a redirect to a page
-    // only stalls, while a refusal makes it report an error, which the page answers (listening.mjs).
-    if (!(await sessionOf(req, resolved))) return renderProblem(res, 'session-ended', backToLink(req, res));
-    const sent = await sendAudio(req, res, audio.objects, gatekeeper.listenSource(resolved), { maxSliceBytes: LISTEN_SLICE_BYTES, logger: audio.logger });
+    const jwt: unknown = req.cookies?.[SESSION_COOKIE];
+    const decision = await gatekeeper.listening(resolved, jwt, req.params.file);
+    switch (decision.outcome) {
+      case 'link-closed':
+        return renderProblem(res, CLOSED_LINK_PAGES[decision.state]);
+      case 'session-ended':
+        // Refused outright rather than sent to the NINO step: a player that follows a redirect to a page
+        // only stalls, while a refusal makes it report an error, which the page answers (listening.mjs).
+        return renderProblem(res, 'session-ended', backToLink(req, res));
+      case 'no-such-file':
+        // A copy not made (or no such file): the player reports an error and the page, reloaded, offers the file there is.
+        return renderProblem(res, 'page-not-found');
+    }
+    const stillAllowed = () => gatekeeper.stillListening(tokenOf(req), jwt, decision.file);
+    const sent = await sendAudio(req, res, audio.objects, decision.source, { sliceBytes: LISTEN_SLICE_BYTES, oneSlicePerRange: true, stillAllowed, logger: audio.logger });
     if (!sent) renderProblem(res, 'recording-unavailable');
-  });
+  };
+  // Two routes rather than one with a list of paths, so the request log names each by its own pattern.
+  router.get('/r/:token/listen', listen);
+  router.get('/r/:token/listen/:file', listen);
 
   return router;
 }
