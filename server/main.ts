@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { installCrashPolicy } from './crashPolicy';
 import { DEMO, seedDemo } from './demo';
 import { dependencyFailure } from './errors';
 import { createMetricsApp } from './observability/metricsApp';
@@ -63,6 +64,7 @@ async function main() {
     await listen(metrics, config.metricsPort, config.metricsHost, 'METRICS_PORT');
     servers.push(metrics);
   }
+  installCrashPolicy({ logger, servers });
   const port = (portal.address() as AddressInfo).port;
   logger.info({ port, metricsPort: config.metricsPort || undefined, metricsHost: config.metricsPort ? config.metricsHost : undefined }, 'portal listening');
   console.log(`Portal listening on ${config.baseUrl.origin} (port ${port})`);
