@@ -39,6 +39,12 @@ export function portalMetrics() {
       help: 'Recordings past retention whose audio the store refused to delete at the last sweep (alert when above 0)',
       registers: [registry],
     }),
+    dependencyUp: new Gauge({
+      name: 'portal_dependency_up',
+      help: 'Whether a shared dependency (database, objectStorage, redis) answered at the last readiness probe: 1 or 0. Alert on 0; readiness itself stays this instance\'s own',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
     argon2Seconds: new Histogram({
       name: 'portal_argon2_seconds',
       help: 'Time spent in argon2id hashing and verification',
