@@ -44,7 +44,7 @@ const LISTENING_COPY_INTERVAL_MS = 60_000;
  * The longest a request may take to arrive whole: a provider's 1 GB upload needs about 2.3 Mbit/s
  * to arrive in an hour (2 GB, 4.6 Mbit/s). Headers must still come within Node's headersTimeout, a
  * provider holds at most half the upload slots, and claimants' form bodies are small, so an hour
- * costs a slow client a socket, not the instance. IDEMPOTENCY_CLAIM_LEASE_MS outlasts it.
+ * costs a slow client a socket, not the instance. An Idempotency-Key's claim is renewed while it runs.
  */
 const REQUEST_TIMEOUT_MS = 60 * 60_000;
 
@@ -55,7 +55,7 @@ async function main() {
   const runtime = await openRuntime(config, { announce: config.production ? undefined : (line) => console.log(line) });
   const { logger } = runtime.deps;
   const services = portalServices(runtime.deps);
-  // Stated, not left to Node's defaults: an Idempotency-Key's claim outlives any request (IDEMPOTENCY_CLAIM_LEASE_MS).
+  // Stated, not left to Node's defaults (MULTIPART_ABANDONED_AFTER outlasts it).
   const portal = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, createApp(runtime.deps, services));
   await listen(portal, config.port, undefined, 'PORT');
   const servers = [portal];
