@@ -8,6 +8,7 @@ import { dependencyFailure } from './errors';
 import { createMetricsApp } from './observability/metricsApp';
 import { openRuntime } from './runtime';
 import { portalServices } from './services';
+import { startMultipartSweep } from './services/multipartSweep';
 import { retentionSweep } from './services/retention';
 
 /** A port another process holds is the operator's to fix: one line naming the variable, not a stack. */
@@ -72,6 +73,7 @@ async function main() {
   services.dispatcher.start(config.sms.dispatchIntervalMs);
   // Picks up recordings registered by the CLI or another instance, and copies left by one that stopped.
   services.listeningCopies.start(LISTENING_COPY_INTERVAL_MS);
+  startMultipartSweep(runtime.deps);
   // Every instance tries; the lease in the database lets one sweep at a time.
   const sweeper = setInterval(() => {
     retentionSweep(runtime.deps, { dryRun: false, actor: 'scheduled-sweep' }).catch((error: Error) =>

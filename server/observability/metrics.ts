@@ -45,6 +45,17 @@ export function portalMetrics() {
       labelNames: ['dependency'] as const,
       registers: [registry],
     }),
+    incompleteUploads: new Gauge({
+      name: 'portal_incomplete_multipart_uploads',
+      help: "Incomplete multipart uploads under the portal's prefixes at the last sweep: abandoned (older than MULTIPART_ABANDONED_AFTER, aborted unless the abort failed) or recent (possibly in use, kept)",
+      labelNames: ['age'] as const,
+      registers: [registry],
+    }),
+    uploadsAborted: new Counter({
+      name: 'portal_multipart_uploads_aborted_total',
+      help: 'Abandoned multipart uploads the sweep aborted (their parts deleted)',
+      registers: [registry],
+    }),
     argon2Seconds: new Histogram({
       name: 'portal_argon2_seconds',
       help: 'Time spent in argon2id hashing and verification',
