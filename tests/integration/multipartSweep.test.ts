@@ -4,7 +4,7 @@ import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client,
 import request from 'supertest';
 import { s3Objects } from '../../server/objects/s3Objects';
 import { createMetricsApp } from '../../server/observability/metricsApp';
-import { incompleteUploadsOf, multipartSweep } from '../../server/services/multipartSweep';
+import { incompleteUploadsOf, multipartSweep, startMultipartSweep } from '../../server/services/multipartSweep';
 import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 import { HOUR } from '../../scripts/support/testClock';
 
@@ -82,6 +82,17 @@ describe('the multipart sweep on the embedded store', () => {
     portal.clock.set(new Date(Date.now() + 10 * ABANDONED_AFTER_MS));
     expect(await multipartSweep(portal.deps)).toEqual({ ran: true, listed: true, abandoned: 0, aborted: 0, recent: 0 });
     expect(await portal.deps.objects.exists('recordings/finished.wav')).toBe(true);
+  });
+
+  test('runs as a background job from the start, and stops when the instance drains', async () => {
+    const sweeps = () => portal.logLines.filter((line) => JSON.parse(line).msg === 'multipart sweep').length;
+    const job = startMultipartSweep(portal.deps);
+    await job.settled();
+    expect(sweeps()).toBe(1);
+    portal.deps.lifecycle.drain();
+    job.kick();
+    await job.settled();
+    expect(sweeps()).toBe(1);
   });
 
   test('runs under its lease: of two sweeps at once, on two instances, one runs', async () => {
