@@ -16,6 +16,7 @@ import { MINUTE, SECOND } from '../../scripts/support/testClock';
 const T0 = new Date('2026-11-23T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const LEASE_MS = 30 * SECOND;
+const HOURS_LATER = 5 * 60 * MINUTE;
 const lease = (holder: string) => ({ holder, leaseMs: LEASE_MS });
 
 /** Polls a state the test waits for (bounded by the test's timeout). */
@@ -101,8 +102,6 @@ describe.each(DATABASE_KINDS)('Idempotency-Key leases in the store on %s', (kind
     }
   });
 });
-
-const HOURS_LATER = 5 * 60 * MINUTE;
 
 /** A provider's upload whose body arrives in two halves: the first (fields and some audio) now, the rest when asked. */
 function multipartUpload(fields: Record<string, string>, audio: Buffer) {
