@@ -155,7 +155,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   };
   try {
     prepareInstance(config, logger);
-    const database = await openDatabase(config.database, options.onQuery);
+    const database = await openDatabase(config.database, options.onQuery, (error) => logger.warn({ err: error }, 'database connection lost; the pool opens another'));
     closers.push(() => database.db.destroy());
     const stores = portalStores(database, (type) => metrics.auditEvents.inc({ type }));
     closers.push(() => stores.audit.close());

@@ -2,6 +2,7 @@ import { databaseSettings } from './database';
 import { developmentSecrets } from './developmentSecrets';
 import { limitSettings } from './limits';
 import type { Env } from './read';
+import { resilienceSettings } from './resilience';
 import { s3Settings } from './s3';
 import { missingSecret, secretSettings } from './secrets';
 import { serverSettings } from './server';
@@ -20,6 +21,7 @@ function parseSettings(env: Env) {
     sms: smsSettings(env, server.dataDir),
     s3: s3Settings(env, server.production),
     ...limitSettings(env),
+    ...resilienceSettings(env),
   };
 }
 

@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import S3rver from '@20minutes/s3rver';
 import { ConfigError } from '../config';
+import { embeddedS3Directory } from './incompleteUploads';
 
 export interface EmbeddedS3 {
   endpoint: string;
@@ -38,7 +38,7 @@ function refuseUnsigned(res: ServerResponse) {
  * current SDK sends.
  */
 export async function startEmbeddedS3(dataDir: string, bucket: string, port: number): Promise<EmbeddedS3> {
-  const directory = path.join(dataDir, 's3');
+  const directory = embeddedS3Directory(dataDir);
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   chmodSync(directory, 0o700);
   const s3rver = new S3rver({ directory, silent: true, configureBuckets: [{ name: bucket }] });
