@@ -1,0 +1,154 @@
+import { inParallel } from '../../../scripts/support/loopback';
+import { GARBAGE_PARAM_CASES, GARBAGE_PARAMS, HOSTILE_CASES, type HostileCase, type WalkRequest } from './hostileCases';
+import { rawExchange, type ExchangeResult } from './rawExchange';
+import { routeKey, type MountedRoute, type MountedRoutes } from './routeWalk';
+
+/** Who calls: nobody, a signed-in claimant, each staff role, a provider's system. */
+export interface Caller {
+  name: string;
+  headers: Array<[string, string]>;
+  csrf?: string;
+}
+
+/** One route (or static mount) as the walk visits it: its methods and how to fill its path. */
+export interface WalkTarget {
+  key: string;
+  methods: string[];
+  /** The path with real values, or undefined when the walk knows none (then only garbage is sent). */
+  realPath?: string;
+  /** The path with garbage in every parameter, or undefined for a route without parameters. */
+  garbagePath?: (garbage: string) => string;
+  /** What is missing to fill the path with real values. */
+  missing: string[];
+}
+
+export interface Finding {
+  route: string;
+  caller: string;
+  variant: 'real' | 'garbage';
+  case: string;
+  what: string;
+}
+
+export interface Bounds {
+  /** The largest error answer (4xx) allowed. */
+  errorBytes: number;
+  /** The largest answer that is neither audio nor an attachment. */
+  pageBytes: number;
+  /** The largest audio answer that is not a download (the listening slice). */
+  audioBytes: number;
+  /** The largest attachment (the walk's biggest recording). */
+  attachmentBytes: number;
+  timeoutMs: number;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Each `:name` of a pattern, filled by `value(name)`. */
+export function fillPattern(pattern: string, value: (name: string) => string | undefined): { path?: string; missing: string[] } {
+  const missing: string[] = [];
+  const path = pattern.replace(/:(\w+)/g, (_all, name: string) => {
+    const filled = value(name);
+    if (filled === undefined) missing.push(`:${name}`);
+    return filled ?? 'x';
+  });
+  return { path: missing.length ? undefined : path, missing };
+}
+
+export function walkTargets(mounted: MountedRoutes, realValue: (pattern: string, name: string) => string | undefined, regexpSamples: string[]): WalkTarget[] {
+  const targets = mounted.routes.map((route: MountedRoute): WalkTarget => {
+    if (route.regexp) {
+      const sample = regexpSamples.find((path) => path.startsWith(route.mount) && route.regexp!.test(path.slice(route.mount.length)));
+      return { key: route.pattern, methods: route.methods, realPath: sample, missing: sample ? [] : ['a path the expression matches'] };
+    }
+    const real = fillPattern(route.pattern, (name) => realValue(route.pattern, name));
+    const hasParams = /:\w+/.test(route.pattern);
+    return {
+      key: route.pattern,
+      methods: route.methods,
+      realPath: real.path,
+      garbagePath: hasParams ? (garbage) => route.pattern.replace(/:\w+/g, garbage) : undefined,
+      missing: real.missing,
+    };
+  });
+  const statics = mounted.statics.map((mount): WalkTarget => ({ key: `${mount.mount}/*`, methods: ['GET'], realPath: `${mount.mount}/route-walk-missing.css`, garbagePath: (garbage) => `${mount.mount}/${garbage}`, missing: [] }));
+  return [...targets, ...statics];
+}
+
+function casesFor(method: string): HostileCase[] {
+  return HOSTILE_CASES.filter((c) => (c.withBody ? BODY_METHODS.has(method) : true) && (!c.readsOnly || method === 'GET'));
+}
+
+export function judge(result: ExchangeResult, request: WalkRequest, bounds: Bounds): string | undefined {
+  if (result.hung) return `no answer and no close within ${bounds.timeoutMs} ms`;
+  if (result.status === undefined) return request.mustAnswer ? 'connection closed without an answer' : undefined;
+  if (result.status >= 500) return `answered ${result.status} (${result.headers['content-type'] ?? 'no type'})`;
+  const type = result.headers['content-type'] ?? '';
+  const attachment = /attachment/i.test(result.headers['content-disposition'] ?? '');
+  const limit = result.status >= 400 ? bounds.errorBytes : attachment ? bounds.attachmentBytes : /^audio\//.test(type) ? bounds.audioBytes : bounds.pageBytes;
+  if (result.overflowed || result.bodyBytes > limit) return `answered ${result.status} with ${result.overflowed ? 'more than ' : ''}${result.bodyBytes} bytes of ${type || 'no type'} (bound ${limit})`;
+  return undefined;
+}
+
+interface Task {
+  method: string;
+  variant: 'real' | 'garbage';
+  hostile: HostileCase;
+  path: string;
+}
+
+function tasksFor(target: WalkTarget, method: string): Task[] {
+  const cases = casesFor(method);
+  const real = target.realPath ? cases.map((hostile) => ({ method, variant: 'real' as const, hostile, path: target.realPath! })) : [];
+  const garbagePath = target.garbagePath;
+  const garbage = garbagePath ? cases.filter((c) => GARBAGE_PARAM_CASES.has(c.name)).map((hostile, i) => ({ method, variant: 'garbage' as const, hostile, path: garbagePath(GARBAGE_PARAMS[i % GARBAGE_PARAMS.length]) })) : [];
+  return [...real, ...garbage];
+}
+
+export interface WalkRun {
+  port: number;
+  callers: Caller[];
+  bounds: Bounds;
+  /** Labels of the exchanges in flight, for naming what was running when something escaped. */
+  inFlight: Set<string>;
+  findings: Finding[];
+  exchanges: number;
+}
+
+async function exchange(run: WalkRun, target: WalkTarget, caller: Caller, task: Task): Promise<void> {
+  const fileField = target.key.includes('transcript') ? 'transcript' : 'audio';
+  const request = task.hostile.build({ path: task.path, csrf: caller.csrf, fileField });
+  const label = `${routeKey(task.method, target.key)} as ${caller.name} (${task.variant}) ${task.hostile.name}`;
+  run.inFlight.add(label);
+  const callerHeaders = caller.headers.filter(([name]) => !request.headers.some(([own]) => own.toLowerCase() === name.toLowerCase()));
+  const result = await rawExchange({ port: run.port, method: task.method, target: request.target, headers: [...callerHeaders, ...request.headers], delivery: request.delivery, timeoutMs: run.bounds.timeoutMs, maxBytes: run.bounds.attachmentBytes + 1024 * 1024 });
+  run.inFlight.delete(label);
+  run.exchanges += 1;
+  const what = judge(result, request, run.bounds);
+  if (what) run.findings.push({ route: routeKey(task.method, target.key), caller: caller.name, variant: task.variant, case: task.hostile.name, what });
+}
+
+/** The process still serves: /healthz answers 200 after each route's cases. */
+async function stillServing(run: WalkRun, after: string): Promise<void> {
+  const result = await rawExchange({ port: run.port, method: 'GET', target: '/healthz', headers: [], delivery: { kind: 'none' }, timeoutMs: run.bounds.timeoutMs, maxBytes: 64 * 1024 });
+  if (result.status !== 200) run.findings.push({ route: after, caller: '-', variant: 'real', case: 'healthz afterwards', what: `GET /healthz answered ${result.status ?? 'nothing'}${result.hung ? ' (hung)' : ''}` });
+}
+
+/**
+ * Every target, every method, every caller, every case. Each caller's cases for one route run one
+ * after another (so a provider never has more than one upload of the walk's in flight), callers side
+ * by side, `routesAtOnce` routes at a time; then /healthz.
+ */
+export async function walk(run: WalkRun, targets: WalkTarget[], routesAtOnce: number): Promise<void> {
+  const units = targets.flatMap((target) => target.methods.map((method) => ({ target, method })));
+  await inParallel(units.length, routesAtOnce, async (index) => {
+    const { target, method } = units[index];
+    const tasks = tasksFor(target, method);
+    await Promise.all(
+      run.callers.map(async (caller) => {
+        for (const task of tasks) await exchange(run, target, caller, task);
+      }),
+    );
+    await stillServing(run, routeKey(method, target.key));
+  });
+}
