@@ -76,7 +76,7 @@ async function linkedPaths(app: Parameters<typeof request>[0]): Promise<string[]
 async function recordingEscapes<T>(inFlight: Set<string>, body: () => Promise<T>): Promise<T> {
   const real = vm.runInThisContext('process') as NodeJS.Process;
   const events = ['uncaughtException', 'unhandledRejection'] as const;
-  const saved = events.map((event) => real.listeners(event));
+  const saved = events.map((event) => real.listeners(event as 'uncaughtException'));
   const record = (error: unknown) => escaped.push(`${(error as Error)?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(error)}; in flight: ${[...inFlight].slice(0, 6).join('; ')}`);
   events.forEach((event) => {
     real.removeAllListeners(event);
@@ -93,6 +93,7 @@ async function recordingEscapes<T>(inFlight: Set<string>, body: () => Promise<T>
 }
 
 beforeAll(async () => {
+  const setUpStarted = performance.now();
   portal = await startTestPortal(productionEnv(WALK_ENV));
   const app = createApp(withEveryWebhook(portal.deps), undefined, { formBodyDeadlineMs: FORM_BODY_DEADLINE_MS });
   mounted = mountedRoutes(app);
@@ -117,8 +118,9 @@ beforeAll(async () => {
   };
   targets = walkTargets(mounted, real, await linkedPaths(app));
   const bounds = { errorBytes: 200 * 1024, pageBytes: 200 * 1024, audioBytes: LISTEN_SLICE_BYTES, attachmentBytes: audio.length + 64 * 1024, timeoutMs: 15_000 };
+  if (process.env.ROUTE_WALK_DEBUG) process.stderr.write(`set up in ${Math.round(performance.now() - setUpStarted)} ms\n`);
   run = { port: (server.address() as AddressInfo).port, callers: who.list, bounds, inFlight: new Set(), findings: [], exchanges: 0 };
-  await recordingEscapes(run.inFlight, () => walk(run, targets, 3));
+  await recordingEscapes(run.inFlight, () => walk(run, targets, 5));
 }, 115_000);
 
 afterAll(async () => {

@@ -75,8 +75,8 @@ export function walkTargets(mounted: MountedRoutes, realValue: (pattern: string,
   return [...targets, ...statics];
 }
 
-function casesFor(method: string): HostileCase[] {
-  return HOSTILE_CASES.filter((c) => (c.withBody ? BODY_METHODS.has(method) : true) && (!c.readsOnly || method === 'GET'));
+function casesFor(method: string, offersRanges: boolean): HostileCase[] {
+  return HOSTILE_CASES.filter((c) => c.name !== 'plain' && (c.withBody ? BODY_METHODS.has(method) : true) && (!c.readsOnly || method === 'GET') && (!c.ranges || offersRanges));
 }
 
 export function judge(result: ExchangeResult, request: WalkRequest, bounds: Bounds): string | undefined {
@@ -97,11 +97,14 @@ interface Task {
   path: string;
 }
 
-function tasksFor(target: WalkTarget, method: string): Task[] {
-  const cases = casesFor(method);
+const PLAIN = HOSTILE_CASES.find((c) => c.name === 'plain')!;
+
+function tasksFor(target: WalkTarget, method: string, offersRanges: boolean): Task[] {
+  const cases = casesFor(method, offersRanges);
   const real = target.realPath ? cases.map((hostile) => ({ method, variant: 'real' as const, hostile, path: target.realPath! })) : [];
   const garbagePath = target.garbagePath;
-  const garbage = garbagePath ? cases.filter((c) => GARBAGE_PARAM_CASES.has(c.name)).map((hostile, i) => ({ method, variant: 'garbage' as const, hostile, path: garbagePath(GARBAGE_PARAMS[i % GARBAGE_PARAMS.length]) })) : [];
+  const garbageCases = [PLAIN, ...cases].filter((c) => GARBAGE_PARAM_CASES.has(c.name));
+  const garbage = garbagePath ? garbageCases.map((hostile, i) => ({ method, variant: 'garbage' as const, hostile, path: garbagePath(GARBAGE_PARAMS[i % GARBAGE_PARAMS.length]) })) : [];
   return [...real, ...garbage];
 }
 
@@ -115,7 +118,7 @@ export interface WalkRun {
   exchanges: number;
 }
 
-async function exchange(run: WalkRun, target: WalkTarget, caller: Caller, task: Task): Promise<void> {
+async function exchange(run: WalkRun, target: WalkTarget, caller: Caller, task: Task): Promise<ExchangeResult> {
   const fileField = target.key.includes('transcript') ? 'transcript' : 'audio';
   const request = task.hostile.build({ path: task.path, csrf: caller.csrf, fileField });
   const label = `${routeKey(task.method, target.key)} as ${caller.name} (${task.variant}) ${task.hostile.name}`;
@@ -126,6 +129,7 @@ async function exchange(run: WalkRun, target: WalkTarget, caller: Caller, task: 
   run.exchanges += 1;
   const what = judge(result, request, run.bounds);
   if (what) run.findings.push({ route: routeKey(task.method, target.key), caller: caller.name, variant: task.variant, case: task.hostile.name, what });
+  return result;
 }
 
 /** The process still serves: /healthz answers 200 after each route's cases. */
@@ -134,21 +138,53 @@ async function stillServing(run: WalkRun, after: string): Promise<void> {
   if (result.status !== 200) run.findings.push({ route: after, caller: '-', variant: 'real', case: 'healthz afterwards', what: `GET /healthz answered ${result.status ?? 'nothing'}${result.hung ? ' (hung)' : ''}` });
 }
 
+const offersRanges = (answer: ExchangeResult) => Boolean(answer.headers['accept-ranges'] || /^audio\//.test(answer.headers['content-type'] ?? '') || answer.headers['content-disposition']);
+
 /**
- * Every target, every method, every caller, every case. Each caller's cases for one route run one
- * after another (so a provider never has more than one upload of the walk's in flight), callers side
- * by side, `routesAtOnce` routes at a time; then /healthz.
+ * Every caller sends the plain request; callers the route answers alike (same status and
+ * redirect) are one kind of caller to it, and the first of each kind then sends every hostile case
+ * (the range cases where its answer offers ranges). A caller's cases run one after another, so a
+ * provider never has more than one of the walk's uploads in flight; its stalls run side by side.
  */
+async function walkUnit(run: WalkRun, target: WalkTarget, method: string): Promise<number> {
+  const path = target.realPath ?? target.garbagePath!('x');
+  const plain = await Promise.all(run.callers.map((caller) => exchange(run, target, caller, { method, variant: target.realPath ? 'real' : 'garbage', hostile: PLAIN, path })));
+  const kinds = new Map<string, { caller: Caller; answer: ExchangeResult }>();
+  plain.forEach((answer, i) => {
+    const kind = `${answer.status} ${answer.headers.location ?? ''} ${answer.headers['content-type'] ?? ''} ${Math.round(answer.bodyBytes / 2048)}`;
+    if (!kinds.has(kind)) kinds.set(kind, { caller: run.callers[i], answer });
+  });
+  let sent = plain.length;
+  await Promise.all(
+    [...kinds.values()].map(async ({ caller, answer }) => {
+      const tasks = tasksFor(target, method, offersRanges(answer));
+      sent += tasks.length;
+      // Two tracks, so a caller has at most two requests in flight (a provider may have two uploads at once).
+      const inTurn = async (list: Task[]) => {
+        for (const task of list) await exchange(run, target, caller, task);
+      };
+      await Promise.all([inTurn(tasks.filter((task) => task.hostile.stall)), inTurn(tasks.filter((task) => !task.hostile.stall))]);
+    }),
+  );
+  return sent;
+}
+
+/** Signing out ends the caller's session, so those routes are walked after all the others. */
+const endsSession = (unit: { target: WalkTarget }) => /\/sign-out$/.test(unit.target.key);
+
+/** Every target and method, `routesAtOnce` at a time, each followed by /healthz. */
 export async function walk(run: WalkRun, targets: WalkTarget[], routesAtOnce: number): Promise<void> {
   const units = targets.flatMap((target) => target.methods.map((method) => ({ target, method })));
+  await walkUnits(run, units.filter((unit) => !endsSession(unit)), routesAtOnce);
+  await walkUnits(run, units.filter(endsSession), routesAtOnce);
+}
+
+async function walkUnits(run: WalkRun, units: Array<{ target: WalkTarget; method: string }>, routesAtOnce: number): Promise<void> {
   await inParallel(units.length, routesAtOnce, async (index) => {
     const { target, method } = units[index];
-    const tasks = tasksFor(target, method);
-    await Promise.all(
-      run.callers.map(async (caller) => {
-        for (const task of tasks) await exchange(run, target, caller, task);
-      }),
-    );
+    const started = performance.now();
+    const sent = await walkUnit(run, target, method);
     await stillServing(run, routeKey(method, target.key));
+    if (process.env.ROUTE_WALK_DEBUG) process.stderr.write(`${routeKey(method, target.key)}: ${sent} exchanges, ${Math.round(performance.now() - started)} ms\n`);
   });
 }
