@@ -114,6 +114,10 @@ export interface WalkRun {
   bounds: Bounds;
   /** Labels of the exchanges in flight, for naming what was running when something escaped. */
   inFlight: Set<string>;
+  /** The labels of the last exchanges to end, newest last. */
+  recentlyEnded: string[];
+  /** Each exchange by its label, to send it again alone (to find which one let an error escape). */
+  replay: Map<string, { finding: Omit<Finding, 'what'>; send: () => Promise<ExchangeResult> }>;
   findings: Finding[];
   exchanges: number;
 }
@@ -122,19 +126,26 @@ async function exchange(run: WalkRun, target: WalkTarget, caller: Caller, task: 
   const fileField = target.key.includes('transcript') ? 'transcript' : 'audio';
   const request = task.hostile.build({ path: task.path, csrf: caller.csrf, fileField });
   const label = `${routeKey(task.method, target.key)} as ${caller.name} (${task.variant}) ${task.hostile.name}`;
-  run.inFlight.add(label);
   const callerHeaders = caller.headers.filter(([name]) => !request.headers.some(([own]) => own.toLowerCase() === name.toLowerCase()));
-  const result = await rawExchange({ port: run.port, method: task.method, target: request.target, headers: [...callerHeaders, ...request.headers], delivery: request.delivery, timeoutMs: run.bounds.timeoutMs, maxBytes: run.bounds.attachmentBytes + 1024 * 1024 });
+  const send = () => rawExchange({ port: run.port, method: task.method, target: request.target, headers: [...callerHeaders, ...request.headers], delivery: request.delivery, timeoutMs: run.bounds.timeoutMs, maxBytes: run.bounds.attachmentBytes + 1024 * 1024 });
+  const finding = { route: routeKey(task.method, target.key), caller: caller.name, variant: task.variant, case: task.hostile.name };
+  run.replay.set(label, { finding, send });
+  run.inFlight.add(label);
+  const result = await send();
   run.inFlight.delete(label);
+  run.recentlyEnded.push(label);
+  if (run.recentlyEnded.length > 24) run.recentlyEnded.shift();
   run.exchanges += 1;
   const what = judge(result, request, run.bounds);
-  if (what) run.findings.push({ route: routeKey(task.method, target.key), caller: caller.name, variant: task.variant, case: task.hostile.name, what });
+  if (what) run.findings.push({ ...finding, what });
   return result;
 }
 
+export const healthz = (run: Pick<WalkRun, 'port' | 'bounds'>) => rawExchange({ port: run.port, method: 'GET', target: '/healthz', headers: [], delivery: { kind: 'none' }, timeoutMs: run.bounds.timeoutMs, maxBytes: 64 * 1024 });
+
 /** The process still serves: /healthz answers 200 after each route's cases. */
 async function stillServing(run: WalkRun, after: string): Promise<void> {
-  const result = await rawExchange({ port: run.port, method: 'GET', target: '/healthz', headers: [], delivery: { kind: 'none' }, timeoutMs: run.bounds.timeoutMs, maxBytes: 64 * 1024 });
+  const result = await healthz(run);
   if (result.status !== 200) run.findings.push({ route: after, caller: '-', variant: 'real', case: 'healthz afterwards', what: `GET /healthz answered ${result.status ?? 'nothing'}${result.hung ? ' (hung)' : ''}` });
 }
 
@@ -172,14 +183,16 @@ async function walkUnit(run: WalkRun, target: WalkTarget, method: string): Promi
 /** Signing out ends the caller's session, so those routes are walked after all the others. */
 const endsSession = (unit: { target: WalkTarget }) => /\/sign-out$/.test(unit.target.key);
 
-/** Every target and method, `routesAtOnce` at a time, each followed by /healthz. */
-export async function walk(run: WalkRun, targets: WalkTarget[], routesAtOnce: number): Promise<void> {
+export type WalkUnit = { target: WalkTarget; method: string };
+
+/** Every target and method, in two phases: those that end a caller's session come last. */
+export function walkPhases(targets: WalkTarget[]): WalkUnit[][] {
   const units = targets.flatMap((target) => target.methods.map((method) => ({ target, method })));
-  await walkUnits(run, units.filter((unit) => !endsSession(unit)), routesAtOnce);
-  await walkUnits(run, units.filter(endsSession), routesAtOnce);
+  return [units.filter((unit) => !endsSession(unit)), units.filter(endsSession)];
 }
 
-async function walkUnits(run: WalkRun, units: Array<{ target: WalkTarget; method: string }>, routesAtOnce: number): Promise<void> {
+/** The units, `routesAtOnce` at a time, each followed by /healthz. */
+export async function walkUnits(run: WalkRun, units: Array<{ target: WalkTarget; method: string }>, routesAtOnce: number): Promise<void> {
   await inParallel(units.length, routesAtOnce, async (index) => {
     const { target, method } = units[index];
     const started = performance.now();
