@@ -25,8 +25,8 @@ const EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
 /** The message and the first frame of its cause, on one line. */
 const describe = (error: unknown) => {
   if (!(error instanceof Error)) return String(error);
-  const lines = (error.stack ?? error.message).split('\n');
-  return `${lines[0]} ${lines.find((line) => line.trim().startsWith('at '))?.trim() ?? ''}`.trim();
+  const frame = (error.stack ?? '').split('\n').find((line) => line.trim().startsWith('at '));
+  return `${error.message.split('\n')[0]} ${frame?.trim() ?? ''}`.trim();
 };
 
 export function recordEscapes(inFlight: Set<string>, recentlyEnded: string[]): EscapeRecorder {
@@ -55,9 +55,12 @@ export function recordEscapes(inFlight: Set<string>, recentlyEnded: string[]): E
  * `settled` (another round trip to the server, so what the server still had to do with that body is
  * done), and those after which a new escape is recorded are named. At most `limit` are tried, stalls last.
  */
-export async function culprits(recorder: EscapeRecorder, replay: Map<string, { send: () => Promise<unknown> }>, settled: () => Promise<unknown>, limit = 80): Promise<Array<{ label: string; error: string }>> {
-  const labels = [...new Set(recorder.escapes.flatMap((escape) => escape.inFlight))];
-  const candidates = [...labels.filter((label) => !label.includes(' stall:')), ...labels.filter((label) => label.includes(' stall:'))].slice(0, limit);
+export async function culprits(recorder: EscapeRecorder, replay: Map<string, { send: () => Promise<unknown> }>, settled: () => Promise<unknown>, limit = 150): Promise<Array<{ label: string; error: string }>> {
+  // The exchange behind an escape was near it every time it escaped: the most frequent neighbours first.
+  const seen = new Map<string, number>();
+  for (const label of recorder.escapes.flatMap((escape) => escape.inFlight)) seen.set(label, (seen.get(label) ?? 0) + 1);
+  const ranked = [...seen.keys()].sort((a, b) => seen.get(b)! - seen.get(a)!);
+  const candidates = [...ranked.filter((label) => !label.includes(' stall:')), ...ranked.filter((label) => label.includes(' stall:'))].slice(0, limit);
   const found: Array<{ label: string; error: string }> = [];
   for (const label of candidates) {
     const again = replay.get(label);
