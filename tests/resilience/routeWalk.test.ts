@@ -19,7 +19,7 @@ import { withEveryWebhook } from './support/walkPortal';
  * without anyone listing it), as every kind of caller, with hostile heads and bodies: no answer may
  * be a 5xx, oversized or late, nothing may escape as an uncaught exception, and /healthz must answer
  * after each route. The server's timeouts are the short ones a test may set, so a stalled body ends
- * within seconds.
+ * within seconds. ROUTE_WALK_DEBUG=1 prints each route's exchanges and time on stderr.
  */
 
 /**

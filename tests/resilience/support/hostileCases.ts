@@ -17,6 +17,8 @@ export interface CaseInput {
 }
 
 export interface WalkRequest {
+  /** Another method than the route's, for the cases that ask what else the path answers. */
+  method?: string;
   target: string;
   headers: Array<[string, string]>;
   delivery: BodyDelivery;
@@ -143,6 +145,18 @@ const range = (name: string, value: string, ifRange?: string): HostileCase => ({
   build: (input) => ({ target: input.path, headers: [['Range', value], ...(ifRange === undefined ? [] : ([['If-Range', ifRange]] as Array<[string, string]>))], delivery: { kind: 'none' }, mustAnswer: true }),
 });
 
+const other = (method: string): HostileCase => ({ name: `method:${method}`, withBody: false, build: (input) => ({ method, target: input.path, headers: [], delivery: { kind: 'none' }, mustAnswer: true }) });
+
+/** What the path answers to other methods and request forms than the route's own. */
+const FORM_CASES: HostileCase[] = [
+  other('HEAD'),
+  other('OPTIONS'),
+  other('WALK'),
+  { name: 'absolute-form-target', withBody: false, build: (input) => ({ target: `http://evil.example${input.path}`, headers: [], delivery: { kind: 'none' }, mustAnswer: true }) },
+  // Both framings at once (a request-smuggling shape): Node refuses it before the app sees it.
+  { name: 'chunked-and-length', withBody: true, build: (input) => ({ target: input.path, headers: [['Content-Type', 'application/x-www-form-urlencoded'], ['Content-Length', '4'], ['Transfer-Encoding', 'chunked']], delivery: { kind: 'whole-raw', body: Buffer.from('5\r\na=1&b\r\n0\r\n\r\n') }, mustAnswer: false }) },
+];
+
 const RANGE_CASES: HostileCase[] = [
   range('not-bytes', 'bytes=abc'),
   range('backwards', 'bytes=500-100'),
@@ -152,7 +166,7 @@ const RANGE_CASES: HostileCase[] = [
   range('if-range-huge', 'bytes=0-99', `"${'e'.repeat(8_000)}"`),
 ];
 
-export const HOSTILE_CASES: HostileCase[] = [...HEAD_CASES, ...RANGE_CASES, ...BODY_TYPES.flatMap(bodyCases), ...BROKEN_CONTENT_TYPES];
+export const HOSTILE_CASES: HostileCase[] = [...HEAD_CASES, ...FORM_CASES, ...RANGE_CASES, ...BODY_TYPES.flatMap(bodyCases), ...BROKEN_CONTENT_TYPES];
 
 /** The cases a route filled with garbage parameters gets: enough to reach the parameter's parsing with and without a body. */
 export const GARBAGE_PARAM_CASES = new Set(['plain', 'bad-percent-query', 'truncated:multipart', 'cut-off:urlencoded', 'range:not-bytes']);

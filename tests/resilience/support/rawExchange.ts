@@ -9,6 +9,8 @@ import net from 'node:net';
 export type BodyDelivery =
   | { kind: 'none' }
   | { kind: 'whole'; body: Buffer }
+  /** Sent after the head as is, with no framing header added (the case gives its own). */
+  | { kind: 'whole-raw'; body: Buffer }
   /** `declared` bytes announced in Content-Length, `body` sent, then the client half-closes. */
   | { kind: 'cut-off'; body: Buffer; declared: number }
   /** `declared` bytes announced, `body` sent, then silence until the server answers or closes. */
@@ -113,7 +115,7 @@ export function rawExchange(exchange: Exchange): Promise<ExchangeResult> {
       const { delivery } = exchange;
       socket.write(head(exchange));
       // A whole request is not half-closed: with Connection: close the server ends the socket after answering.
-      if (delivery.kind === 'whole') socket.write(delivery.body);
+      if (delivery.kind === 'whole' || delivery.kind === 'whole-raw') socket.write(delivery.body);
       else if (delivery.kind === 'cut-off') socket.end(delivery.body);
       else if (delivery.kind === 'stall') socket.write(delivery.body);
       else if (delivery.kind === 'stream') streamBody(socket, delivery.head, delivery.chunk, delivery.total, () => bytes > 0);

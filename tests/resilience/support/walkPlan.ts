@@ -127,7 +127,7 @@ async function exchange(run: WalkRun, target: WalkTarget, caller: Caller, task: 
   const request = task.hostile.build({ path: task.path, csrf: caller.csrf, fileField });
   const label = `${routeKey(task.method, target.key)} as ${caller.name} (${task.variant}) ${task.hostile.name}`;
   const callerHeaders = caller.headers.filter(([name]) => !request.headers.some(([own]) => own.toLowerCase() === name.toLowerCase()));
-  const send = () => rawExchange({ port: run.port, method: task.method, target: request.target, headers: [...callerHeaders, ...request.headers], delivery: request.delivery, timeoutMs: run.bounds.timeoutMs, maxBytes: run.bounds.attachmentBytes + 1024 * 1024 });
+  const send = () => rawExchange({ port: run.port, method: request.method ?? task.method, target: request.target, headers: [...callerHeaders, ...request.headers], delivery: request.delivery, timeoutMs: run.bounds.timeoutMs, maxBytes: run.bounds.attachmentBytes + 1024 * 1024 });
   const finding = { route: routeKey(task.method, target.key), caller: caller.name, variant: task.variant, case: task.hostile.name };
   run.replay.set(label, { finding, send });
   run.inFlight.add(label);
