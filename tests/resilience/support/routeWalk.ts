@@ -33,15 +33,15 @@ export interface MountedRoute {
   route: RouteLike;
 }
 
-export interface StaticMount {
-  /** Where express.static (or another leaf handler) was mounted at a path other than `/`. */
+export interface LeafMount {
+  /** Where a handler that is not a router (express.static, a limiter) was mounted at a path other than `/`: it may answer requests itself. */
   mount: string;
   name: string;
 }
 
 export interface MountedRoutes {
   routes: MountedRoute[];
-  statics: StaticMount[];
+  leaves: LeafMount[];
   /** Layers whose mount path could not be read: each one is a mount the walk cannot reach, so a failure. */
   unreadable: string[];
 }
@@ -76,8 +76,8 @@ function walkStack(stack: LayerLike[], mount: string, found: MountedRoutes): voi
       else walkStack(layer.handle.stack, joinPath(mount || '/', at || '/').replace(/^\/$/, ''), found);
     } else if (at === undefined) {
       found.unreadable.push(`middleware "${layer.name}" mounted at ${String(layer.rawPath)} under "${mount}"`);
-    } else if (at !== '' && layer.name === 'serveStatic') {
-      found.statics.push({ mount: joinPath(mount, at), name: layer.name ?? '<anonymous>' });
+    } else if (at !== '' && layer.handle.length !== 4) {
+      found.leaves.push({ mount: joinPath(mount, at), name: layer.name ?? '<anonymous>' });
     }
   }
 }
@@ -85,7 +85,7 @@ function walkStack(stack: LayerLike[], mount: string, found: MountedRoutes): voi
 export function mountedRoutes(app: Express): MountedRoutes {
   const router = (app as unknown as { router?: { stack?: LayerLike[] } }).router;
   if (!router?.stack) throw new Error('app.router.stack is missing: not an Express 5 app, so the walk cannot list its routes');
-  const found: MountedRoutes = { routes: [], statics: [], unreadable: [] };
+  const found: MountedRoutes = { routes: [], leaves: [], unreadable: [] };
   walkStack(router.stack, '', found);
   return found;
 }

@@ -71,8 +71,15 @@ export function walkTargets(mounted: MountedRoutes, realValue: (pattern: string,
       missing: real.missing,
     };
   });
-  const statics = mounted.statics.map((mount): WalkTarget => ({ key: `${mount.mount}/*`, methods: ['GET'], realPath: `${mount.mount}/route-walk-missing.css`, garbagePath: (garbage) => `${mount.mount}/${garbage}`, missing: [] }));
-  return [...targets, ...statics];
+  // Static files are only read; anything else mounted at a path may take a body.
+  const leaves = mounted.leaves.map((leaf): WalkTarget => ({
+    key: `${leaf.mount}/*`,
+    methods: leaf.name === 'serveStatic' ? ['GET'] : ['GET', 'POST'],
+    realPath: `${leaf.mount}/route-walk-missing.css`,
+    garbagePath: (garbage) => `${leaf.mount}/${garbage}`,
+    missing: [],
+  }));
+  return [...targets, ...leaves];
 }
 
 function casesFor(method: string, offersRanges: boolean): HostileCase[] {
