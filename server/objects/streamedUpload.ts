@@ -10,6 +10,21 @@ export const PART_BYTES = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 export const STREAMED_UPLOAD_BUFFER_BYTES = PART_BYTES * (PARTS_IN_FLIGHT + 1);
 
+/**
+ * A part the store fails is sent again after these pauses (on top of the SDK's own second attempt),
+ * so an outage or a failover of up to about 7 s in the middle of a long upload is survived; a
+ * longer one fails the upload, and the provider is told to send it again.
+ */
+const PART_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
+
+/** Failures a second try may get past: no answer at all (refused, reset, timed out), a 5xx, or "slow down". */
+function worthRetrying(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500 || status === 429 || status === 408;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The store answered that it has no such operation (s3rver has no AbortMultipartUpload). */
 const notImplemented = (error: unknown) => [405, 501].includes((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0);
 
@@ -65,7 +80,16 @@ class MultipartUpload {
 
   private async sendPart(bytes: Buffer, partNumber: number): Promise<void> {
     const { client, settings } = this.bucket;
-    const sent = await client.send(new UploadPartCommand({ Bucket: settings.bucket, Key: this.key, UploadId: this.uploadId, PartNumber: partNumber, Body: bytes }));
+    let sent;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        sent = await client.send(new UploadPartCommand({ Bucket: settings.bucket, Key: this.key, UploadId: this.uploadId, PartNumber: partNumber, Body: bytes }));
+        break;
+      } catch (error) {
+        if (attempt >= PART_RETRY_DELAYS_MS.length || !worthRetrying(error)) throw error;
+        await pause(PART_RETRY_DELAYS_MS[attempt]);
+      }
+    }
     this.parts.push({ PartNumber: partNumber, ETag: sent.ETag });
     if (bytes.length === PART_BYTES) this.spare.push(bytes);
   }
