@@ -45,6 +45,9 @@ class MultipartUpload {
   private readonly parts: { PartNumber: number; ETag: string | undefined }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private partFailure: unknown;
+  /** Rejects (with PartFailed) once a part has failed for good; never resolves. */
+  readonly partFailed: Promise<never>;
+  private partHasFailed!: (failure: PartFailed) => void;
   // Part buffers are reused once sent, so a long upload does not leave a trail of garbage for the GC.
   private readonly spare: Buffer[] = [];
 
@@ -52,7 +55,10 @@ class MultipartUpload {
     private readonly bucket: S3Bucket,
     private readonly key: string,
     private readonly contentType: string,
-  ) {}
+  ) {
+    this.partFailed = new Promise<never>((_, reject) => (this.partHasFailed = reject));
+    this.partFailed.catch(() => undefined);
+  }
 
   get started(): boolean {
     return this.uploadId !== undefined;
@@ -71,11 +77,12 @@ class MultipartUpload {
     ).UploadId;
     const sending = this.sendPart(bytes, ++this.partsStarted).catch((error: unknown) => {
       this.partFailure ??= error;
+      this.partHasFailed(new PartFailed(error));
     });
     this.inFlight.add(sending);
     void sending.finally(() => this.inFlight.delete(sending));
     while (this.inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(this.inFlight);
-    if (this.partFailure) throw this.partFailure;
+    if (this.partFailure) throw new PartFailed(this.partFailure);
   }
 
   private async sendPart(bytes: Buffer, partNumber: number): Promise<void> {
@@ -132,30 +139,32 @@ class MultipartUpload {
 
 /**
  * Reads the body into parts, starting each as it fills, and returns the last one (not full, perhaps
- * empty). What the body throws is its failure; what the store throws while it is read is the store's.
+ * empty). What the body throws is its failure; what the store throws while it is read is the store's,
+ * and it is thrown as soon as a part has failed (after its retries), not when the body next brings a
+ * chunk: the client may be waiting for its answer. (The body is then left unread, not returned: its
+ * pending read would keep the answer waiting for the client.)
  */
 async function startFullParts(body: AsyncIterable<Buffer>, upload: MultipartUpload): Promise<Buffer> {
+  const chunks = body[Symbol.asyncIterator]();
   let part = upload.emptyPart();
   let filled = 0;
-  try {
-    for await (const chunk of body) {
-      for (let offset = 0; offset < chunk.length; ) {
-        const taken = chunk.copy(part, filled, offset);
-        filled += taken;
-        offset += taken;
-        if (filled === PART_BYTES) {
-          await upload.startPart(part).catch((error: unknown) => {
-            throw new PartFailed(error);
-          });
-          part = upload.emptyPart();
-          filled = 0;
-        }
+  for (;;) {
+    const next = await Promise.race([chunks.next(), upload.partFailed]).catch((error: unknown) => {
+      throw error instanceof PartFailed ? error.error : new BodyFailed(error);
+    });
+    if (next.done) return part.subarray(0, filled);
+    const chunk = next.value;
+    for (let offset = 0; offset < chunk.length; ) {
+      const taken = chunk.copy(part, filled, offset);
+      filled += taken;
+      offset += taken;
+      if (filled === PART_BYTES) {
+        await upload.startPart(part);
+        part = upload.emptyPart();
+        filled = 0;
       }
     }
-  } catch (error) {
-    throw error instanceof PartFailed ? error.error : new BodyFailed(error);
   }
-  return part.subarray(0, filled);
 }
 
 async function approval(approve: () => Promise<{ sha256Hex: string }>): Promise<{ sha256Hex: string }> {
@@ -184,6 +193,6 @@ export async function putStreamed(bucket: S3Bucket, key: string, body: AsyncIter
       throw new ObjectStoreUnavailable(cleanupError);
     });
     if (failure instanceof BodyFailed) throw failure.error;
-    throw new ObjectStoreUnavailable(failure);
+    throw new ObjectStoreUnavailable(failure instanceof PartFailed ? failure.error : failure);
   }
 }
