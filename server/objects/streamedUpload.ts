@@ -45,9 +45,8 @@ class MultipartUpload {
   private readonly parts: { PartNumber: number; ETag: string | undefined }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private partFailure: unknown;
-  /** Rejects (with PartFailed) once a part has failed for good; never resolves. */
-  readonly partFailed: Promise<never>;
-  private partHasFailed!: (failure: PartFailed) => void;
+  /** Told when a part fails for good, while the body is being waited on. */
+  private partFailureListener: ((failure: PartFailed) => void) | undefined;
   // Part buffers are reused once sent, so a long upload does not leave a trail of garbage for the GC.
   private readonly spare: Buffer[] = [];
 
@@ -55,9 +54,18 @@ class MultipartUpload {
     private readonly bucket: S3Bucket,
     private readonly key: string,
     private readonly contentType: string,
-  ) {
-    this.partFailed = new Promise<never>((_, reject) => (this.partHasFailed = reject));
-    this.partFailed.catch(() => undefined);
+  ) {}
+
+  /**
+   * The body's next chunk, or the first part's failure as soon as it happens. (A promise of its own
+   * each time: a race against one long-lived promise would keep every chunk the body ever gave.)
+   */
+  nextChunk(chunks: AsyncIterator<Buffer>): Promise<IteratorResult<Buffer>> {
+    return new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+      if (this.partFailure) return reject(new PartFailed(this.partFailure));
+      this.partFailureListener = reject;
+      chunks.next().then(resolve, (error: unknown) => reject(new BodyFailed(error)));
+    }).finally(() => (this.partFailureListener = undefined));
   }
 
   get started(): boolean {
@@ -77,7 +85,7 @@ class MultipartUpload {
     ).UploadId;
     const sending = this.sendPart(bytes, ++this.partsStarted).catch((error: unknown) => {
       this.partFailure ??= error;
-      this.partHasFailed(new PartFailed(error));
+      this.partFailureListener?.(new PartFailed(error));
     });
     this.inFlight.add(sending);
     void sending.finally(() => this.inFlight.delete(sending));
@@ -149,8 +157,8 @@ async function startFullParts(body: AsyncIterable<Buffer>, upload: MultipartUplo
   let part = upload.emptyPart();
   let filled = 0;
   for (;;) {
-    const next = await Promise.race([chunks.next(), upload.partFailed]).catch((error: unknown) => {
-      throw error instanceof PartFailed ? error.error : new BodyFailed(error);
+    const next = await upload.nextChunk(chunks).catch((error: unknown) => {
+      throw error instanceof PartFailed ? error.error : error;
     });
     if (next.done) return part.subarray(0, filled);
     const chunk = next.value;
