@@ -42,6 +42,7 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
       maxUploadBytes: deps.config.apiMaxUploadBytes,
       fingerprintKey: deps.config.secrets.ninoIndexKey,
       idempotency: idempotencyKeys(provider.idempotencyKeys, deps.clock, deps.config.idempotencyLease),
+      uploadDeps: deps,
     }),
   );
   router.use(transcriptApiRoutes(deps, services));

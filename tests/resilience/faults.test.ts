@@ -89,7 +89,8 @@ describe('the S3 server stops mid-journey and comes back', () => {
     const down = await upload();
     expect(down.status).toBe(503);
     expect(down.type).toBe('application/problem+json');
-    expect(down.body.title).toBe('A service this API needs is temporarily unavailable');
+    expect(down.body.type).toMatch(/\/problems\/object-store-unavailable$/);
+    expect(down.headers['retry-after']).toBe('30');
     expect(await stateSnapshot(portal)).toEqual(before);
     expect(await portal.recordings.findRecordingByRef('PIP-FAULTS-1')).toBeUndefined();
     // Staff adding a recording from the command line are told why, rather than shown a stack trace.
