@@ -25,6 +25,8 @@ const SAMPLE_RATES: Record<number, number[]> = { 3: [44100, 48000, 32000], 2: [2
 /** The longest frame there is (MPEG 2.5 Layer II at 160 kbit/s and 8 kHz, padded), plus the next header. */
 export const MAX_FRAME_BYTES = 2881;
 
+const GATHER_BYTES = 16 * MAX_FRAME_BYTES;
+
 /** The frame header at `offset`, or undefined where there is none (free-format frames count as none). */
 export function frameHeaderAt(bytes: Buffer, offset: number): FrameHeader | undefined {
   if (offset + 4 > bytes.length || bytes[offset] !== 0xff || (bytes[offset + 1] & 0xe0) !== 0xe0) return undefined;
@@ -100,14 +102,25 @@ export function mp3FrameWalker() {
     return offset;
   }
 
+  // Small chunks are gathered before they are walked, so a body sent a byte at a time costs no more than one sent in blocks.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const walkPending = (final: boolean) => {
+    const bytes = Buffer.concat([carry, ...pending]);
+    pending = [];
+    pendingBytes = 0;
+    const walkedTo = consume(bytes, final);
+    carry = final ? Buffer.alloc(0) : Buffer.from(bytes.subarray(walkedTo));
+  };
+
   return {
     push(chunk: Buffer) {
-      const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      carry = Buffer.from(bytes.subarray(consume(bytes, false)));
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= GATHER_BYTES) walkPending(false);
     },
     end(): FrameWalk {
-      consume(carry, true);
-      carry = Buffer.alloc(0);
+      walkPending(true);
       return { ...walk };
     },
   };
