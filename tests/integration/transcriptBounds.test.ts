@@ -3,6 +3,7 @@ import { MAX_CUE_CHARACTERS } from '../../server/policy/transcript';
 import { INLINE_CUES } from '../../server/policy/transcriptPage';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { providerKey, providerRecording } from '../support/providerRecording';
+import { signedInStaff } from '../../scripts/support/staffBrowser';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
 /** README: claimant pages weigh under 150 KB before the audio. */
@@ -59,6 +60,21 @@ describe('what a transcript may hold', () => {
     const fine = await putTranscript(apiKey, recordingId, transcript(120, (i) => `part ${i}`));
     expect([fine.status, fine.text]).toEqual([201, expect.any(String)]);
   });
+});
+
+test('the staff console refuses the same transcript, saying why, and keeps nothing', async () => {
+  const { recordingId } = await recording();
+  const { browser } = await signedInStaff(portal, 'supervisor');
+  await browser.get(`/staff/recordings/${recordingId}`);
+  const answer = await request(portal.app)
+    .post(`/staff/recordings/${recordingId}/transcript`)
+    .set('Cookie', browser.cookieHeader())
+    .field('_csrf', browser.csrfToken()!)
+    .field('reason', 'Reasonable adjustment: the claimant is deaf')
+    .attach('transcript', Buffer.from(transcript(121, () => 'x')), { filename: 'transcript.vtt', contentType: 'text/vtt' });
+  expect(answer.status).toBe(400);
+  expect(answer.text).toContain('The transcript was not attached: the transcript has 121 cues; a transcript may have at most 120 (one for each half-second of the recording, which lasts 0:01:00)');
+  expect(await portal.deps.transcriptStore.current(recordingId)).toBeUndefined();
 });
 
 describe('the recording page with the longest transcript there can be', () => {
