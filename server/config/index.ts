@@ -32,11 +32,14 @@ function parseSettings(env: Env) {
  * other setting has passed.
  */
 export function loadConfig(env: Env = process.env) {
-  const settings = parseSettings(env);
-  const stored = !settings.production && missingSecret(env) ? developmentSecrets(settings.dataDir) : undefined;
+  const { s3: { credentials, ...s3 }, ...settings } = parseSettings(env);
+  const needsStored = !settings.production && (missingSecret(env) !== undefined || credentials === undefined);
+  const stored = needsStored ? developmentSecrets(settings.dataDir) : undefined;
   const secrets = secretSettings(env, stored);
   checkSegmentBudget(settings.baseUrl, secrets.linkKeys.current.id, settings.sms.segmentBudget);
-  return { ...settings, secrets };
+  // Without its own pair (production always has one), the embedded server accepts the one kept in dev-secrets.json.
+  const keys = credentials ?? { accessKeyId: stored!.S3_ACCESS_KEY_ID, secretAccessKey: stored!.S3_SECRET_ACCESS_KEY };
+  return { ...settings, s3: { ...s3, ...keys }, secrets };
 }
 
 export type Config = ReturnType<typeof loadConfig>;

@@ -35,7 +35,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     // The portal's object store is a separate S3-compatible server, as in production, so the test can stop it.
     s3Dir = mkdtempSync(path.join(tmpdir(), 'faults-s3-'));
     s3 = await startEmbeddedS3(s3Dir, BUCKET, 0);
-    portal = await startTestPortal({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+    portal = await startTestPortal({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
   });
   afterAll(async () => {
     await portal.close();
@@ -62,7 +62,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     expect(ready.status).toBe(200); // still ready: every instance shares the store
     expect(ready.body.checks.objectStorage).toBe('unavailable');
 
-    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port)); // back on the same address, same data
+    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port), s3.credentials); // back on the same address, same data
     const back = await browser.post(`${linkPath}/download`, { grant });
     expect(back.status).toBe(303);
     const file = await browser.getBytes(back.headers.location);
@@ -101,7 +101,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     expect(added).toEqual({ code: 1, json: { error: 'object storage is unavailable: run the command again when it is back', reason: expect.stringContaining('ECONNREFUSED') } });
     expect(await stateSnapshot(portal)).toEqual(before);
 
-    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port));
+    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port), s3.credentials);
     const back = await upload();
     expect(back.status).toBe(201);
     expect(back.body.sha256).toBe(sha256(audio));
@@ -113,7 +113,7 @@ describe("S3 stores an upload but its answer never comes back", () => {
     const s3Dir = mkdtempSync(path.join(tmpdir(), 'faults-lost-answer-'));
     const s3 = await startEmbeddedS3(s3Dir, 'assessment-recordings', 0);
     const lossy = await startS3Interceptor(s3.endpoint, (method) => (method === 'PUT' ? 'store-but-never-answer' : 'pass'));
-    const portal = await startTestPortal({ S3_ENDPOINT: lossy.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_TIMEOUT: '1s' });
+    const portal = await startTestPortal({ S3_ENDPOINT: lossy.endpoint, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey, S3_TIMEOUT: '1s' });
     try {
       const provider = (await portal.cli('providers', 'add', '--name', 'Lost Answers Ltd')).json as { apiKey: string };
       const before = await stateSnapshot(portal);

@@ -24,7 +24,7 @@ export function claimantRoutes(
   { renderProblem, renderStaticPage }: { renderProblem: RenderProblem; renderStaticPage: RenderStaticPage },
   limits: Limits,
   audio: AudioDelivery,
-  transcripts: Pick<Transcripts, 'read'>,
+  transcripts: Pick<Transcripts, 'read' | 'current'>,
 ): Router {
   const links = claimantLinks(gatekeeper, renderProblem);
   const router = Router();

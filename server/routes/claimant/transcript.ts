@@ -1,14 +1,23 @@
 import { Router } from 'express';
 import { ObjectStoreUnavailable } from '../../objects/s3Objects';
 import { clockTime, TRANSCRIPT_FORMAT, transcriptPlainText } from '../../policy/transcript';
+import { inlineCueCount } from '../../policy/transcriptPage';
 import type { ResolvedLink } from '../../services/gatekeeper';
 import type { Transcripts } from '../../services/transcripts';
 import type { ClaimantLinks } from './links';
 
-/** What the recording page shows of a transcript: every cue with its time, and where to download it. */
+/**
+ * What the recording page shows of a transcript: its first cues with their times (policy/transcriptPage
+ * says how many), how many there are in all, where the page's script loads every cue, and where to
+ * download it.
+ */
 export interface TranscriptLocals {
   transcript?: {
     cues: Array<{ start: number; end: number; clock: string; text: string }>;
+    total: number;
+    complete: boolean;
+    sha256: string;
+    cuesUrl: string;
     vttUrl: string;
     txtUrl: string;
   };
@@ -23,9 +32,14 @@ export async function transcriptPageValues(transcripts: Pick<Transcripts, 'read'
   try {
     const stored = await transcripts.read(recordingId);
     if (!stored) return {};
+    const shown = inlineCueCount(stored.cues);
     return {
       transcript: {
-        cues: stored.cues.map((cue) => ({ ...cue, clock: clockTime(cue.start) })),
+        cues: stored.cues.slice(0, shown).map((cue) => ({ ...cue, clock: clockTime(cue.start) })),
+        total: stored.cues.length,
+        complete: shown === stored.cues.length,
+        sha256: stored.row.sha256,
+        cuesUrl: `${linkPath}/transcript.json`,
         vttUrl: `${linkPath}/transcript.vtt`,
         txtUrl: `${linkPath}/transcript.txt`,
       },
@@ -36,11 +50,16 @@ export async function transcriptPageValues(transcripts: Pick<Transcripts, 'read'
   }
 }
 
+/** A transcript's ETag: its SHA-256, so a replacement is a new one and anything else is a 304. */
+const etagOf = (sha256: string) => `"${sha256}"`;
+
 /**
- * The transcript downloaded as `.vtt` or as plain text. Downloads pass the same checks as
- * listening: an open link and a live session for it.
+ * The transcript downloaded as `.vtt` or as plain text, and its cues as JSON for the recording page's
+ * script. Each passes the same checks as listening: an open link and a live session for it. The JSON
+ * may be kept by the claimant's browser (never a shared cache) and is asked for again each time: the
+ * ETag answers with 304 until the transcript is replaced.
  */
-export function transcriptRoutes({ renderProblem, openSession }: ClaimantLinks, transcripts: Pick<Transcripts, 'read'>): Router {
+export function transcriptRoutes({ renderProblem, openSession }: ClaimantLinks, transcripts: Pick<Transcripts, 'read' | 'current'>): Router {
   const router = Router();
   const formats = {
     vtt: { extension: TRANSCRIPT_FORMAT.extension, type: TRANSCRIPT_FORMAT.contentType, body: (stored: { vtt: Buffer }) => stored.vtt },
@@ -56,5 +75,24 @@ export function transcriptRoutes({ renderProblem, openSession }: ClaimantLinks, 
       res.attachment(fileName(signedIn.resolved, format.extension)).type(`${format.type}; charset=utf-8`).send(format.body(stored));
     });
   }
+
+  router.get('/r/:token/transcript.json', async (req, res) => {
+    const signedIn = await openSession(req, res);
+    if (!signedIn) return;
+    const current = await transcripts.current(signedIn.resolved.recording.id);
+    if (!current) return renderProblem(res, 'page-not-found');
+    res.setHeader('Cache-Control', 'private, no-cache');
+    res.removeHeader('Pragma');
+    res.setHeader('Vary', 'Cookie');
+    if (req.headers['if-none-match'] === etagOf(current.sha256)) {
+      res.setHeader('ETag', etagOf(current.sha256));
+      return void res.status(304).end();
+    }
+    const stored = await transcripts.read(signedIn.resolved.recording.id);
+    if (!stored) return renderProblem(res, 'page-not-found');
+    // Read from the one row `read` used: a replacement between the two reads gives the new one, whole.
+    res.setHeader('ETag', etagOf(stored.row.sha256));
+    res.type('application/json; charset=utf-8').send(JSON.stringify({ sha256: stored.row.sha256, cues: stored.cues.map(({ start, end, text }) => ({ start, end, text })) }));
+  });
   return router;
 }
