@@ -58,7 +58,7 @@ let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
 beforeAll(async () => {
   s3 = await startEmbeddedS3(s3Dir, 'assessment-recordings', 0);
   bucket = await watchedBucket(s3.endpoint);
-  portal = await startTestPortal({ S3_ENDPOINT: bucket.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+  portal = await startTestPortal({ S3_ENDPOINT: bucket.endpoint, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
   portal.clock.set(new Date(Math.floor(Date.now() / SECOND) * SECOND));
   server = portal.app.listen(0, '127.0.0.1');
   await once(server, 'listening');

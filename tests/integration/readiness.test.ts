@@ -26,7 +26,7 @@ describe('the object store stops and comes back', () => {
   beforeEach(async () => {
     s3Dir = mkdtempSync(path.join(tmpdir(), 'readiness-s3-'));
     s3 = await startEmbeddedS3(s3Dir, BUCKET, 0);
-    portal = await startTestPortal({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+    portal = await startTestPortal({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
   });
   afterEach(async () => {
     await portal.close();
@@ -51,7 +51,7 @@ describe('the object store stops and comes back', () => {
     expect(logged(portal, 'dependency unavailable').map((line) => line.dependency)).toEqual(['objectStorage']);
     expect((await request(portal.app).get('/healthz')).status).toBe(200);
 
-    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port));
+    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port), s3.credentials);
     expect((await request(portal.app).get('/readyz')).body.checks.objectStorage).toBe('ok');
     expect(await dependencyGauge(portal, 'objectStorage')).toBe('1');
     expect(logged(portal, 'dependency answers again').map((line) => line.dependency)).toEqual(['objectStorage']);

@@ -297,7 +297,7 @@ describe('uploads while the object store is unreachable', () => {
     s3Dir = mkdtempSync(path.join(tmpdir(), 'upload-edges-s3-'));
     s3 = await startEmbeddedS3(s3Dir, BUCKET, 0);
     proxy = await switchableProxy(s3);
-    await start({ S3_ENDPOINT: proxy.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+    await start({ S3_ENDPOINT: proxy.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
     apiKey = await addProvider('Outage Ltd');
   });
   afterEach(async () => {
