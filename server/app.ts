@@ -68,7 +68,8 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   app.use(languageChoice());
   // The API reads its own bodies (multipart) and answers every refusal as a problem document, so it
   // comes before the pages' form parser, whose refusals are pages.
-  app.use('/api/v1', providerApiRoutes(deps, services));
+  // Its bodies are small too, but for an admitted upload's, which its pace rule bounds instead.
+  app.use('/api/v1', bodyDeadline, providerApiRoutes(deps, services));
   app.use(bodyDeadline);
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
 

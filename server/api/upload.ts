@@ -2,6 +2,7 @@ import busboy from 'busboy';
 import type { Request } from 'express';
 import { PassThrough, type Readable } from 'node:stream';
 import { isDependencyUnavailable } from '../errors';
+import { liftBodyDeadline } from '../middleware/bodyDeadline';
 import { watchPace, type UploadPace } from './uploadPace';
 
 export type Upload<T> =
@@ -103,6 +104,7 @@ class UploadRead<T> {
     });
     // A body cut off by the client never ends the parser: without this the upload would wait forever.
     req.on('close', () => this.closed());
+    liftBodyDeadline(req);
     const pace = watchPace(req, this.bounds.pace, (detail) => this.stop('stalled', detail));
     const stopped = () => {
       const { reason, detail } = this.bounds.stop.reason as { reason: StopReason; detail: string };
