@@ -150,7 +150,7 @@ describe('a page keeps the file its player started with', () => {
     for (const name of ['copies', 'ORIGINAL', 'x'.repeat(300), '..%2Fdownload']) expect((await browser.get(`${linkPath}/listen/${name}`)).status).toBe(404);
     // The request log names the address by its shape, never by the token.
     expect(portal.logLines.some((line) => line.includes('"path":"/r/:token/listen/:file"'))).toBe(true);
-  });
+  }, 120_000);
 });
 
 describe('a download resumes the file it started with', () => {
