@@ -24,7 +24,7 @@ export function claimantRoutes(
   { renderProblem, renderStaticPage }: { renderProblem: RenderProblem; renderStaticPage: RenderStaticPage },
   limits: Limits,
   audio: AudioDelivery,
-  transcripts: Pick<Transcripts, 'read' | 'current'>,
+  transcripts: Pick<Transcripts, 'read'>,
 ): Router {
   const links = claimantLinks(gatekeeper, renderProblem);
   const router = Router();

@@ -50,16 +50,13 @@ export async function transcriptPageValues(transcripts: Pick<Transcripts, 'read'
   }
 }
 
-/** A transcript's ETag: its SHA-256, so a replacement is a new one and anything else is a 304. */
-const etagOf = (sha256: string) => `"${sha256}"`;
-
 /**
  * The transcript downloaded as `.vtt` or as plain text, and its cues as JSON for the recording page's
- * script. Each passes the same checks as listening: an open link and a live session for it. The JSON
- * may be kept by the claimant's browser (never a shared cache) and is asked for again each time: the
- * ETag answers with 304 until the transcript is replaced.
+ * script. Each passes the same checks as listening: an open link and a live session for it. Like
+ * every page with personal data the JSON is `no-store`, so a shared computer keeps none of it after
+ * sign-out; it is compressed, and loaded once per page.
  */
-export function transcriptRoutes({ renderProblem, openSession }: ClaimantLinks, transcripts: Pick<Transcripts, 'read' | 'current'>): Router {
+export function transcriptRoutes({ renderProblem, openSession }: ClaimantLinks, transcripts: Pick<Transcripts, 'read'>): Router {
   const router = Router();
   const formats = {
     vtt: { extension: TRANSCRIPT_FORMAT.extension, type: TRANSCRIPT_FORMAT.contentType, body: (stored: { vtt: Buffer }) => stored.vtt },
@@ -79,19 +76,9 @@ export function transcriptRoutes({ renderProblem, openSession }: ClaimantLinks, 
   router.get('/r/:token/transcript.json', async (req, res) => {
     const signedIn = await openSession(req, res);
     if (!signedIn) return;
-    const current = await transcripts.current(signedIn.resolved.recording.id);
-    if (!current) return renderProblem(res, 'page-not-found');
-    res.setHeader('Cache-Control', 'private, no-cache');
-    res.removeHeader('Pragma');
-    res.setHeader('Vary', 'Cookie');
-    if (req.headers['if-none-match'] === etagOf(current.sha256)) {
-      res.setHeader('ETag', etagOf(current.sha256));
-      return void res.status(304).end();
-    }
+    // One read of the row and its file: a replacement meanwhile gives the new one, whole.
     const stored = await transcripts.read(signedIn.resolved.recording.id);
     if (!stored) return renderProblem(res, 'page-not-found');
-    // Read from the one row `read` used: a replacement between the two reads gives the new one, whole.
-    res.setHeader('ETag', etagOf(stored.row.sha256));
     res.type('application/json; charset=utf-8').send(JSON.stringify({ sha256: stored.row.sha256, cues: stored.cues.map(({ start, end, text }) => ({ start, end, text })) }));
   });
   return router;
