@@ -44,12 +44,14 @@ test('a form body that is still arriving after the deadline has its connection c
   }
 });
 
-describe('the deadline covers the delivery receipts, which the server would otherwise wait for as long as an upload', () => {
+describe('the deadline covers the delivery receipts and every API body but an admitted upload, which the server would otherwise wait for as long as an upload', () => {
   let portal: TestPortal;
   let server: http.Server;
   let port: number;
+  let apiKey: string;
   beforeAll(async () => {
     portal = await startTestPortal();
+    apiKey = (await portal.cli('providers', 'add', '--name', 'Deadline Ltd')).json.apiKey as string;
     // The server itself waits a minute for a request (an hour in main.ts): only the deadline can close these sooner.
     server = http.createServer({ requestTimeout: 60_000 }, createApp(withEveryWebhook(portal.deps), undefined, { formBodyDeadlineMs: 300 }));
     server.listen(0, '127.0.0.1');
@@ -70,26 +72,6 @@ describe('the deadline covers the delivery receipts, which the server would othe
     expect(slow.answer).not.toMatch(/^HTTP\/1\.1 5/);
     expect(slow.closedAfterMs).toBeGreaterThanOrEqual(250);
   }, 20_000);
-});
-
-describe('the deadline covers every API body but an admitted upload, which its pace rule bounds instead', () => {
-  let portal: TestPortal;
-  let server: http.Server;
-  let port: number;
-  let apiKey: string;
-  beforeAll(async () => {
-    portal = await startTestPortal();
-    apiKey = (await portal.cli('providers', 'add', '--name', 'Deadline Ltd')).json.apiKey as string;
-    server = http.createServer({ requestTimeout: 60_000 }, createApp(portal.deps, undefined, { formBodyDeadlineMs: 300 }));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as AddressInfo).port;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    server.close();
-    await portal.close();
-  });
 
   const someId = '5d0f7a52-6a1e-4c1b-9f5e-2b9f1c3d4e5f';
   test.each([
