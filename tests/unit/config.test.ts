@@ -199,7 +199,7 @@ describe('TRUST_PROXY', () => {
     expect(() => express().set('trust proxy', trustProxy)).not.toThrow();
   });
 
-  const production = { NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...productionSecrets };
+  const production = { NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...embeddedKeys, ...productionSecrets };
 
   test.each(['true', 'TRUE'])('refuses "%s" in production, in one line saying what to set instead', (value) => {
     const message = errorOf({ ...production, TRUST_PROXY: value });
