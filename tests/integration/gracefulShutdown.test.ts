@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cookieSetBy } from '../../scripts/support/cookieJar';
 import { grantOf } from '../../scripts/support/grants';
+import { runCli } from '../../server/cli/portalCli';
+import { wavHeader } from '../../server/demoAudio';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -18,7 +21,9 @@ async function freePort(): Promise<number> {
 }
 
 function startPortalProcess(env: Record<string, string>) {
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['server/main.ts'], {
+  // Node itself, with tsx as a loader, so SIGTERM reaches the portal as it does in the container: the tsx
+  // command relays signals through its own process, and gives up on a child too busy to answer in time.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,3 +82,66 @@ test('SIGTERM during a download request lets it finish, then the process exits c
     rmSync(dataDir, { recursive: true, force: true });
   }
 }, 90_000);
+
+test('SIGTERM during a provider upload: the upload is given up before the grace period ends (503 shutting-down, Retry-After), its multipart upload aborted, and the process exits cleanly', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'portal-shutdown-upload-'));
+  const port = await freePort();
+  // Uploads in flight have until 5 s before SHUTDOWN_TIMEOUT to arrive.
+  const portal = startPortalProcess({ DATA_DIR: dataDir, PORT: String(port), EMBEDDED_S3_PORT: '0', METRICS_PORT: '0', SHUTDOWN_TIMEOUT: '8s' });
+  try {
+    await portal.demoLink;
+    const out: string[] = [];
+    expect(await runCli(['providers', 'add', '--name', 'Shutdown Ltd'], { env: { DATA_DIR: dataDir }, out: (line) => out.push(line), err: () => {} })).toBe(0);
+    const { apiKey } = JSON.parse(out.join('\n')) as { apiKey: string };
+
+    const boundary = 'shutdown-boundary';
+    const fields = { assessmentRef: 'SHUTDOWN-1', nino: 'AB 12 34 56 C', mobile: '07700 900123' };
+    const head = Buffer.from(
+      Object.entries(fields)
+        .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+        .join('') + `--${boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
+    );
+    const audioBytes = 16 * 1024 * 1024;
+    const audio = Buffer.alloc(audioBytes);
+    wavHeader((audioBytes - 44) / 2, 16_000).copy(audio);
+    const upload = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/api/v1/recordings',
+      agent: false,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + audioBytes + 100 },
+    });
+    const answer = new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      upload.on('response', (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+      });
+      upload.on('error', reject);
+    });
+    upload.write(head);
+    // Two 5 MB parts' worth, then nothing: the upload is in flight, with parts in the bucket, when the signal lands.
+    upload.write(audio.subarray(0, 11 * 1024 * 1024));
+    const bucket = path.join(dataDir, 's3', 'assessment-recordings');
+    const uploads = path.join(bucket, '._S3rver_uploads');
+    const objectsBefore = await readdir(path.join(bucket, 'recordings'));
+    const partsStored = async () => (await readdir(uploads).catch(() => [])).length > 0;
+    for (let tries = 0; !(await partsStored()); tries++) {
+      if (tries > 600) throw new Error(`no multipart upload began:\n${portal.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    portal.child.kill('SIGTERM');
+
+    const refused = await answer;
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body).type).toMatch(/shutting-down$/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await portal.exited).toBe(0);
+    expect(await readdir(uploads).catch(() => [])).toEqual([]);
+    expect(await readdir(path.join(bucket, 'recordings'))).toEqual(objectsBefore);
+  } finally {
+    portal.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 120_000);
