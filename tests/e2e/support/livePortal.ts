@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -38,7 +38,7 @@ export interface Answer {
 const isDocument = (req: IncomingMessage) => req.headers['sec-fetch-dest'] === 'document' || (req.method !== 'HEAD' && (req.headers.accept ?? '').startsWith('text/html'));
 
 /** Records every answer; hashes the bodies of downloads as they are written. */
-function recordAnswers(answers: Answer[]) {
+function recordAnswers(answers: Answer[], answered: EventEmitter) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '';
     const hash = /\/download(\/|$)/.test(url) && req.method === 'GET' ? createHash('sha256') : undefined;
@@ -63,6 +63,7 @@ function recordAnswers(answers: Answer[]) {
         contentType: header('content-type'),
         bodySha256: hash && res.statusCode === 200 ? hash.digest('hex') : undefined,
       });
+      answered.emit('answer', answers.at(-1));
     });
   };
 }
@@ -85,9 +86,10 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
   const requested: string[] = [];
   /** Every answer, in the order they finished. */
   const answers: Answer[] = [];
+  const answered = new EventEmitter();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     requested.push(req.url ?? '');
-    recordAnswers(answers)(req, res);
+    recordAnswers(answers, answered)(req, res);
   });
 
   const urlFor = (textedUrl: string) => {
@@ -103,6 +105,24 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
     urlFor,
     /** The status of the last page load the browser made (WebDriver has no way to ask the browser). */
     lastPageStatus: () => answers.filter((answer) => answer.document).at(-1)?.status,
+    /** The first answer from index `from` on that `matches`, as soon as the portal gives it. */
+    waitForAnswer(from: number, matches: (answer: Answer) => boolean, timeoutMs = 60_000): Promise<Answer> {
+      const found = answers.slice(from).find(matches);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          answered.off('answer', listener);
+          reject(new Error(`no such answer within ${timeoutMs} ms; answers since: ${JSON.stringify(answers.slice(from))}`));
+        }, timeoutMs);
+        const listener = (answer: Answer) => {
+          if (!matches(answer)) return;
+          clearTimeout(timer);
+          answered.off('answer', listener);
+          resolve(answer);
+        };
+        answered.on('answer', listener);
+      });
+    },
     /** Registers a recording in the claimant's language and texts its link, which `url` points at this server. */
     async recordingInLanguage(language: 'en' | 'cy', audio?: Buffer) {
       const recording = await portal.recordingWithLink(audio, undefined, language);
