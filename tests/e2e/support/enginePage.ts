@@ -51,6 +51,8 @@ export interface Engine {
   newPage(options?: PageOptions): Promise<EnginePage>;
   /** Playwright only: the saved file of a download `press` starts. */
   download?(page: EnginePage, press: () => Promise<unknown>): Promise<{ name: string; path: string }>;
+  /** Chromium only: lays the page out for print, or back for the screen. */
+  emulatePrint?(page: EnginePage, print: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -89,5 +91,17 @@ export const waitForHidden = (page: EnginePage, selector: string, timeoutMs?: nu
     const element = document.querySelector<HTMLElement>(s);
     return !element || element.getBoundingClientRect().height === 0 || getComputedStyle(element).visibility === 'hidden';
   }, selector, timeoutMs);
-export const mainHeading = (page: EnginePage) => text(page, 'h1');
+/** The h1's words (WebKit's innerText ends a heading that wraps a label with a newline). */
+export const mainHeading = async (page: EnginePage) => (await text(page, 'h1')).trim();
 export const htmlLang = (page: EnginePage) => attribute(page, 'html', 'lang');
+
+/** Clicks the `tag` whose text (visually hidden words included) is `name`, as a screen reader user picks a button by name. */
+export async function clickNamed(page: EnginePage, tag: string, name: string) {
+  const marked = await page.evaluate(([t, n]) => {
+    const element = [...document.querySelectorAll(t)].find((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim() === n);
+    if (element) element.setAttribute('data-e2e-named', n);
+    return !!element;
+  }, [tag, name] as const);
+  if (!marked) throw new Error(`no ${tag} named "${name}"`);
+  await page.click(`${tag}[data-e2e-named="${name}"]`);
+}

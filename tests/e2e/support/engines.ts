@@ -64,6 +64,24 @@ export function describeInEngines(name: string, tests: (engine: () => Engine, en
   }
 }
 
+/**
+ * What an engine cannot do, and why: a test needing it is left out in that engine, with the reason
+ * logged, rather than run to pass vacuously or to flake.
+ */
+export const CANNOT: Record<EngineName, Partial<Record<'turnOffScripts' | 'printMedia', string>>> = {
+  chromium: {},
+  // Playwright's BiDi back end ignores javaScriptEnabled: false, and has no media emulation.
+  firefox: { turnOffScripts: 'Firefox over WebDriver BiDi cannot turn the page’s scripts off (javaScriptEnabled is ignored)', printMedia: 'no print media emulation over BiDi' },
+  webkit: { printMedia: 'classic WebDriver has no print media emulation' },
+};
+
+/** Registers `tests` unless the engine cannot do what it needs; then logs why it is left out. */
+export function testNeeding(engineName: EngineName, need: keyof (typeof CANNOT)['chromium'], name: string, fn: () => Promise<void>): void {
+  const reason = CANNOT[engineName][need];
+  if (!reason) return void test(name, fn);
+  process.stderr.write(`Left out in ${engineName}: "${name}": ${reason}\n`);
+}
+
 export async function screenshot(page: EnginePage, name: string): Promise<void> {
   const directory = path.join(SCREENSHOTS, page.engine);
   mkdirSync(directory, { recursive: true });

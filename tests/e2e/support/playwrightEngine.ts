@@ -33,6 +33,9 @@ export async function launchPlaywright(name: Extract<EngineName, 'chromium' | 'f
       const [download] = await Promise.all([raw.waitForEvent('download', { timeout: 30_000 }), press()]);
       return { name: download.suggestedFilename(), path: await download.path() };
     },
+    async emulatePrint(page, print) {
+      await (page as PlaywrightEnginePage).raw.emulateMedia({ media: print ? 'print' : 'screen' });
+    },
     async close() {
       await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => undefined)));
       await browser.close();

@@ -58,7 +58,7 @@ async function driverReady(url: string, driver: ChildProcess): Promise<void> {
 /**
  * WebKitGTK's MiniBrowser over classic WebDriver, through a WebKitWebDriver this run starts under its
  * own Xvfb. `usingServer` means Selenium Manager is never asked for anything (SE_OFFLINE too).
- * One browser session per script setting (with scripts, without): a "new page" in the same setting
+ * One browser session at a time (the driver's limit), in one script setting: a "new page" in the same setting
  * is the same window with the portal's cookies and storage cleared, as a new browser session has.
  */
 export async function launchWebKit(): Promise<Engine> {
@@ -72,7 +72,6 @@ export async function launchWebKit(): Promise<Engine> {
     env: { ...process.env, DISPLAY: xvfb.display, HOME: home, XDG_DOWNLOAD_DIR: home, SE_OFFLINE: 'true' },
   });
   const url = `http://127.0.0.1:${port}`;
-  const sessions = new Map<boolean, Promise<WebDriver>>();
   try {
     await driverReady(url, driverProcess);
   } catch (error) {
@@ -81,13 +80,15 @@ export async function launchWebKit(): Promise<Engine> {
     throw error;
   }
 
-  const session = (javaScript: boolean) => {
-    if (!sessions.has(javaScript)) {
-      const args = ['--automation', ...(javaScript ? [] : ['--enable-javascript-markup=false'])];
-      const capabilities = { browserName: 'MiniBrowser', acceptInsecureCerts: true, 'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args } };
-      sessions.set(javaScript, new Builder().usingServer(url).withCapabilities(capabilities).build() as unknown as Promise<WebDriver>);
-    }
-    return sessions.get(javaScript)!;
+  // WebKitWebDriver holds one session at a time: a page in the other script setting ends this one first.
+  let current: { javaScript: boolean; driver: Promise<WebDriver> } | undefined;
+  const session = async (javaScript: boolean) => {
+    if (current && current.javaScript === javaScript) return current.driver;
+    if (current) await (await current.driver.catch(() => undefined))?.quit().catch(() => undefined);
+    const args = ['--automation', ...(javaScript ? [] : ['--enable-javascript-markup=false'])];
+    const capabilities = { browserName: 'MiniBrowser', acceptInsecureCerts: true, 'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args } };
+    current = { javaScript, driver: new Builder().usingServer(url).withCapabilities(capabilities).build() as unknown as Promise<WebDriver> };
+    return current.driver;
   };
 
   return {
@@ -102,10 +103,13 @@ export async function launchWebKit(): Promise<Engine> {
       return webdriverPage(driver);
     },
     async close() {
-      for (const pending of sessions.values()) await (await pending).quit().catch(() => undefined);
-      driverProcess.kill();
-      xvfb.process.kill();
-      rmSync(home, { recursive: true, force: true });
+      try {
+        if (current) await (await current.driver.catch(() => undefined))?.quit().catch(() => undefined);
+      } finally {
+        driverProcess.kill();
+        xvfb.process.kill();
+        rmSync(home, { recursive: true, force: true });
+      }
     },
   };
 }
