@@ -166,7 +166,6 @@ describeInEngines('the player for long recordings, and moments, on a phone', (en
     const { page } = await signedIn('en');
     const sentFrom = portal.answers.length;
     const list = async () => (await texts(page, '[data-qa=moments-list] li')).map((t) => t.replace(/\s+/g, ' ').trim());
-    const namesOf = () => page.evaluate(() => [...document.querySelectorAll('[data-qa=moments-list] li')].map((li) => (li.textContent ?? '').replace(/\s+/g, ' ').trim()), null);
     const edit = (time: string) => `Edit the moment at ${time} Remove the moment at ${time}`;
     expect(await text(page, '[data-qa=moments-private]')).toContain('They are not sent to us');
 
@@ -194,12 +193,12 @@ describeInEngines('the player for long recordings, and moments, on a phone', (en
     await page.fill('[data-qa=moment-note]', EDITED_NOTE);
     await page.click('[data-qa=mark]');
     const expected = [`Go to 0:05:00 ${edit('0:05:00')}`, `Go to 0:23:10 ${EDITED_NOTE} ${edit('0:23:10')}`];
-    expect(await namesOf()).toEqual(expected);
+    expect(await list()).toEqual(expected);
     expect(await isVisible(page, '[data-qa=cancel-edit]')).toBe(false);
     await checkPage(page, 'moments-en-phone');
 
     await page.reload();
-    expect(await namesOf()).toEqual(expected);
+    expect(await list()).toEqual(expected);
     await page.click('[data-qa=moments-list] li:nth-child(2) [data-qa=moment-link]');
     await timeNear(page, 1390);
 

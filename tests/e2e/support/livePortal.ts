@@ -31,6 +31,8 @@ export interface Answer {
   status: number;
   contentRange?: string;
   contentType?: string;
+  /** The connection closed before the answer was whole (the browser cancelled it, or the portal stopped it). */
+  cut?: boolean;
   /** The SHA-256 of the body sent, for downloads (so a browser that saves where the test cannot read is still checked). */
   bodySha256?: string;
 }
@@ -51,7 +53,7 @@ function recordAnswers(answers: Answer[], answered: EventEmitter) {
       res.write = ((chunk: unknown, ...rest: unknown[]) => (feed(chunk), write(chunk, ...rest))) as typeof res.write;
       res.end = ((chunk?: unknown, ...rest: unknown[]) => (typeof chunk !== 'function' && feed(chunk), end(chunk, ...rest))) as typeof res.end;
     }
-    res.once('finish', () => {
+    const record = () => {
       const header = (name: string) => (res.getHeader(name) === undefined ? undefined : String(res.getHeader(name)));
       answers.push({
         method: req.method ?? '',
@@ -61,9 +63,15 @@ function recordAnswers(answers: Answer[], answered: EventEmitter) {
         status: res.statusCode,
         contentRange: header('content-range'),
         contentType: header('content-type'),
-        bodySha256: hash && res.statusCode === 200 ? hash.digest('hex') : undefined,
+        cut: !res.writableFinished || undefined,
+        bodySha256: hash && res.statusCode === 200 && res.writableFinished ? hash.digest('hex') : undefined,
       });
       answered.emit('answer', answers.at(-1));
+    };
+    // Either whole ('finish') or cut short ('close' without finishing): every answer is recorded once.
+    res.once('finish', record);
+    res.once('close', () => {
+      if (!res.writableFinished) record();
     });
   };
 }
@@ -78,7 +86,19 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
   // One browser from one address opens many pages here; the per-address limit is not under test.
   const portal = await startTestPortal({ RATE_LIMIT_PAGES_PER_MIN: '100000', ...overrides });
   const scheme = options.scheme ?? 'http';
-  const server = scheme === 'https' ? createHttpsServer(loopbackCertificate(), portal.app) : createHttpServer(portal.app);
+  /** One-shot hooks run before the portal handles a request whose path matches (as a held request, in any engine). */
+  const holds: { pattern: RegExp; before: () => Promise<unknown> }[] = [];
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const held = holds.findIndex((hold) => hold.pattern.test(req.url ?? ''));
+    if (held < 0) return void portal.app(req as never, res as never);
+    const [{ before }] = holds.splice(held, 1);
+    req.pause();
+    before().then(
+      () => portal.app(req as never, res as never),
+      (error) => res.destroy(error as Error),
+    );
+  };
+  const server = scheme === 'https' ? createHttpsServer(loopbackCertificate(), handle) : createHttpServer(handle);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const origin = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -105,6 +125,10 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
     urlFor,
     /** The status of the last page load the browser made (WebDriver has no way to ask the browser). */
     lastPageStatus: () => answers.filter((answer) => answer.document).at(-1)?.status,
+    /** Runs `before` (once) ahead of the portal's handling of the next request whose path matches. */
+    holdNext(pattern: RegExp, before: () => Promise<unknown>) {
+      holds.push({ pattern, before });
+    },
     /** The first answer from index `from` on that `matches`, as soon as the portal gives it. */
     waitForAnswer(from: number, matches: (answer: Answer) => boolean, timeoutMs = 60_000): Promise<Answer> {
       const found = answers.slice(from).find(matches);

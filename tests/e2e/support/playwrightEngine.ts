@@ -72,7 +72,8 @@ function playwrightPage(engine: EngineName, page: Page): PlaywrightEnginePage {
       // A navigation in between destroys the context the function was waiting in: wait again in the new one.
       for (;;) {
         try {
-          await page.waitForFunction(fn as never, arg, { timeout: Math.max(1, deadline - Date.now()) });
+          // Polled on a timer, not animation frames: a page without scripts runs none.
+          await page.waitForFunction(fn as never, arg, { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
           return;
         } catch (error) {
           if (Date.now() >= deadline || !/context was destroyed|navigat/i.test(String(error))) throw error;
