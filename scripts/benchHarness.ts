@@ -116,13 +116,16 @@ let bucket: Target | undefined;
 /** Where the shared bucket listens, once a portal has started it. */
 export const bucketEndpoint = (): string => bucket!.info.endpoint;
 
+/** The key pair the shared bucket accepts (generated when it starts). */
+export const bucketCredentials = () => ({ accessKeyId: bucket!.info.accessKeyId, secretAccessKey: bucket!.info.secretAccessKey });
+
 /** Stops the shared bucket at the end of the run. */
 export const stopBucket = async () => bucket?.stop();
 
 /** A portal process in its production configuration, over `env`'s database and the shared bucket. */
 export async function startPortal(env: Record<string, string> = {}): Promise<Target> {
   bucket ??= await startTarget('s3');
-  return startTarget('portal', { BENCH_S3_ENDPOINT: bucket.info.endpoint, ...env });
+  return startTarget('portal', { BENCH_S3_ENDPOINT: bucket.info.endpoint, BENCH_S3_ACCESS_KEY_ID: bucket.info.accessKeyId, BENCH_S3_SECRET_ACCESS_KEY: bucket.info.secretAccessKey, ...env });
 }
 
 /** Clock ticks a second in /proc/<pid>/stat's CPU times. */

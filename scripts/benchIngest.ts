@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { demoAudio, wavHeader } from '../server/demoAudio';
-import { bucketEndpoint, QUICK, startPortal, type Figure } from './benchHarness';
+import { bucketCredentials, bucketEndpoint, QUICK, startPortal, type Figure } from './benchHarness';
 
 const SAMPLE_RATE = 16_000;
 const PCM_CHUNK = demoAudio(32, SAMPLE_RATE).subarray(44);
@@ -55,7 +55,7 @@ async function uploadThroughApi(port: number, apiKey: string, bytes: number): Pr
 
 /** The same bytes as a multipart upload straight to the bucket, 5 MB parts, two in flight (as the portal sends them). */
 async function uploadToBucket(bytes: number): Promise<void> {
-  const client = new S3Client({ endpoint: bucketEndpoint(), region: 'eu-west-2', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const client = new S3Client({ endpoint: bucketEndpoint(), region: 'eu-west-2', forcePathStyle: true, credentials: bucketCredentials() });
   try {
     await new Upload({ client, params: { Bucket: 'assessment-recordings', Key: `bench/raw-${Date.now()}.wav`, Body: wavStream(bytes) }, partSize: 5 * 1024 * 1024, queueSize: 2 }).done();
   } finally {

@@ -40,7 +40,7 @@ async function hello() {
 async function s3() {
   const { startEmbeddedS3 } = await import('../server/objects/embeddedS3.js');
   const server = await startEmbeddedS3(mkdtempSync(path.join(tmpdir(), 'bench-s3-')), 'assessment-recordings', 0);
-  process.send!({ endpoint: server.endpoint });
+  process.send!({ endpoint: server.endpoint, accessKeyId: server.credentials.accessKeyId, secretAccessKey: server.credentials.secretAccessKey });
 }
 
 async function portal() {
@@ -60,8 +60,8 @@ async function portal() {
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-portal-')),
     DATABASE_URL: process.env.BENCH_DATABASE_URL,
     S3_ENDPOINT: process.env.BENCH_S3_ENDPOINT,
-    S3_ACCESS_KEY_ID: 'S3RVER',
-    S3_SECRET_ACCESS_KEY: 'S3RVER',
+    S3_ACCESS_KEY_ID: process.env.BENCH_S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY: process.env.BENCH_S3_SECRET_ACCESS_KEY,
     // The limiters still run on every request; only their ceilings are out of the load's way.
     RATE_LIMIT_PAGES_PER_MIN: '1000000',
     RATE_LIMIT_NINO_PER_15_MIN: '100000',

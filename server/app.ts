@@ -26,11 +26,17 @@ import { staffConsoleRoutes } from './staff';
 import { providerApiRoutes } from './api/providerApi';
 
 /** Builds the portal from explicit dependencies; the order below is the order a request meets it. */
+/** What a test may shorten to see a bound act within its run; production takes the defaults. */
+export interface AppOptions {
+  /** How long a page's form body or a delivery receipt may take to arrive (default FORM_BODY_DEADLINE_MS). */
+  formBodyDeadlineMs?: number;
+}
+
 /**
  * `services` can be passed in so the process that starts the SMS dispatcher and the app share one
  * set (one dispatcher, one signer); tests leave it out.
  */
-export function createApp(deps: PortalDeps, services: PortalServices = portalServices(deps)) {
+export function createApp(deps: PortalDeps, services: PortalServices = portalServices(deps), options: AppOptions = {}) {
   const { config } = deps;
   const app = express();
   app.set('trust proxy', config.trustProxy);
@@ -46,7 +52,10 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   app.use(requestMetrics(deps.metrics));
   app.use(securityHeaders(deps.objects.origin));
   app.use(compressResponses());
+  // Small bodies under a deadline (the server waits an hour for a provider's upload): the receipts here, the pages below the API.
+  const bodyDeadline = formBodyDeadline(options.formBodyDeadlineMs);
   app.use(healthRoutes(deps));
+  app.use('/webhooks', bodyDeadline);
   app.use(webhookRoutes(deps));
   const assets = { index: false, maxAge: config.production ? '1d' : 0 };
   app.use('/assets', express.static(path.join(GOVUK_FRONTEND, 'dist/govuk/assets'), assets));
@@ -59,8 +68,9 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   app.use(languageChoice());
   // The API reads its own bodies (multipart) and answers every refusal as a problem document, so it
   // comes before the pages' form parser, whose refusals are pages.
-  app.use('/api/v1', providerApiRoutes(deps, services));
-  app.use(formBodyDeadline());
+  // Its bodies are small too, but for an admitted upload's, which its pace rule bounds instead.
+  app.use('/api/v1', bodyDeadline, providerApiRoutes(deps, services));
+  app.use(bodyDeadline);
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
 
   const renderStaticPage = staticPageRenderer(views);

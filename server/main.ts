@@ -2,11 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { installCrashPolicy } from './crashPolicy';
 import { DEMO, seedDemo } from './demo';
 import { dependencyFailure } from './errors';
 import { createMetricsApp } from './observability/metricsApp';
 import { openRuntime } from './runtime';
 import { portalServices } from './services';
+import { startMultipartSweep } from './services/multipartSweep';
 import { retentionSweep } from './services/retention';
 
 /** A port another process holds is the operator's to fix: one line naming the variable, not a stack. */
@@ -43,7 +45,7 @@ const LISTENING_COPY_INTERVAL_MS = 60_000;
  * The longest a request may take to arrive whole: a provider's 1 GB upload needs about 2.3 Mbit/s
  * to arrive in an hour (2 GB, 4.6 Mbit/s). Headers must still come within Node's headersTimeout, a
  * provider holds at most half the upload slots, and claimants' form bodies are small, so an hour
- * costs a slow client a socket, not the instance. IDEMPOTENCY_CLAIM_LEASE_MS outlasts it.
+ * costs a slow client a socket, not the instance. An Idempotency-Key's claim is renewed while it runs.
  */
 const REQUEST_TIMEOUT_MS = 60 * 60_000;
 
@@ -54,7 +56,7 @@ async function main() {
   const runtime = await openRuntime(config, { announce: config.production ? undefined : (line) => console.log(line) });
   const { logger } = runtime.deps;
   const services = portalServices(runtime.deps);
-  // Stated, not left to Node's defaults: an Idempotency-Key's claim outlives any request (IDEMPOTENCY_CLAIM_LEASE_MS).
+  // Stated, not left to Node's defaults (MULTIPART_ABANDONED_AFTER outlasts it).
   const portal = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, createApp(runtime.deps, services));
   await listen(portal, config.port, undefined, 'PORT');
   const servers = [portal];
@@ -63,6 +65,7 @@ async function main() {
     await listen(metrics, config.metricsPort, config.metricsHost, 'METRICS_PORT');
     servers.push(metrics);
   }
+  installCrashPolicy({ logger, servers });
   const port = (portal.address() as AddressInfo).port;
   logger.info({ port, metricsPort: config.metricsPort || undefined, metricsHost: config.metricsPort ? config.metricsHost : undefined }, 'portal listening');
   console.log(`Portal listening on ${config.baseUrl.origin} (port ${port})`);
@@ -70,6 +73,7 @@ async function main() {
   services.dispatcher.start(config.sms.dispatchIntervalMs);
   // Picks up recordings registered by the CLI or another instance, and copies left by one that stopped.
   services.listeningCopies.start(LISTENING_COPY_INTERVAL_MS);
+  startMultipartSweep(runtime.deps);
   // Every instance tries; the lease in the database lets one sweep at a time.
   const sweeper = setInterval(() => {
     retentionSweep(runtime.deps, { dryRun: false, actor: 'scheduled-sweep' }).catch((error: Error) =>

@@ -155,7 +155,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   };
   try {
     prepareInstance(config, logger);
-    const database = await openDatabase(config.database, options.onQuery);
+    const database = await openDatabase(config.database, options.onQuery, (error) => logger.warn({ err: error }, 'database connection lost; the pool opens another'));
     closers.push(() => database.db.destroy());
     const stores = portalStores(database, (type) => metrics.auditEvents.inc({ type }));
     closers.push(() => stores.audit.close());
@@ -163,7 +163,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     let embedded: EmbeddedS3 | undefined;
     if (!config.s3.endpoint) {
       const { startEmbeddedS3 }: typeof import('./objects/embeddedS3') = require('./objects/embeddedS3');
-      embedded = await startEmbeddedS3(config.dataDir, config.s3.bucket, config.s3.embeddedPort);
+      embedded = await startEmbeddedS3(config.dataDir, config.s3.bucket, config.s3.embeddedPort, config.s3);
       closers.push(() => embedded!.close());
     }
     const objects = s3Objects({ ...config.s3, endpoint: config.s3.endpoint ?? embedded!.endpoint });

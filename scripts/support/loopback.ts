@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { generateSecrets } from '../../server/config';
+import { generateEmbeddedS3Credentials } from '../../server/config/s3';
 import type { TestPortal } from './testPortal';
 
 export interface RawAnswer {
@@ -122,7 +123,8 @@ export function expectNoStackTrace(text: string) {
  */
 export function productionEnv(extra: Record<string, string> = {}): Record<string, string> {
   // One process on this machine: the embedded S3 server, which production runs only when told to.
-  return { NODE_ENV: 'production', S3_ENDPOINT: 'embedded', ...generateSecrets(), ...extra };
+  const s3 = generateEmbeddedS3Credentials();
+  return { NODE_ENV: 'production', S3_ENDPOINT: 'embedded', S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, ...generateSecrets(), ...extra };
 }
 
 export interface FiredAnswer {

@@ -21,6 +21,9 @@ export const PROBLEMS = {
   'transcript-invalid': { status: 422, title: 'The transcript is not WebVTT the portal keeps: malformed, holding markup, empty, or with a cue past the end of the recording' },
   'service-unavailable': { status: 503, title: 'A service this API needs is temporarily unavailable' },
   'uploads-busy': { status: 503, title: 'This server is receiving as many uploads as it can hold; try again after Retry-After seconds' },
+  'upload-stalled': { status: 408, title: 'The upload stopped arriving, or arrived too slowly; nothing was stored, send it again' },
+  'shutting-down': { status: 503, title: 'This server is shutting down; send the same request again after Retry-After seconds' },
+  'object-store-unavailable': { status: 503, title: 'The store recordings are kept in is temporarily unavailable; nothing was stored, send the same request again after Retry-After seconds' },
   'server-error': { status: 500, title: 'Something went wrong on our side' },
 } as const;
 

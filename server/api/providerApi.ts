@@ -41,7 +41,8 @@ export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalService
     recordingRoutes(provider.recordings, {
       maxUploadBytes: deps.config.apiMaxUploadBytes,
       fingerprintKey: deps.config.secrets.ninoIndexKey,
-      idempotency: idempotencyKeys(provider.idempotencyKeys, deps.clock),
+      idempotency: idempotencyKeys(provider.idempotencyKeys, deps.clock, deps.config.idempotencyLease),
+      uploadDeps: deps,
     }),
   );
   router.use(transcriptApiRoutes(deps, services));

@@ -15,6 +15,8 @@ const REFUSALS: Record<TranscriptRefused['problem'], ProblemType> = {
   markup: 'transcript-invalid',
   empty: 'transcript-invalid',
   'past-end': 'transcript-invalid',
+  'too-many-cues': 'transcript-invalid',
+  'cue-too-long': 'transcript-invalid',
   'no-recording': 'not-found',
   'recording-unavailable': 'recording-unavailable',
 };

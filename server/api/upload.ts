@@ -1,13 +1,27 @@
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { PassThrough, type Readable } from 'node:stream';
+import { isDependencyUnavailable } from '../errors';
+import { liftBodyDeadline } from '../middleware/bodyDeadline';
+import { watchPace, type UploadPace } from './uploadPace';
 
 export type Upload<T> =
   /** `value` is what `onAudio` made of the file; undefined when the request had no file. */
   | { ok: true; fields: Record<string, string>; value: T | undefined }
   | { ok: false; problem: 'too-large' | 'bad-request'; detail: string }
   /** The client went before sending the whole body: there is nobody to answer. */
-  | { ok: false; problem: 'cut-off'; detail: string };
+  | { ok: false; problem: 'cut-off'; detail: string }
+  /** The upload was given up on before its body had all arrived: too slow, or the instance is shutting down. */
+  | { ok: false; problem: StopReason; detail: string };
+
+export type StopReason = 'stalled' | 'shutting-down';
+
+/** What bounds one upload's reading besides its size: its pace, and a signal to give up (its reason a StopReason). */
+export interface UploadBounds {
+  pace: UploadPace;
+  /** Aborted with `{ reason: StopReason, detail }` to give the upload up while its body is still arriving. */
+  stop: AbortSignal;
+}
 
 /** What `onAudio` gets: the fields sent before the file, the file as a stream, and the end of the body. */
 export interface AudioPart {
@@ -65,6 +79,7 @@ class UploadRead<T> {
     private readonly maxBytes: number,
     private readonly onAudio: (part: AudioPart) => Promise<T>,
     private readonly settle: { resolve: (upload: Upload<T>) => void; reject: (error: unknown) => void },
+    private readonly bounds: UploadBounds,
   ) {
     this.hardCap = maxBytes + 2 * FORM_OVERHEAD_BYTES + 1024 * 1024;
   }
@@ -89,6 +104,18 @@ class UploadRead<T> {
     });
     // A body cut off by the client never ends the parser: without this the upload would wait forever.
     req.on('close', () => this.closed());
+    liftBodyDeadline(req);
+    const pace = watchPace(req, this.bounds.pace, (detail) => this.stop('stalled', detail));
+    const stopped = () => {
+      const { reason, detail } = this.bounds.stop.reason as { reason: StopReason; detail: string };
+      this.stop(reason, detail);
+    };
+    if (this.bounds.stop.aborted) return stopped();
+    this.bounds.stop.addEventListener('abort', stopped, { once: true });
+    req.once('close', () => {
+      pace.stop();
+      this.bounds.stop.removeEventListener('abort', stopped);
+    });
     req.pipe(parser);
   }
 
@@ -151,7 +178,7 @@ class UploadRead<T> {
     stream.pipe(ours);
     this.work = this.onAudio({ fields: { ...this.fields }, audio: ours, bodyRead: () => this.body.read });
     void this.work
-      .catch(() => undefined)
+      .catch((error: unknown) => this.workFailed(error))
       .finally(() => {
         stream.unpipe(ours);
         stream.resume();
@@ -160,12 +187,33 @@ class UploadRead<T> {
 
   private closed() {
     if (this.req.complete) return;
+    this.giveUp(new Error('the request body was cut off'), 'cut-off');
+  }
+
+  /** Gives the upload up while its body is still arriving: the client is answered once `onAudio` has cleaned up. */
+  private stop(reason: StopReason, detail: string) {
+    if (this.req.complete || this.settled) return;
+    this.giveUp(new Error(detail), reason);
+  }
+
+  private giveUp(cause: Error, problem: 'cut-off' | StopReason) {
     this.req.unpipe(this.parser);
     this.parser.destroy();
-    const cutOff = new Error('the request body was cut off');
-    this.audio?.destroy(cutOff);
-    this.body.failed(cutOff);
-    this.finish(() => this.afterWork({ ok: false, problem: 'cut-off', detail: cutOff.message }));
+    this.audio?.destroy(cause);
+    this.body.failed(cause);
+    this.finish(() => this.afterWork({ ok: false, problem, detail: cause.message }));
+  }
+
+  /**
+   * The store (or the database) failed `onAudio`: nothing the rest of the body holds can change the
+   * answer, so it is not read on; the route answers at once and closes the connection.
+   */
+  private workFailed(error: unknown) {
+    if (this.failure || this.settled || !isDependencyUnavailable(error)) return;
+    this.req.unpipe(this.parser);
+    this.parser.destroy();
+    this.body.failed(error as Error);
+    this.finish(() => Promise.reject(error));
   }
 }
 
@@ -177,7 +225,7 @@ class UploadRead<T> {
  * cut. A client that goes mid-body makes the stream fail, and the answer waits for `onAudio` to settle
  * (so its cleanup is done before the request's room is given back).
  */
-export function readUpload<T>(req: Request, maxBytes: number, onAudio: (part: AudioPart) => Promise<T>): Promise<Upload<T>> {
+export function readUpload<T>(req: Request, maxBytes: number, bounds: UploadBounds, onAudio: (part: AudioPart) => Promise<T>): Promise<Upload<T>> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -187,6 +235,6 @@ export function readUpload<T>(req: Request, maxBytes: number, onAudio: (part: Au
       resolve({ ok: false, problem: 'bad-request', detail: 'send the recording as multipart/form-data' });
       return;
     }
-    new UploadRead(req, parser, maxBytes, onAudio, { resolve, reject }).start();
+    new UploadRead(req, parser, maxBytes, onAudio, { resolve, reject }, bounds).start();
   });
 }

@@ -2,6 +2,7 @@ import { databaseSettings } from './database';
 import { developmentSecrets } from './developmentSecrets';
 import { limitSettings } from './limits';
 import type { Env } from './read';
+import { resilienceSettings } from './resilience';
 import { s3Settings } from './s3';
 import { missingSecret, secretSettings } from './secrets';
 import { serverSettings } from './server';
@@ -20,6 +21,7 @@ function parseSettings(env: Env) {
     sms: smsSettings(env, server.dataDir),
     s3: s3Settings(env, server.production),
     ...limitSettings(env),
+    ...resilienceSettings(env),
   };
 }
 
@@ -30,11 +32,14 @@ function parseSettings(env: Env) {
  * other setting has passed.
  */
 export function loadConfig(env: Env = process.env) {
-  const settings = parseSettings(env);
-  const stored = !settings.production && missingSecret(env) ? developmentSecrets(settings.dataDir) : undefined;
+  const { s3: { credentials, ...s3 }, ...settings } = parseSettings(env);
+  const needsStored = !settings.production && (missingSecret(env) !== undefined || credentials === undefined);
+  const stored = needsStored ? developmentSecrets(settings.dataDir) : undefined;
   const secrets = secretSettings(env, stored);
   checkSegmentBudget(settings.baseUrl, secrets.linkKeys.current.id, settings.sms.segmentBudget);
-  return { ...settings, secrets };
+  // Without its own pair (production always has one), the embedded server accepts the one kept in dev-secrets.json.
+  const keys = credentials ?? { accessKeyId: stored!.S3_ACCESS_KEY_ID, secretAccessKey: stored!.S3_SECRET_ACCESS_KEY };
+  return { ...settings, s3: { ...s3, ...keys }, secrets };
 }
 
 export type Config = ReturnType<typeof loadConfig>;

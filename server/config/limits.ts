@@ -22,6 +22,17 @@ function accessRules(env: Env): AccessRules {
   };
 }
 
+/**
+ * UPLOAD_IDLE_TIMEOUT and UPLOAD_MIN_RATE_KB: every window of UPLOAD_IDLE_TIMEOUT in which the portal
+ * was ready to read an upload's body must bring some of it, and at least UPLOAD_MIN_RATE_KB KB a
+ * second; an upload that does not loses its slot. 0 KB/s keeps only the idle rule.
+ */
+function uploadPace(env: Env) {
+  const idleTimeoutMs = duration(env, 'UPLOAD_IDLE_TIMEOUT', '30s');
+  if (idleTimeoutMs > 600_000) throw new ConfigError('UPLOAD_IDLE_TIMEOUT', 'must be at most 10m: a stalled upload holds one of a few slots until then');
+  return { idleTimeoutMs, minBytesPerSecond: integer(env, 'UPLOAD_MIN_RATE_KB', 32, 0, 10_240) * 1024 };
+}
+
 /** How long links, sessions, downloads and records last, and how much a client may ask for. */
 export function limitSettings(env: Env) {
   const presignTtlMs = presignTtl(env);
@@ -34,6 +45,8 @@ export function limitSettings(env: Env) {
     retentionMonths: integer(env, 'RETENTION_MONTHS', 24, 1, 1200),
     /** The largest audio file the provider API accepts; larger uploads are refused before anything is stored. */
     apiMaxUploadBytes: integer(env, 'API_MAX_UPLOAD_MB', 2048, 1, 2048) * 1024 * 1024,
+    /** How slowly a provider's upload may arrive before it is dropped (see uploadPace). */
+    uploadPace: uploadPace(env),
     /** The largest transcript (WebVTT) accepted from a provider or a supervisor. */
     transcriptMaxBytes: integer(env, 'TRANSCRIPT_MAX_KB', 2048, 1, 20_480) * 1024,
     /** How often each instance tries to run the retention sweep (one instance at a time runs it). */

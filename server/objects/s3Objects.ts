@@ -4,6 +4,7 @@ import { objectRequests } from './objectRequests';
 import { unavailableOnFailure } from './objectStoreUnavailable';
 import { bucketOrigin, deleteEverywhere, objectExists, presignGet, putFile, putObject, readBytes, type S3Bucket } from './s3Bucket';
 import { putStreamed } from './streamedUpload';
+import { s3IncompleteUploads, type IncompleteUploads } from './incompleteUploads';
 
 export { ObjectStoreUnavailable } from './objectStoreUnavailable';
 export { PART_BYTES, STREAMED_UPLOAD_BUFFER_BYTES } from './streamedUpload';
@@ -58,6 +59,8 @@ export interface ObjectStorage {
   ping(): Promise<void>;
   /** Stores a file from disk, streamed (a listening copy), with the same checksum and encryption as `put`. */
   putFile(key: string, file: string, contentType: string, sha256Hex: string): Promise<void>;
+  /** The bucket's incomplete multipart uploads, for the sweep that aborts abandoned ones. */
+  incompleteUploads: IncompleteUploads;
   close(): void;
 }
 
@@ -92,5 +95,6 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
     },
     close: () => client.destroy(),
     putFile: (key, file, contentType, sha256Hex) => putFile(bucket, key, file, contentType, sha256Hex),
+    incompleteUploads: s3IncompleteUploads(bucket),
   };
 }

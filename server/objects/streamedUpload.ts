@@ -10,6 +10,21 @@ export const PART_BYTES = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 export const STREAMED_UPLOAD_BUFFER_BYTES = PART_BYTES * (PARTS_IN_FLIGHT + 1);
 
+/**
+ * A part the store fails is sent again after these pauses (on top of the SDK's own second attempt),
+ * so an outage or a failover of up to about 7 s in the middle of a long upload is survived; a
+ * longer one fails the upload, and the provider is told to send it again.
+ */
+const PART_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
+
+/** Failures a second try may get past: no answer at all (refused, reset, timed out), a 5xx, or "slow down". */
+function worthRetrying(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500 || status === 429 || status === 408;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The store answered that it has no such operation (s3rver has no AbortMultipartUpload). */
 const notImplemented = (error: unknown) => [405, 501].includes((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0);
 
@@ -30,6 +45,8 @@ class MultipartUpload {
   private readonly parts: { PartNumber: number; ETag: string | undefined }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private partFailure: unknown;
+  /** Told when a part fails for good, while the body is being waited on. */
+  private partFailureListener: ((failure: PartFailed) => void) | undefined;
   // Part buffers are reused once sent, so a long upload does not leave a trail of garbage for the GC.
   private readonly spare: Buffer[] = [];
 
@@ -38,6 +55,18 @@ class MultipartUpload {
     private readonly key: string,
     private readonly contentType: string,
   ) {}
+
+  /**
+   * The body's next chunk, or the first part's failure as soon as it happens. (A promise of its own
+   * each time: a race against one long-lived promise would keep every chunk the body ever gave.)
+   */
+  nextChunk(chunks: AsyncIterator<Buffer>): Promise<IteratorResult<Buffer>> {
+    return new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+      if (this.partFailure) return reject(new PartFailed(this.partFailure));
+      this.partFailureListener = reject;
+      chunks.next().then(resolve, (error: unknown) => reject(new BodyFailed(error)));
+    }).finally(() => (this.partFailureListener = undefined));
+  }
 
   get started(): boolean {
     return this.uploadId !== undefined;
@@ -56,16 +85,26 @@ class MultipartUpload {
     ).UploadId;
     const sending = this.sendPart(bytes, ++this.partsStarted).catch((error: unknown) => {
       this.partFailure ??= error;
+      this.partFailureListener?.(new PartFailed(error));
     });
     this.inFlight.add(sending);
     void sending.finally(() => this.inFlight.delete(sending));
     while (this.inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(this.inFlight);
-    if (this.partFailure) throw this.partFailure;
+    if (this.partFailure) throw new PartFailed(this.partFailure);
   }
 
   private async sendPart(bytes: Buffer, partNumber: number): Promise<void> {
     const { client, settings } = this.bucket;
-    const sent = await client.send(new UploadPartCommand({ Bucket: settings.bucket, Key: this.key, UploadId: this.uploadId, PartNumber: partNumber, Body: bytes }));
+    let sent;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        sent = await client.send(new UploadPartCommand({ Bucket: settings.bucket, Key: this.key, UploadId: this.uploadId, PartNumber: partNumber, Body: bytes }));
+        break;
+      } catch (error) {
+        if (attempt >= PART_RETRY_DELAYS_MS.length || !worthRetrying(error)) throw error;
+        await pause(PART_RETRY_DELAYS_MS[attempt]);
+      }
+    }
     this.parts.push({ PartNumber: partNumber, ETag: sent.ETag });
     if (bytes.length === PART_BYTES) this.spare.push(bytes);
   }
@@ -108,30 +147,32 @@ class MultipartUpload {
 
 /**
  * Reads the body into parts, starting each as it fills, and returns the last one (not full, perhaps
- * empty). What the body throws is its failure; what the store throws while it is read is the store's.
+ * empty). What the body throws is its failure; what the store throws while it is read is the store's,
+ * and it is thrown as soon as a part has failed (after its retries), not when the body next brings a
+ * chunk: the client may be waiting for its answer. (The body is then left unread, not returned: its
+ * pending read would keep the answer waiting for the client.)
  */
 async function startFullParts(body: AsyncIterable<Buffer>, upload: MultipartUpload): Promise<Buffer> {
+  const chunks = body[Symbol.asyncIterator]();
   let part = upload.emptyPart();
   let filled = 0;
-  try {
-    for await (const chunk of body) {
-      for (let offset = 0; offset < chunk.length; ) {
-        const taken = chunk.copy(part, filled, offset);
-        filled += taken;
-        offset += taken;
-        if (filled === PART_BYTES) {
-          await upload.startPart(part).catch((error: unknown) => {
-            throw new PartFailed(error);
-          });
-          part = upload.emptyPart();
-          filled = 0;
-        }
+  for (;;) {
+    const next = await upload.nextChunk(chunks).catch((error: unknown) => {
+      throw error instanceof PartFailed ? error.error : error;
+    });
+    if (next.done) return part.subarray(0, filled);
+    const chunk = next.value;
+    for (let offset = 0; offset < chunk.length; ) {
+      const taken = chunk.copy(part, filled, offset);
+      filled += taken;
+      offset += taken;
+      if (filled === PART_BYTES) {
+        await upload.startPart(part);
+        part = upload.emptyPart();
+        filled = 0;
       }
     }
-  } catch (error) {
-    throw error instanceof PartFailed ? error.error : new BodyFailed(error);
   }
-  return part.subarray(0, filled);
 }
 
 async function approval(approve: () => Promise<{ sha256Hex: string }>): Promise<{ sha256Hex: string }> {
@@ -160,6 +201,6 @@ export async function putStreamed(bucket: S3Bucket, key: string, body: AsyncIter
       throw new ObjectStoreUnavailable(cleanupError);
     });
     if (failure instanceof BodyFailed) throw failure.error;
-    throw new ObjectStoreUnavailable(failure);
+    throw new ObjectStoreUnavailable(failure instanceof PartFailed ? failure.error : failure);
   }
 }

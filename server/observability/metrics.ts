@@ -39,6 +39,23 @@ export function portalMetrics() {
       help: 'Recordings past retention whose audio the store refused to delete at the last sweep (alert when above 0)',
       registers: [registry],
     }),
+    dependencyUp: new Gauge({
+      name: 'portal_dependency_up',
+      help: 'Whether a shared dependency (database, objectStorage, redis) answered at the last readiness probe: 1 or 0. Alert on 0; readiness itself stays this instance\'s own',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
+    incompleteUploads: new Gauge({
+      name: 'portal_incomplete_multipart_uploads',
+      help: "Incomplete multipart uploads under the portal's prefixes at the last sweep: abandoned (older than MULTIPART_ABANDONED_AFTER, aborted unless the abort failed) or recent (possibly in use, kept)",
+      labelNames: ['age'] as const,
+      registers: [registry],
+    }),
+    uploadsAborted: new Counter({
+      name: 'portal_multipart_uploads_aborted_total',
+      help: 'Abandoned multipart uploads the sweep aborted (their parts deleted)',
+      registers: [registry],
+    }),
     argon2Seconds: new Histogram({
       name: 'portal_argon2_seconds',
       help: 'Time spent in argon2id hashing and verification',

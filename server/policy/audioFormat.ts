@@ -23,3 +23,18 @@ export function detectAudioFormat(bytes: Buffer): AudioFormat | undefined {
   if (ascii(bytes, 0, 4) === 'fLaC') return { contentType: 'audio/flac', extension: 'flac' };
   return undefined;
 }
+
+/**
+ * Whether an M4A's index (moov) comes before its audio (mdat) within `head`: only then can it be
+ * decoded as it streams, since a decoder must read the index first and a stream cannot be rewound.
+ */
+export function m4aIndexFirst(head: Buffer): boolean {
+  for (let offset = 0; offset + 8 <= head.length; ) {
+    const size = head.readUInt32BE(offset);
+    const type = ascii(head, offset + 4, 4);
+    if (type === 'moov') return true;
+    if (type === 'mdat' || size < 8) return false;
+    offset += size;
+  }
+  return false;
+}

@@ -90,3 +90,37 @@ export function sizeAgreesWithHeader(extension: AudioExtension, head: Buffer, pa
   }
   return { ok: true };
 }
+
+/**
+ * How far the audio ffmpeg decodes may be from what the file states before it is refused: 2 % of the
+ * stated duration or 1 s, whichever is more (encoder delay and padding, a damaged frame or two). And
+ * how many errors it may report on the way: one line a second of audio, at least 10 (a decoder
+ * conceals a damaged AAC frame, so a file of noise in a valid container can decode "in full").
+ */
+export const DECODE_TOLERANCE = { fraction: 0.02, seconds: 1, errorLinesPerSecond: 1, errorLines: 10 };
+
+/** Whether the audio that decodes plays for as long as the file states (by its container, or for MP3 its frames), cleanly. */
+export function decodedAgreesWithStated(extension: AudioExtension, statedSeconds: number, decoded: { seconds: number; errorLines: number }): SizeVerdict {
+  const name = extension.toUpperCase();
+  const allowed = Math.max(DECODE_TOLERANCE.seconds, DECODE_TOLERANCE.fraction * statedSeconds);
+  if (Math.abs(decoded.seconds - statedSeconds) > allowed) {
+    return { ok: false, reason: `the ${name} file is corrupt: it states ${statedSeconds.toFixed(2)} s of audio but ${decoded.seconds.toFixed(2)} s of it decodes` };
+  }
+  const errorsAllowed = Math.max(DECODE_TOLERANCE.errorLines, DECODE_TOLERANCE.errorLinesPerSecond * decoded.seconds);
+  if (decoded.errorLines > errorsAllowed) {
+    return { ok: false, reason: `the ${name} file is corrupt: decoding its ${decoded.seconds.toFixed(2)} s of audio reported ${decoded.errorLines} errors` };
+  }
+  return { ok: true };
+}
+
+/** What a WAV may hold after its data chunk (LIST and id3 chunks, padding) before the surplus is refused. */
+export const WAV_TRAILING_BYTES_ALLOWED = { fraction: 0.02, bytes: 64 * 1024 };
+
+/** Whether a WAV's size is what its data chunk states, give or take its trailing chunks. */
+export function wavHoldsNoSurplus(head: Buffer, fileBytes: number): SizeVerdict {
+  const stated = wavStated(head);
+  if (!stated) return { ok: true };
+  const surplus = fileBytes - stated.bytes;
+  if (surplus <= Math.max(WAV_TRAILING_BYTES_ALLOWED.bytes, WAV_TRAILING_BYTES_ALLOWED.fraction * stated.bytes)) return { ok: true };
+  return { ok: false, reason: `the WAV file does not hold what its header states: ${stated.statedBy}, but ${surplus} more bytes follow that are not its audio` };
+}

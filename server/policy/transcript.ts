@@ -10,6 +10,21 @@ export const TRANSCRIPT_FORMAT = { contentType: 'text/vtt', extension: 'vtt' } a
  */
 export const CUE_END_SLACK_SECONDS = 1;
 
+/**
+ * What speech can hold: at most one cue for each half-second of the recording (a typed transcript has
+ * one every few seconds), never more than MAX_CUES whatever the recording's length, and at most
+ * MAX_CUE_CHARACTERS of text in a cue (a minute of fast speech is about 1,000 characters).
+ */
+export const CUES_PER_SECOND = 2;
+export const MAX_CUES = 20_000;
+export const MAX_CUE_CHARACTERS = 2_000;
+
+/** The most cues a transcript of a recording this long may have (MAX_CUES when its length is not known). */
+export function maxCuesFor(recordingSeconds: number | null): number {
+  if (recordingSeconds === null || !Number.isFinite(recordingSeconds)) return MAX_CUES;
+  return Math.min(MAX_CUES, Math.max(1, Math.ceil(recordingSeconds * CUES_PER_SECOND)));
+}
+
 /** One cue as the portal keeps it: plain text only, times in seconds. */
 export interface TranscriptCue {
   start: number;
@@ -20,9 +35,10 @@ export interface TranscriptCue {
 /**
  * Why a transcript was refused: the file is too big, is not UTF-8 WebVTT (`malformed`, with the
  * parser's first complaint and its line), holds markup (tags in a cue, or a STYLE block), has no cue,
- * or has a cue that ends after the recording does.
+ * has a cue that ends after the recording does, has more cues than the recording's speech can hold
+ * (`too-many-cues`), or a cue with more text than one can (`cue-too-long`).
  */
-export type TranscriptProblem = 'too-large' | 'malformed' | 'markup' | 'empty' | 'past-end';
+export type TranscriptProblem = 'too-large' | 'malformed' | 'markup' | 'empty' | 'past-end' | 'too-many-cues' | 'cue-too-long';
 
 export type TranscriptCheck = { ok: true; cues: TranscriptCue[] } | { ok: false; problem: TranscriptProblem; detail: string };
 
@@ -54,8 +70,10 @@ const refused = (problem: TranscriptProblem, detail: string): TranscriptCheck =>
 /**
  * Checks a transcript with the W3C's WebVTT parser (webvtt-parser) and returns its cues as plain
  * text. `recordingSeconds` is the audio's stated length, when known. Pure: the caller stores it.
+ * A transcript read back from storage is not held to the speech bounds (`speechBounds: false`): it
+ * was accepted when it came, and the claimant still gets it.
  */
-export function checkTranscript(bytes: Uint8Array, recordingSeconds: number | null, maxBytes: number): TranscriptCheck {
+export function checkTranscript(bytes: Uint8Array, recordingSeconds: number | null, maxBytes: number, { speechBounds = true } = {}): TranscriptCheck {
   if (bytes.length > maxBytes) return refused('too-large', `a transcript must be at most ${maxBytes} bytes; this one is ${bytes.length}`);
   let text: string;
   try {
@@ -71,6 +89,11 @@ export function checkTranscript(bytes: Uint8Array, recordingSeconds: number | nu
   }
   if (parsed.styles.length > 0) return refused('markup', 'STYLE blocks are not accepted: a transcript is plain text');
   if (parsed.cues.length === 0) return refused('empty', 'the transcript has no cues');
+  const maxCues = speechBounds ? maxCuesFor(recordingSeconds) : Infinity;
+  if (parsed.cues.length > maxCues) {
+    const why = recordingSeconds === null || maxCues === MAX_CUES ? `at most ${MAX_CUES}` : `at most ${maxCues} (one for each half-second of the recording, which lasts ${clockTime(recordingSeconds)})`;
+    return refused('too-many-cues', `the transcript has ${parsed.cues.length} cues; a transcript may have ${why}`);
+  }
   const cues: TranscriptCue[] = [];
   for (const [index, cue] of parsed.cues.entries()) {
     const name = `cue ${index + 1} (at ${clockTime(cue.startTime)})`;
@@ -79,7 +102,9 @@ export function checkTranscript(bytes: Uint8Array, recordingSeconds: number | nu
     if (recordingSeconds !== null && cue.endTime > recordingSeconds + CUE_END_SLACK_SECONDS) {
       return refused('past-end', `${name} ends at ${clockTime(cue.endTime)}, after the recording, which lasts ${clockTime(recordingSeconds)}`);
     }
-    cues.push({ start: cue.startTime, end: cue.endTime, text: textOf(cue.tree.children) });
+    const text = textOf(cue.tree.children);
+    if (speechBounds && text.length > MAX_CUE_CHARACTERS) return refused('cue-too-long', `${name} holds ${text.length} characters of text; a cue may hold at most ${MAX_CUE_CHARACTERS}`);
+    cues.push({ start: cue.startTime, end: cue.endTime, text });
   }
   return { ok: true, cues };
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { PortalDeps } from '../deps';
 import type { PortalServices } from '../services';
+import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { AudioRefused } from '../services/audioIngest';
 import { InputError } from '../services/inputError';
 import { LinkNotSent } from '../services/links';
@@ -36,7 +37,7 @@ export type SendOutcome =
   | { refused: 'texting-limit'; detail: string; retryAfterSeconds: number };
 
 type ProviderRecordingDeps = ProviderViewDeps &
-  Pick<PortalDeps, 'recordings'> &
+  Pick<PortalDeps, 'recordings' | 'objects'> &
   Pick<PortalServices, 'registerRecording' | 'sendLink'> & { providers: Pick<ProviderStore, 'ownsRecording'> };
 
 async function registerRefusal(error: unknown, assessmentRef: string | undefined, deps: Pick<ProviderRecordingDeps, 'recordings' | 'config'>): Promise<RegisterOutcome> {
@@ -100,6 +101,15 @@ export function providerRecordings(deps: ProviderRecordingDeps) {
       }
       return { registered: await view((await deps.recordings.findRecording(recordingId))!) };
     },
+
+    /** Whether the store the audio goes to answers now: asked before an upload's body is read. */
+    storeAnswers: (): Promise<boolean> => deps.objects.ping().then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof ObjectStoreUnavailable) return false;
+        throw error;
+      },
+    ),
 
     async sendLink(providerId: string, recordingId: string): Promise<SendOutcome> {
       const recording = await ownRecording(providerId, recordingId);

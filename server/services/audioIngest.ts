@@ -4,7 +4,9 @@ import { PassThrough, Readable } from 'node:stream';
 import type { ObjectStorage } from '../objects/s3Objects';
 import { AUDIO_HEAD_BYTES, detectAudioFormat, type AudioFormat } from '../policy/audioFormat';
 import { sizeAgreesWithHeader } from '../policy/audioSize';
+import { audioContentCheck, type AudioContentCheck } from './audioContentCheck';
 import { InputError } from './inputError';
+import { findFfmpeg } from './listeningEncoder';
 
 export type AudioProblem = 'not-audio' | 'audio-unreadable' | 'too-large';
 
@@ -96,6 +98,7 @@ interface Passed {
   sizeBytes: number;
   hash: Hash;
   metadata: ReturnType<typeof metadataReader>;
+  content: AudioContentCheck;
 }
 
 /** The audio as it is sent, chunks already read first; refused as soon as it passes `maxBytes`. */
@@ -113,12 +116,16 @@ async function* checkedChunks(iterator: AsyncIterator<Buffer>, first: Buffer[], 
       if (passed.sizeBytes > maxBytes) throw new AudioRefused('too-large', `audio file is larger than ${maxBytes} bytes`);
       passed.hash.update(chunk);
       await passed.metadata.feed(chunk);
+      await passed.content.feed(chunk);
       yield chunk;
     }
     done = true;
   } finally {
     passed.metadata.end();
-    if (!done) await iterator.return?.();
+    if (!done) {
+      passed.content.abort();
+      await iterator.return?.();
+    }
   }
 }
 
@@ -136,6 +143,8 @@ async function checkedWhole(
   const { sizeBytes } = passed;
   const verdict = sizeAgreesWithHeader(format.extension, head, { durationSeconds: parsed.format.duration, bitrate: parsed.format.bitrate }, sizeBytes);
   if (!verdict.ok) throw new AudioRefused('audio-unreadable', verdict.reason);
+  const content = await passed.content.verdict(parsed.format.duration!, sizeBytes);
+  if (!content.ok) throw new AudioRefused('audio-unreadable', content.reason);
   const sha256 = passed.hash.digest('hex');
   await confirm?.({ sha256, sizeBytes });
   return { sha256, sizeBytes, facts: factsOf(format, parsed, parsed.format.duration!) };
@@ -143,14 +152,21 @@ async function checkedWhole(
 
 /**
  * Streams audio into the bucket while checking it: its magic bytes first (nothing is sent for a file
- * that is not audio), then, as it passes, its size, SHA-256 and container (music-metadata). Only when
- * the last byte is in and the container agrees with the size (and `confirm` accepts what arrived) is
+ * that is not audio), then, as it passes, its size, SHA-256, container (music-metadata) and content
+ * (audioContentCheck: frames, and ffmpeg decoding it through). Only when the last byte is in and the
+ * container and the decoded audio agree with the size (and `confirm` accepts what arrived) is
  * the object made visible; otherwise nothing is left in the bucket.
  */
 export async function ingestAudio(
   objects: Pick<ObjectStorage, 'putStreamed'>,
   source: Readable | Buffer,
-  options: { maxBytes: number; keyFor: (format: AudioFormat) => string; confirm?: (received: { sha256: string; sizeBytes: number }) => Promise<void> },
+  options: {
+    maxBytes: number;
+    keyFor: (format: AudioFormat) => string;
+    confirm?: (received: { sha256: string; sizeBytes: number }) => Promise<void>;
+    /** The ffmpeg that decodes the audio through as it streams: FFMPEG_PATH, or undefined for the one on PATH; null for none. */
+    ffmpegPath?: string | null;
+  },
 ): Promise<IngestedAudio> {
   const iterator: AsyncIterator<Buffer> = (Buffer.isBuffer(source) ? Readable.from([source]) : source)[Symbol.asyncIterator]();
   const { first, head } = await readHead(iterator);
@@ -159,13 +175,19 @@ export async function ingestAudio(
     await iterator.return?.();
     throw new AudioRefused('not-audio', 'file is not a recognised audio format (WAV, MP3, M4A, OGG or FLAC)');
   }
-  const passed: Passed = { sizeBytes: 0, hash: createHash('sha256'), metadata: metadataReader(await import('music-metadata'), format.contentType) };
+  const ffmpegPath = options.ffmpegPath === null ? undefined : await findFfmpeg(options.ffmpegPath);
+  const content = audioContentCheck(format, head, ffmpegPath);
+  const passed: Passed = { sizeBytes: 0, hash: createHash('sha256'), metadata: metadataReader(await import('music-metadata'), format.contentType), content };
   passed.metadata.result.catch(() => undefined); // read in `checkedWhole`; a body that fails first never gets there
   let received: Omit<IngestedAudio, 'format' | 'objectKey'> | undefined;
   const objectKey = options.keyFor(format);
-  await objects.putStreamed(objectKey, checkedChunks(iterator, first, options.maxBytes, passed), format.contentType, async () => {
-    received = await checkedWhole(format, head, passed, options.confirm);
-    return { sha256Hex: received.sha256 };
-  });
+  try {
+    await objects.putStreamed(objectKey, checkedChunks(iterator, first, options.maxBytes, passed), format.contentType, async () => {
+      received = await checkedWhole(format, head, passed, options.confirm);
+      return { sha256Hex: received.sha256 };
+    });
+  } finally {
+    content.abort(); // an upload that failed before its last byte leaves no ffmpeg running
+  }
   return { format, objectKey, ...received! };
 }

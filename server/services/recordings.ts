@@ -64,6 +64,7 @@ async function ingestOriginal(deps: RecordingDeps, id: string, input: NewRecordi
       maxBytes: Math.min(input.maxBytes ?? MAX_AUDIO_BYTES, MAX_AUDIO_BYTES),
       keyFor: (format) => (objectKey = `recordings/${id}.${format.extension}`),
       confirm: input.confirmAudio,
+      ffmpegPath: deps.config.ffmpegPath,
     });
   } catch (error) {
     // A put that timed out may still have been stored; a refused file left nothing behind.

@@ -5,6 +5,12 @@ import { parseCalendarDay } from './staffPolicy';
 import type { ConsoleDeps } from './staffRecords';
 
 const DAY_MS = 86_400_000;
+/**
+ * The most days one export from the console covers. The export is built in memory and sent as one
+ * file, so its size is bounded by the period; longer periods go through `npm run portal -- audit
+ * export`, which writes a file of any length.
+ */
+export const AUDIT_EXPORT_MAX_DAYS = 31;
 
 export function staffAuditExport(deps: Pick<ConsoleDeps, 'clock' | 'audit'>) {
   return {
@@ -18,6 +24,9 @@ export function staffAuditExport(deps: Pick<ConsoleDeps, 'clock' | 'audit'>) {
       const from = day(input.from, 'from');
       const to = new Date(day(input.to, 'to').getTime() + DAY_MS);
       if (to <= from) throw new InputError('to', 'The end date must be the same as or after the start date');
+      if (to.getTime() - from.getTime() > AUDIT_EXPORT_MAX_DAYS * DAY_MS) {
+        throw new InputError('to', `Export at most ${AUDIT_EXPORT_MAX_DAYS} days at a time; for a longer period ask an operator to run "audit export"`);
+      }
       const lines = await exportAuditLog(deps.audit, { from, to });
       await deps.audit.recordEvent(deps.clock(), { type: 'staff.audit-exported', actor: staff.id, detail: { from: input.from as string, to: input.to as string, events: lines.length } });
       return { fileName: `audit-${input.from as string}-to-${input.to as string}.jsonl`, lines };

@@ -9,6 +9,7 @@ import type { StaffConsole } from './staffConsole';
 import { staffCsrf } from './staffCsrf';
 import { FIND_A_RECORDING, staffPages } from './staffPages';
 import { loadStaff, requireStaff } from './staffSessionCookie';
+import { TRANSCRIPT_UPLOAD_PATH } from './transcriptActions';
 import { transcriptRoutes } from './transcriptRoutes';
 
 /**
@@ -26,7 +27,8 @@ export function staffRoutes(accounts: StaffAccounts, staffConsole: StaffConsole,
   router.use(signInRoutes(accounts, pages, { limiterStore, csrfProtection: csrf.doubleCsrfProtection }));
 
   router.use(requireStaff);
-  router.use(staffConsole.transcripts.uploadForm);
+  // Before the CSRF check, which wants the form's `_csrf` field; the upload checks the role and the token itself, before taking the file.
+  router.post(TRANSCRIPT_UPLOAD_PATH, staffConsole.transcripts.uploadForm({ pages, csrf }));
   router.use(csrf.doubleCsrfProtection);
   router.use(sessionRoutes(accounts, pages));
 

@@ -54,8 +54,20 @@ function withStatementCache(sqlite: SqliteDatabase): SqliteDatabase {
   };
 }
 
-/** Production: a pool per instance, every statement bounded so a stuck query cannot hold a request. */
-function postgresDialect(settings: DatabaseSettings & { url: string }): PostgresDialect {
+/** Told of a PostgreSQL connection that failed (the server ended it, the network dropped it). */
+export type ConnectionErrorListener = (error: Error) => void;
+
+/**
+ * Production: a pool per instance, every statement bounded so a stuck query cannot hold a request.
+ *
+ * A connection PostgreSQL ends (failover, a pgbouncer restart, pg_terminate_backend,
+ * idle_in_transaction_session_timeout) emits 'error' on its client; with no listener that is an
+ * uncaught exception and every instance stops at once. The pool listens only to idle clients (it
+ * removes its listener while one is checked out), so each client gets its own listener for its whole
+ * life: the query under way fails by itself (the request gets a 503, see isDatabaseUnavailable), and
+ * the pool, seeing the client is no longer queryable, discards it on release and opens a new one.
+ */
+function postgresDialect(settings: DatabaseSettings & { url: string }, onConnectionError: ConnectionErrorListener): PostgresDialect {
   const { Pool }: typeof import('pg') = require('pg');
   const pool = new Pool({
     connectionString: settings.url,
@@ -65,15 +77,18 @@ function postgresDialect(settings: DatabaseSettings & { url: string }): Postgres
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
-  // A dropped idle connection must not crash the process; the next query gets a fresh one.
+  pool.on('connect', (client) => client.on('error', onConnectionError));
+  // An idle client's error reaches both its own listener and the pool's; the pool's is a no-op so it is reported once.
   pool.on('error', () => {});
   return new PostgresDialect({ pool });
 }
 
-export function connectDatabase(settings: DatabaseSettings, onQuery?: (sql: string) => void): OpenDatabase {
+const ignoreConnectionError: ConnectionErrorListener = () => {};
+
+export function connectDatabase(settings: DatabaseSettings, onQuery?: (sql: string) => void, onConnectionError = ignoreConnectionError): OpenDatabase {
   const dialect: SqlDialect = settings.url ? 'postgres' : 'sqlite';
   const db = new Kysely<Database>({
-    dialect: settings.url ? postgresDialect({ ...settings, url: settings.url }) : sqliteDialect(settings.sqliteFile),
+    dialect: settings.url ? postgresDialect({ ...settings, url: settings.url }, onConnectionError) : sqliteDialect(settings.sqliteFile),
     log: onQuery ? (event) => onQuery(event.query.sql) : undefined,
   });
   return { db, dialect };
@@ -93,8 +108,8 @@ export async function migrateToLatest({ db, dialect }: OpenDatabase): Promise<Mi
   return results ?? [];
 }
 
-export async function openDatabase(settings: DatabaseSettings, onQuery?: (sql: string) => void): Promise<OpenDatabase> {
-  const database = connectDatabase(settings, onQuery);
+export async function openDatabase(settings: DatabaseSettings, onQuery?: (sql: string) => void, onConnectionError?: ConnectionErrorListener): Promise<OpenDatabase> {
+  const database = connectDatabase(settings, onQuery, onConnectionError);
   try {
     await migrateToLatest(database);
   } catch (error) {
@@ -117,11 +132,11 @@ const UNAVAILABLE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'ECONNREFUSED
 
 /**
  * Whether an error means "the database cannot serve us right now" (busy, locked, unreachable, shutting
- * down, too many connections, statement timeout) rather than a bug: such requests get a 503 page.
+ * down, too many connections, statement timeout, a connection it ended under a transaction) rather than a bug: such requests get a 503 page.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
   const message = (error as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
+  return typeof message === 'string' && /Connection terminated|not queryable|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
 }

@@ -6,6 +6,7 @@ import { attemptReservations } from './migrations/0006_attempt_reservations';
 import { staffSignIn } from './migrations/0007_staff_signin';
 import { listeningCopies } from './migrations/0008_listening_copies';
 import { transcripts } from './migrations/0009_transcripts';
+import { idempotencyLeases } from './migrations/0010_idempotency_leases';
 import type { SqlDialect } from './sqlDialect';
 
 /**
@@ -125,6 +126,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
       '0007_staff_signin': staffSignIn,
       '0008_listening_copies': listeningCopies,
       '0009_transcripts': transcripts,
+      '0010_idempotency_leases': idempotencyLeases,
     }),
   };
 }

@@ -56,6 +56,10 @@ export interface IdempotencyKeysTable {
   status_code: number | null;
   response_body: string | null;
   created_at: string;
+  /** Which request holds the claim while it runs (null on rows from before leases). */
+  holder: string | null;
+  /** Until when the holder's claim stands unless renewed (null on rows from before leases). */
+  lease_until: string | null;
 }
 
 export type StaffTables = {

@@ -1,16 +1,57 @@
 // The transcript beside the player (views/partials/transcript.njk): the cue being said is highlighted as
 // the audio plays, each cue's time moves the player there, and the search box finds words and goes to
-// them. Without this script the transcript is a list of times, each opening the recording at that point.
+// them. Without this script the transcript is a list of times, each opening the recording at that point
+// (the first part of it, for a long one). A long transcript's cues are loaded from data-cues-url, all of
+// one transcript: a replacement made while the page is open is what the page loaded, never a mix.
 import { formatClock } from '/static/js/player-time.mjs';
 import { cueIndexAt, matchRanges, matchingCues } from '/static/js/transcript-cues.mjs';
 
 const audio = document.querySelector('[data-module="portal-player"]');
 const section = document.querySelector('[data-module="portal-transcript"]');
 
-if (audio && section) {
+/** A cue's list item, as views/partials/transcript.njk writes it; its text set as text, never parsed as HTML. */
+function cueItem(cue, data) {
+  const item = Object.assign(document.createElement('li'), { className: 'portal-transcript__cue' });
+  Object.assign(item.dataset, { start: String(cue.start), end: String(cue.end), qa: 'cue' });
+  const link = Object.assign(document.createElement('a'), { className: 'govuk-link portal-transcript__time', href: `${data.listenUrl}#t=${cue.start}` });
+  Object.assign(link.dataset, { cueLink: '', qa: 'cue-link' });
+  const hidden = Object.assign(document.createElement('span'), { className: 'govuk-visually-hidden', textContent: `${data.goTo} ` });
+  link.append(hidden, formatClock(cue.start));
+  const text = Object.assign(document.createElement('span'), { className: 'portal-transcript__text', textContent: cue.text });
+  text.dataset.cueText = '';
+  item.append(link, ' ', text);
+  return item;
+}
+
+/** Every cue of a long transcript, or undefined (the page keeps its first part) if they cannot be had. */
+async function loadCues(data) {
+  try {
+    const answer = await fetch(data.cuesUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    if (!answer.ok) return undefined;
+    const body = await answer.json();
+    return Array.isArray(body.cues) ? body.cues : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function start() {
   const data = section.dataset;
+  const list = section.querySelector('[data-transcript-cues]');
+  if (data.complete !== 'true') {
+    const loaded = await loadCues(data);
+    if (loaded) {
+      list.replaceChildren(...loaded.map((cue) => cueItem(cue, data)));
+      const partial = section.querySelector('[data-transcript-partial]');
+      if (partial) partial.hidden = true;
+    }
+  }
+  attachTranscript(data, list);
+}
+
+/** Highlighting, time links and search over the cues in the list. */
+function attachTranscript(data, list) {
   const $ = (selector) => section.querySelector(selector);
-  const list = $('[data-transcript-cues]');
   const form = $('[data-transcript-search]');
   const input = $('#transcript-search');
   const group = $('[data-search-group]');
@@ -119,3 +160,5 @@ if (audio && section) {
   $('[data-transcript-follow]').hidden = false;
   follow();
 }
+
+if (audio && section) start();

@@ -31,12 +31,15 @@ jest.setTimeout(60_000);
 describeInChromium('the transcript beside the player', () => {
   const sessions = phoneSessions();
 
-  async function signedIn(options: { javaScriptEnabled?: boolean } = {}, audio = AUDIO, vtt = VTT) {
+  async function signedInTo(options: { javaScriptEnabled?: boolean } = {}, audio = AUDIO, vtt = VTT) {
     const portal = sessions.portal();
     const { url, recordingId } = await portal.recordingInLanguage('en', audio);
-    await portalServices(portal.deps).transcripts.attach({ recordingId, vtt: Buffer.from(vtt), source: 'staff', actor: 'test' });
-    return (await sessions.signedIn(url, options)).page;
+    const transcripts = portalServices(portal.deps).transcripts;
+    await transcripts.attach({ recordingId, vtt: Buffer.from(vtt), source: 'staff', actor: 'test' });
+    const replace = (next: string) => transcripts.attach({ recordingId, vtt: Buffer.from(next), source: 'staff', actor: 'test', reason: 'corrected' });
+    return { page: (await sessions.signedIn(url, options)).page, replace };
   }
+  const signedIn = async (options: { javaScriptEnabled?: boolean } = {}, audio = AUDIO, vtt = VTT) => (await signedInTo(options, audio, vtt)).page;
 
   test('highlights the cue at the player\'s current time, and each cue\'s time moves the player there', async () => {
     const page = await signedIn();
@@ -91,7 +94,9 @@ describeInChromium('the transcript beside the player', () => {
   test('on an hour-long recording with 900 cues, the transcript follows a jump to 23:10, and search goes to the one cue near the end', async () => {
     const page = await signedIn({}, HOUR_AUDIO, HOUR_VTT);
     await page.locator('[data-qa=transcript-search]').waitFor();
+    // The page's HTML holds the first 100; the script loaded the rest from transcript.json.
     expect(await page.locator('[data-qa=cue]').count()).toBe(900);
+    expect(await page.locator('[data-qa=transcript-partial]').isVisible()).toBe(false);
 
     await page.fill('[data-qa=goto-input]', '23:10');
     await page.click('[data-qa=goto]');
@@ -116,5 +121,52 @@ describeInChromium('the transcript beside the player', () => {
     expect(await page.locator('[data-qa=transcript-txt]').isVisible()).toBe(true);
     // A screenshot only: axe-core runs on animation frames, which a page without scripts does not have.
     await screenshot(page, 'transcript-en-phone-no-js');
+  });
+
+  test('without JavaScript a long transcript shows its first part, says so, and links the whole of it', async () => {
+    const page = await signedIn({ javaScriptEnabled: false }, HOUR_AUDIO, HOUR_VTT);
+    expect(await page.locator('[data-qa=cue]').count()).toBe(100);
+    expect(await page.locator('[data-qa=transcript-partial]').innerText()).toContain('This shows the first 100 of 900 parts of the transcript.');
+    expect(await page.locator('[data-qa=transcript-partial-txt]').getAttribute('href')).toMatch(/\/transcript\.txt$/);
+  });
+
+  test('a transcript replaced while the page is open: the page keeps working on the one it loaded, and the next load shows the new one', async () => {
+    const { page, replace } = await signedInTo({}, HOUR_AUDIO, HOUR_VTT);
+    await page.locator('[data-qa=transcript-search]').waitFor();
+    await replace(['WEBVTT', '00:00:00.000 --> 00:00:30.000\nA corrected transcript: the claimant can lift a kettle with help.'].join('\n\n'));
+
+    await page.fill('[data-qa=transcript-search]', 'kettle');
+    await page.click('[data-qa=transcript-search-button]');
+    expect(await currentCue(page)).toBe('Part 890: I cannot lift a kettle.');
+    expect(await currentTime(page)).toBeCloseTo(890 * 4, 0);
+    await page.locator('[data-qa=cue-link]').nth(500).click();
+    expect(await currentCue(page)).toBe('Part 500: the claimant describes their day.');
+
+    await page.reload();
+    await page.locator('[data-qa=transcript-search]').waitFor();
+    expect(await page.locator('[data-qa=cue]').count()).toBe(1);
+    expect(await page.locator('[data-qa=cue] [data-cue-text]').textContent()).toBe('A corrected transcript: the claimant can lift a kettle with help.');
+  });
+
+  test('a transcript replaced between the page and its cues loading: the page shows the new one whole, never a mix', async () => {
+    const portal = sessions.portal();
+    const { url, recordingId } = await portal.recordingInLanguage('en', HOUR_AUDIO);
+    const transcripts = portalServices(portal.deps).transcripts;
+    await transcripts.attach({ recordingId, vtt: Buffer.from(HOUR_VTT), source: 'staff', actor: 'test' });
+    const { page } = await sessions.signedIn(url);
+    // The next recording page's request for its cues is held until the transcript has been replaced.
+    const corrected = ['WEBVTT', ...Array.from({ length: 300 }, (_, i) => `${clock(i * 12)} --> ${clock(i * 12 + 12)}\nCorrected ${i}.`)].join('\n\n');
+    await page.route('**/transcript.json', async (route) => {
+      await transcripts.attach({ recordingId, vtt: Buffer.from(corrected), source: 'staff', actor: 'test', reason: 'corrected' });
+      await route.continue();
+    });
+    await page.reload();
+    await page.locator('[data-qa=transcript-search]').waitFor();
+    expect(await page.locator('[data-qa=cue]').count()).toBe(300);
+    expect(await page.locator('[data-qa=cue] [data-cue-text]').allTextContents()).toEqual(Array.from({ length: 300 }, (_, i) => `Corrected ${i}.`));
+    expect(await page.locator('[data-qa=transcript-partial]').isVisible()).toBe(false);
+    await page.locator('[data-qa=cue-link]').nth(200).click();
+    expect(await currentTime(page)).toBeCloseTo(2400, 0);
+    expect(await currentCue(page)).toBe('Corrected 200.');
   });
 });

@@ -5,6 +5,8 @@ import request from 'supertest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { bucketConfiguration } from '../../scripts/applyBucketPolicy';
 import { loadConfig } from '../../server/config';
+import { parseDuration } from '../../server/policy/duration';
+import { DEPENDENCY_CHECK_TIMEOUT_MS } from '../../server/routes/health';
 import { startTestPortal } from '../../scripts/support/testPortal';
 
 const INFRA = path.resolve(__dirname, '../../infra');
@@ -161,7 +163,14 @@ test('the pods run locked down and spread so a disruption keeps the service up',
   const budget = manifests.find((m) => m.kind === 'PodDisruptionBudget')!;
   const autoscaler = manifests.find((m) => m.kind === 'HorizontalPodAutoscaler')!;
   expect(budget.spec.minAvailable).toBeLessThan(autoscaler.spec.minReplicas);
-  expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(25_000 + 5_000);
+  // SIGKILL only after the preStop pause, the drain (SHUTDOWN_TIMEOUT) and some seconds to close the pools.
+  const shutdownTimeoutMs = parseDuration(container.env.find((e: { name: string }) => e.name === 'SHUTDOWN_TIMEOUT').value)!;
+  expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThanOrEqual(container.lifecycle.preStop.sleep.seconds * 1000 + shutdownTimeoutMs + 5_000);
+});
+
+test("the probes' timeouts outlast the readiness checks, which run side by side", () => {
+  expect(container.readinessProbe.timeoutSeconds * 1000).toBeGreaterThan(DEPENDENCY_CHECK_TIMEOUT_MS);
+  expect(container.livenessProbe.timeoutSeconds).toBeGreaterThanOrEqual(1);
 });
 
 describe('the production bucket configuration', () => {

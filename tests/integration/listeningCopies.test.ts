@@ -242,13 +242,16 @@ describe('with ffmpeg (as in CI)', () => {
   });
 });
 
+/** The check at ingest decodes each upload through the same ffmpeg (`-i pipe:0 ... -f null`): the fakes below let it by. */
+const DECODE_AT_INGEST = 'case " $* " in *" pipe:0 "*" -f null "*) exec ffmpeg "$@";; esac\n';
+
 describe('a transcript attached while the copy is being made', () => {
   const gate = path.join(scratch, 'ffmpeg-may-start');
   const gatedFfmpeg = path.join(scratch, 'ffmpeg-gated');
   let portal: TestPortal;
   beforeAll(async () => {
     // Debian's ffmpeg, held until the test opens the gate: the transcript lands while the job holds its claim.
-    writeFileSync(gatedFfmpeg, `#!/bin/sh\nwhile [ ! -e ${gate} ]; do sleep 0.05; done\nexec ffmpeg "$@"\n`, { mode: 0o755 });
+    writeFileSync(gatedFfmpeg, `#!/bin/sh\n${DECODE_AT_INGEST}while [ ! -e ${gate} ]; do sleep 0.05; done\nexec ffmpeg "$@"\n`, { mode: 0o755 });
     portal = await startTestPortal({ FFMPEG_PATH: gatedFfmpeg });
   });
   afterAll(() => portal.close());
@@ -277,7 +280,7 @@ describe.each(DATABASE_KINDS)('racing instances (%s)', (kind) => {
   beforeAll(async () => {
     schema = kind === 'postgres' ? await freshPostgresSchema(POSTGRES_URL!) : undefined;
     // Debian's ffmpeg behind a script that notes each run: the CPU a second copy would cost shows here.
-    writeFileSync(countingFfmpeg, `#!/bin/sh\necho run >> ${ffmpegRuns}\nexec ffmpeg "$@"\n`, { mode: 0o755 });
+    writeFileSync(countingFfmpeg, `#!/bin/sh\n${DECODE_AT_INGEST}echo run >> ${ffmpegRuns}\nexec ffmpeg "$@"\n`, { mode: 0o755 });
     portal = await startTestPortal({ FFMPEG_PATH: countingFfmpeg, ...(schema ? { DATABASE_URL: schema.url } : {}) });
   });
   afterAll(async () => {

@@ -58,7 +58,7 @@ let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
 beforeAll(async () => {
   s3 = await startEmbeddedS3(s3Dir, 'assessment-recordings', 0);
   bucket = await watchedBucket(s3.endpoint);
-  portal = await startTestPortal({ S3_ENDPOINT: bucket.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+  portal = await startTestPortal({ S3_ENDPOINT: bucket.endpoint, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
   portal.clock.set(new Date(Math.floor(Date.now() / SECOND) * SECOND));
   server = portal.app.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -150,7 +150,7 @@ describe('a page keeps the file its player started with', () => {
     for (const name of ['copies', 'ORIGINAL', 'x'.repeat(300), '..%2Fdownload']) expect((await browser.get(`${linkPath}/listen/${name}`)).status).toBe(404);
     // The request log names the address by its shape, never by the token.
     expect(portal.logLines.some((line) => line.includes('"path":"/r/:token/listen/:file"'))).toBe(true);
-  });
+  }, 120_000);
 });
 
 describe('a download resumes the file it started with', () => {

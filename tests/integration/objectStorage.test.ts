@@ -72,7 +72,7 @@ describe('against a real S3-compatible server', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'object-storage-'));
     s3 = await startEmbeddedS3(dataDir, BUCKET, 0);
-    objects = s3Objects(awsSettings({ endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }));
+    objects = s3Objects(awsSettings({ endpoint: s3.endpoint, forcePathStyle: true, ...s3.credentials }));
     for (const key of KEYS) await objects.put(key, audio, 'audio/mpeg', createHash('sha256').update(audio).digest('hex'));
   });
 
@@ -121,7 +121,7 @@ describe('against a real S3-compatible server', () => {
   }
 
   test('wrong credentials are not mistaken for a missing object: every operation finds the store unavailable, and nothing is deleted', async () => {
-    const impostor = s3Objects(awsSettings({ endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'not-the-secret' }));
+    const impostor = s3Objects(awsSettings({ endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: s3.credentials.accessKeyId, secretAccessKey: 'not-the-secret' }));
     await expectEveryOperationUnavailable(impostor, false);
     impostor.close();
     expect(await objects.exists(KEYS[0])).toBe(true);

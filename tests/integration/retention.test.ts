@@ -129,7 +129,7 @@ test('audio the store refuses to delete is reported and kept on record; the swee
   const locking = await startS3Interceptor(s3.endpoint, (method, requestPath) => (method === 'DELETE' && lockedKey !== '' && requestPath.includes(lockedKey) ? 'refuse' : 'pass'));
   try {
     await portal.close();
-    portal = await startTestPortal({ S3_ENDPOINT: locking.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+    portal = await startTestPortal({ S3_ENDPOINT: locking.endpoint, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
     // The locked recording is due first, so a sweep that stopped at it would delete nothing.
     const locked = await recordingRetainedUntil(RETAIN_UNTIL, 'LOCKED-1');
     const other = await recordingRetainedUntil(new Date(RETAIN_UNTIL.getTime() + 60 * SECOND), 'OTHER-1');

@@ -397,6 +397,12 @@ describe('supervisors and auditors', () => {
     await browser.get('/staff/audit');
     const today = portal.clock().toISOString().slice(0, 10);
     expect((await browser.post('/staff/audit', { from: today, to: '2026-02-30' })).status).toBe(400);
+    // A period is bounded (the export is one file built in memory): 31 days, inclusive, and no more.
+    const daysBefore = (days: number) => new Date(portal.clock().getTime() - days * 86_400_000).toISOString().slice(0, 10);
+    const tooLong = await browser.post('/staff/audit', { from: daysBefore(31), to: today });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.text).toContain('Export at most 31 days at a time');
+    expect((await browser.post('/staff/audit', { from: daysBefore(30), to: today })).status).toBe(200);
     const exported = await browser.post('/staff/audit', { from: today, to: today });
     expect(exported.status).toBe(200);
     expect(exported.headers['content-disposition']).toBe(`attachment; filename=audit-${today}-to-${today}.jsonl`);

@@ -85,6 +85,15 @@ test('production without S3_ENDPOINT does not quietly start the embedded server'
   expect(portal.stderr()).toMatch(/^Configuration error: S3_ENDPOINT: is required in production[^\n]*\n$/);
 });
 
+test.each([
+  ['S3_ACCESS_KEY_ID', {}],
+  ['S3_SECRET_ACCESS_KEY', { S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' }],
+])('production with S3_ENDPOINT=embedded and no key pair of its own stops start-up with one line naming %s', async (variable, keys) => {
+  const portal = startPortal({ NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', S3_ACCESS_KEY_ID: '', S3_SECRET_ACCESS_KEY: '', ...keys });
+  expect(await portal.exited).toBe(1);
+  expect(portal.stderr()).toMatch(new RegExp(`^Configuration error: ${variable}: [^\\n]+\\n$`));
+});
+
 function filesUnder(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(directory, entry.name);

@@ -35,7 +35,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     // The portal's object store is a separate S3-compatible server, as in production, so the test can stop it.
     s3Dir = mkdtempSync(path.join(tmpdir(), 'faults-s3-'));
     s3 = await startEmbeddedS3(s3Dir, BUCKET, 0);
-    portal = await startTestPortal({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+    portal = await startTestPortal({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
   });
   afterAll(async () => {
     await portal.close();
@@ -59,9 +59,10 @@ describe('the S3 server stops mid-journey and comes back', () => {
     expect(await stateSnapshot(portal)).toEqual(before); // no first download, no spent grant, no audit event
     expect((await portal.links.findLink(linkId))!.first_download_at).toBeNull();
     const ready = await browser.get('/readyz');
-    expect(ready.status).toBe(503);
+    expect(ready.status).toBe(200); // still ready: every instance shares the store
+    expect(ready.body.checks.objectStorage).toBe('unavailable');
 
-    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port)); // back on the same address, same data
+    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port), s3.credentials); // back on the same address, same data
     const back = await browser.post(`${linkPath}/download`, { grant });
     expect(back.status).toBe(303);
     const file = await browser.getBytes(back.headers.location);
@@ -70,7 +71,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     const link = (await portal.links.findLink(linkId))!;
     expect(link.first_download_at).not.toBeNull();
     expect(link.download_count).toBe(1);
-    expect((await browser.get('/readyz')).status).toBe(200);
+    expect((await browser.get('/readyz')).body.checks.objectStorage).toBe('ok');
   });
 
   test("a provider's upload while it is down gets a 503 problem and registers nothing; the same upload succeeds once it returns", async () => {
@@ -88,7 +89,8 @@ describe('the S3 server stops mid-journey and comes back', () => {
     const down = await upload();
     expect(down.status).toBe(503);
     expect(down.type).toBe('application/problem+json');
-    expect(down.body.title).toBe('A service this API needs is temporarily unavailable');
+    expect(down.body.type).toMatch(/\/problems\/object-store-unavailable$/);
+    expect(down.headers['retry-after']).toBe('30');
     expect(await stateSnapshot(portal)).toEqual(before);
     expect(await portal.recordings.findRecordingByRef('PIP-FAULTS-1')).toBeUndefined();
     // Staff adding a recording from the command line are told why, rather than shown a stack trace.
@@ -99,7 +101,7 @@ describe('the S3 server stops mid-journey and comes back', () => {
     expect(added).toEqual({ code: 1, json: { error: 'object storage is unavailable: run the command again when it is back', reason: expect.stringContaining('ECONNREFUSED') } });
     expect(await stateSnapshot(portal)).toEqual(before);
 
-    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port));
+    s3 = await startEmbeddedS3(s3Dir, BUCKET, Number(new URL(s3.endpoint).port), s3.credentials);
     const back = await upload();
     expect(back.status).toBe(201);
     expect(back.body.sha256).toBe(sha256(audio));
@@ -111,7 +113,7 @@ describe("S3 stores an upload but its answer never comes back", () => {
     const s3Dir = mkdtempSync(path.join(tmpdir(), 'faults-lost-answer-'));
     const s3 = await startEmbeddedS3(s3Dir, 'assessment-recordings', 0);
     const lossy = await startS3Interceptor(s3.endpoint, (method) => (method === 'PUT' ? 'store-but-never-answer' : 'pass'));
-    const portal = await startTestPortal({ S3_ENDPOINT: lossy.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_TIMEOUT: '1s' });
+    const portal = await startTestPortal({ S3_ENDPOINT: lossy.endpoint, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey, S3_TIMEOUT: '1s' });
     try {
       const provider = (await portal.cli('providers', 'add', '--name', 'Lost Answers Ltd')).json as { apiKey: string };
       const before = await stateSnapshot(portal);

@@ -20,6 +20,8 @@ const productionSecrets = {
   FIELD_ENCRYPTION_KEYS: `f1:${key(6)}`,
   MANIFEST_SIGNING_KEYS: JSON.stringify([{ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'm1' }]),
 };
+/** The key pair production's embedded S3 server is told to accept. */
+const embeddedKeys = { S3_ACCESS_KEY_ID: 'EMBEDDEDKEY1', S3_SECRET_ACCESS_KEY: key(7) };
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -53,19 +55,19 @@ test('no secrets file is written for a configuration that is refused, nor when t
   expect(errorOf({ TRUST_PROXY: 'yes' })).toMatch(/^TRUST_PROXY: /);
   expect(errorOf({ RETENTION_MONTHS: '0' })).toMatch(/^RETENTION_MONTHS: /);
   expect(existsSync(file)).toBe(false);
-  loadConfig({ DATA_DIR: dataDir, ...productionSecrets });
+  loadConfig({ DATA_DIR: dataDir, ...productionSecrets, ...embeddedKeys });
   expect(existsSync(file)).toBe(false);
 });
 
 test('the development secrets file is readable by its owner only', () => {
   loadConfig({ DATA_DIR: dataDir, SESSION_SECRET: key(9) });
   const stored = JSON.parse(readFileSync(path.join(dataDir, 'dev-secrets.json'), 'utf8'));
-  expect(Object.keys(stored).sort()).toEqual(Object.keys(productionSecrets).sort());
+  expect(Object.keys(stored).sort()).toEqual([...Object.keys(productionSecrets), 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'].sort());
   expect(statSync(path.join(dataDir, 'dev-secrets.json')).mode & 0o777).toBe(0o600);
 });
 
 test('production takes its secrets from the environment, first key signing', () => {
-  const config = loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...productionSecrets });
+  const config = loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...embeddedKeys, ...productionSecrets });
   expect(config.secrets.linkKeys.current.id).toBe('k2');
   expect([...config.secrets.linkKeys.byId.keys()]).toEqual(['k2', 'k1']);
 });
@@ -97,7 +99,7 @@ test.each([
 });
 
 test('production refuses to start without its secrets, naming the first missing one', () => {
-  expect(errorOf({ NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded' })).toMatch(/^LINK_SIGNING_KEYS: is required in production/);
+  expect(errorOf({ NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...embeddedKeys })).toMatch(/^LINK_SIGNING_KEYS: is required in production/);
 });
 
 test('production refuses a plain-http BASE_URL', () => {
@@ -197,7 +199,7 @@ describe('TRUST_PROXY', () => {
     expect(() => express().set('trust proxy', trustProxy)).not.toThrow();
   });
 
-  const production = { NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...productionSecrets };
+  const production = { NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...embeddedKeys, ...productionSecrets };
 
   test.each(['true', 'TRUE'])('refuses "%s" in production, in one line saying what to set instead', (value) => {
     const message = errorOf({ ...production, TRUST_PROXY: value });
@@ -240,8 +242,49 @@ describe('the embedded S3 server in production', () => {
   });
 
   test('production runs it only when S3_ENDPOINT says "embedded"; a real endpoint is used as given', () => {
-    expect(loadConfig({ DATA_DIR: dataDir, ...production, S3_ENDPOINT: 'embedded' }).s3.endpoint).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dataDir, ...production, S3_ENDPOINT: 'embedded', ...embeddedKeys }).s3.endpoint).toBeUndefined();
     const real = loadConfig({ DATA_DIR: dataDir, ...production, S3_ENDPOINT: 'https://s3.eu-west-2.amazonaws.com', S3_ACCESS_KEY_ID: 'AKIA', S3_SECRET_ACCESS_KEY: 'secret' });
     expect(real.s3.endpoint).toBe('https://s3.eu-west-2.amazonaws.com');
+  });
+
+  test.each([
+    ['S3_ACCESS_KEY_ID', {}],
+    ['S3_ACCESS_KEY_ID', { S3_SECRET_ACCESS_KEY: key(7) }],
+    ['S3_SECRET_ACCESS_KEY', { S3_ACCESS_KEY_ID: 'EMBEDDEDKEY1' }],
+  ])('with S3_ENDPOINT=embedded it needs the key pair to accept: one line naming %s', (variable, keys) => {
+    const message = errorOf({ ...production, S3_ENDPOINT: 'embedded', ...keys });
+    expect(message).toMatch(new RegExp(`^${variable}: is required when S3_ENDPOINT is "embedded" in production`));
+    expect(message).not.toContain('\n');
+  });
+});
+
+describe("s3rver's published default key pair (S3RVER/S3RVER)", () => {
+  const defaultPair = { S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' };
+  test.each([
+    ['production, embedded', { NODE_ENV: 'production', BASE_URL: 'https://recordings.example.gov.uk', S3_ENDPOINT: 'embedded', ...productionSecrets }],
+    ['development, embedded', {}],
+    ['a named endpoint', { S3_ENDPOINT: 'http://127.0.0.1:4569' }],
+  ])('is refused (%s), in one line', (_where, env) => {
+    const message = errorOf({ ...env, ...defaultPair });
+    expect(message).toMatch(/^S3_SECRET_ACCESS_KEY: is s3rver's published default pair/);
+    expect(message).not.toContain('\n');
+  });
+
+  test('outside production the embedded server gets a random pair, kept in dev-secrets.json and the same on every start', () => {
+    const first = loadConfig({ DATA_DIR: dataDir, ...productionSecrets }).s3;
+    const stored = JSON.parse(readFileSync(path.join(dataDir, 'dev-secrets.json'), 'utf8'));
+    expect(first.accessKeyId).toBe(stored.S3_ACCESS_KEY_ID);
+    expect(first.secretAccessKey).toBe(stored.S3_SECRET_ACCESS_KEY);
+    expect(first.accessKeyId).not.toBe('S3RVER');
+    expect(first.secretAccessKey.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(path.join(dataDir, 'dev-secrets.json')).mode & 0o777).toBe(0o600);
+    const again = loadConfig({ DATA_DIR: dataDir }).s3;
+    expect([again.accessKeyId, again.secretAccessKey]).toEqual([first.accessKeyId, first.secretAccessKey]);
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'portal-config-other-'));
+    try {
+      expect(loadConfig({ DATA_DIR: elsewhere }).s3.secretAccessKey).not.toBe(first.secretAccessKey);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });

@@ -186,6 +186,8 @@ export const journey: Omit<Messages, keyof typeof information> = {
   'transcript.heading': 'Trawsgrifiad',
   'transcript.intro': 'Cofnod ysgrifenedig o’r hyn a ddywedwyd, gyda’r amser y mae pob rhan yn dechrau. Dewiswch amser i fynd i’r rhan honno o’r recordiad.',
   'transcript.follow': 'Wrth i’r recordiad chwarae, mae’r rhan sy’n cael ei dweud yn cael ei hamlygu.',
+  'transcript.partial': 'Mae hwn yn dangos y {shown} rhan gyntaf o {total} rhan y trawsgrifiad.',
+  'transcript.partial.link': 'Darllen y trawsgrifiad cyfan fel testun plaen (.txt)',
   'transcript.go-to': 'Mynd i',
   'transcript.search.label': 'Chwilio’r trawsgrifiad',
   'transcript.search.hint': 'Rhowch air neu ychydig eiriau, er enghraifft coginio',

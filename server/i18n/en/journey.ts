@@ -189,6 +189,8 @@ export const journey = {
   'transcript.heading': 'Transcript',
   'transcript.intro': 'A written record of what was said, with the time each part starts. Select a time to go to that part of the recording.',
   'transcript.follow': 'While the recording plays, the part being said is highlighted.',
+  'transcript.partial': 'This shows the first {shown} of {total} parts of the transcript.',
+  'transcript.partial.link': 'Read the whole transcript as plain text (.txt)',
   'transcript.go-to': 'Go to',
   'transcript.search.label': 'Search the transcript',
   'transcript.search.hint': 'Enter a word or a few words, for example cook',
