@@ -1,10 +1,14 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CLAIMANT } from '../../scripts/support/testPortal';
 import { DEVICES, describeInChromium, launchChromium } from './support/chromium';
 import { startLivePortal, type LivePortal } from './support/livePortal';
-import { enterNino } from './support/pages';
 
 jest.setTimeout(60_000);
+
+async function enterNino(page: Page, nino: string) {
+  await page.fill('[data-qa=nino]', nino);
+  await Promise.all([page.waitForNavigation(), page.click('[data-qa=continue]')]);
+}
 
 /**
  * Chromium only: the sizes that crossed the network come from the DevTools protocol (Playwright's
