@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { demoAudio } from '../../server/demoAudio';
 import { sha256 } from '../../scripts/support/testPortal';
 import { playInPage, signedIn as signIn } from './support/claimant';
-import { attribute, clickNamed, inputValue, isVisible, text, textContent, texts, waitForVisible, type EnginePage } from './support/enginePage';
+import { attribute, clickNamed, inputValue, isVisible, text, textContent, waitForVisible, type EnginePage } from './support/enginePage';
 import { CANNOT, checkPage, describeInEngines, screenshot, testNeeding } from './support/engines';
 import { startLivePortal, type LivePortal } from './support/livePortal';
 
@@ -110,13 +110,17 @@ describeInEngines('the player for long recordings, and moments, on a phone', (en
     expect(await playbackRate(page)).toBe(0.75);
     await announced(page, 'Speed 0.75 times');
     expect(await inputValue(page, '[data-qa=speed]')).toBe('0.75');
-    await page.press('k');
-    expect(await isPaused(page)).toBe(false);
-    // The button and the announcement follow the element's own play and pause events, which come a moment later.
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-qa=play]')!.innerText === 'Pause', null);
-    await page.press('k');
-    expect(await isPaused(page)).toBe(true);
-    await announced(page, 'Paused');
+    if (CANNOT[engineName].keyPlayPause) {
+      process.stderr.write(`Not checked in ${engineName}: k to play and pause (${CANNOT[engineName].keyPlayPause})\n`);
+    } else {
+      await page.press('k');
+      expect(await isPaused(page)).toBe(false);
+      // The button and the announcement follow the element's own play and pause events, which come a moment later.
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-qa=play]')!.innerText === 'Pause', null);
+      await page.press('k');
+      expect(await isPaused(page)).toBe(true);
+      await announced(page, 'Paused');
+    }
     await page.press('Control+l');
     expect(await currentTime(page)).toBeGreaterThan(619);
     expect(await currentTime(page)).toBeLessThan(640);
@@ -165,7 +169,8 @@ describeInEngines('the player for long recordings, and moments, on a phone', (en
   test('moments are marked, edited, kept over a reload, downloaded as a list and cleared, and no note ever reaches the portal', async () => {
     const { page } = await signedIn('en');
     const sentFrom = portal.answers.length;
-    const list = async () => (await texts(page, '[data-qa=moments-list] li')).map((t) => t.replace(/\s+/g, ' ').trim());
+    // Each part of a moment by its own words (engines join inline buttons' innerText differently).
+    const list = () => page.evaluate(() => [...document.querySelectorAll('[data-qa=moments-list] li')].map((li) => [...li.children].map((part) => (part.textContent ?? '').replace(/\s+/g, ' ').trim()).filter(Boolean).join(' ')), null);
     const edit = (time: string) => `Edit the moment at ${time} Remove the moment at ${time}`;
     expect(await text(page, '[data-qa=moments-private]')).toContain('They are not sent to us');
 
@@ -202,13 +207,13 @@ describeInEngines('the player for long recordings, and moments, on a phone', (en
     await page.click('[data-qa=moments-list] li:nth-child(2) [data-qa=moment-link]');
     await timeNear(page, 1390);
 
-    if (engine().download) {
+    if (engine().download && !CANNOT[engineName].readPageMadeDownload) {
       const saved = await engine().download!(page, () => page.click('[data-qa=moments-download]'));
       expect(saved.name).toBe('my-moments.txt');
       const recordedOn = (await text(page, '[data-qa=recording-details] dd')).trim();
       expect(readFileSync(saved.path, 'utf8').split('\r\n')).toEqual(['Moments in my assessment recording', '', `Date of the assessment: ${recordedOn}`, `SHA-256 fingerprint of the recording: ${FINGERPRINT}`, '', '0:05:00', `0:23:10  ${EDITED_NOTE}`, '']);
     } else {
-      process.stderr.write(`Not checked in ${engineName}: the saved list of moments (a download made in the page, which WebDriver cannot read back)\n`);
+      process.stderr.write(`Not checked in ${engineName}: the saved list of moments (${CANNOT[engineName].readPageMadeDownload})\n`);
     }
 
     if (!CANNOT[engineName].printMedia && engine().emulatePrint) {

@@ -67,18 +67,19 @@ function playwrightPage(engine: EngineName, page: Page): PlaywrightEnginePage {
     setInputFile: (selector, file) => page.setInputFiles(selector, file),
     evaluate: <A, R>(fn: PageFunction<A, R>, arg: A) => page.evaluate(fn as never, arg) as Promise<R>,
     addScript: async (source) => void (await page.evaluate(`${source};undefined`)),
-    async waitForFunction(fn, arg, timeoutMs = 20_000) {
+    async waitForFunction(fn, arg, timeoutMs = 30_000) {
+      // Asked again on a timer (not Playwright's waitForFunction: a page without scripts runs none of its
+      // polling), and again in the next document when a navigation comes in between.
       const deadline = Date.now() + timeoutMs;
-      // A navigation in between destroys the context the function was waiting in: wait again in the new one.
+      let last: unknown;
       for (;;) {
         try {
-          // Polled on a timer, not animation frames: a page without scripts runs none.
-          await page.waitForFunction(fn as never, arg, { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
-          return;
+          if (await page.evaluate(fn as never, arg)) return;
         } catch (error) {
-          if (Date.now() >= deadline || !/context was destroyed|navigat/i.test(String(error))) throw error;
-          await page.waitForLoadState('load');
+          last = error;
         }
+        if (Date.now() > deadline) throw new Error(`waitForFunction timed out after ${timeoutMs} ms: ${fn.toString().slice(0, 200)}${last ? ` (${last})` : ''}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
     screenshot: async (file) => void (await page.screenshot({ path: file, fullPage: true })),
