@@ -23,6 +23,8 @@ function loopbackCertificate() {
 
 /** One answer the portal gave, as the browser asked for it. */
 export interface Answer {
+  /** The request's place in arrival order (answers are listed as they end, which a long one does late). */
+  arrived: number;
   method: string;
   path: string;
   /** What the browser sent: its Range header, and whether it asked for a document (a page load). */
@@ -41,7 +43,9 @@ const isDocument = (req: IncomingMessage) => req.headers['sec-fetch-dest'] === '
 
 /** Records every answer; hashes the bodies of downloads as they are written. */
 function recordAnswers(answers: Answer[], answered: EventEmitter) {
+  let arrivals = 0;
   return (req: IncomingMessage, res: ServerResponse) => {
+    const arrived = arrivals++;
     const url = req.url ?? '';
     const hash = /\/download(\/|$)/.test(url) && req.method === 'GET' ? createHash('sha256') : undefined;
     if (hash) {
@@ -56,6 +60,7 @@ function recordAnswers(answers: Answer[], answered: EventEmitter) {
     const record = () => {
       const header = (name: string) => (res.getHeader(name) === undefined ? undefined : String(res.getHeader(name)));
       answers.push({
+        arrived,
         method: req.method ?? '',
         path: url,
         range: req.headers.range,
@@ -107,9 +112,10 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
   /** Every answer, in the order they finished. */
   const answers: Answer[] = [];
   const answered = new EventEmitter();
+  const record = recordAnswers(answers, answered);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     requested.push(req.url ?? '');
-    recordAnswers(answers, answered)(req, res);
+    record(req, res);
   });
 
   const urlFor = (textedUrl: string) => {
@@ -123,6 +129,8 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
     requested,
     answers,
     urlFor,
+    /** How many requests have arrived so far: answers with `arrived` at or above it came after this moment. */
+    arrivals: () => requested.length,
     /** The status of the last page load the browser made (WebDriver has no way to ask the browser). */
     lastPageStatus: () => answers.filter((answer) => answer.document).at(-1)?.status,
     /** Runs `before` (once) ahead of the portal's handling of the next request whose path matches. */
