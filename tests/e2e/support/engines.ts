@@ -51,8 +51,9 @@ export function describeInEngines(name: string, tests: (engine: () => Engine, en
     }
     describe(`${name} in ${engineName}`, () => {
       let engine: Engine;
-      const started = Date.now();
+      let started = 0;
       beforeAll(async () => {
+        started = Date.now();
         engine = await launchEngine(engineName);
       }, 120_000);
       afterAll(async () => {
