@@ -116,6 +116,7 @@ describeInEngines('the state changes under an open recording page', (engine, eng
     const after = listenAnswers(portal, changedAt);
     expect(after.filter(sentAudio)).toEqual([]);
     expect(after.some((answer) => answer.status === 403 || answer.status === 410)).toBe(true);
+    console.log(`${engineName}'s requests for the player (${says}): ${JSON.stringify(listenAnswers(portal).filter((a) => a.path.startsWith(recording.path)).map(({ arrived, status, range, contentRange, cut }) => ({ arrived, status, range, contentRange, cut })))}`);
     await screenshot(page, `state-change-${says.toLowerCase().replace(/\W+/g, '-')}`);
   });
 });
