@@ -8,6 +8,8 @@ import { startLivePortal, type LivePortal } from './support/livePortal';
 // A real browser on a shared two-core machine: pages and axe can take longer than Jest's 30 s.
 jest.setTimeout(60_000);
 
+// Chromium only: the staff console is an internal tool used on the department's managed desktops
+// (Chromium-based browsers); claimants' engines (WebKit, Firefox) are for the claimant pages.
 describeInChromium('staff console pages in Chromium', () => {
   let browser: Browser;
   let portal: LivePortal;

@@ -39,7 +39,7 @@ describe('the claimant journey', () => {
 
     const signIn = await browser.enterNino(path, 'ab 12 34 56 c');
     expect(signIn.status).toBe(303);
-    expect(signIn.headers.location).toBe(path);
+    expect(signIn.headers.location).toBe(`${path}?confirmed`);
     const cookie = setCookiesOf(signIn)[0];
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/Secure/);
@@ -85,7 +85,7 @@ describe('the claimant journey', () => {
     expect(english1).toContain('What is your National Insurance number?');
     // The form, posted from the page's own address, checks the NINO of the link in that address.
     const browser = new ClaimantBrowser(portal.app);
-    expect((await browser.enterNino(second.path, CLAIMANT.nino)).headers.location).toBe(second.path);
+    expect((await browser.enterNino(second.path, CLAIMANT.nino)).headers.location).toBe(`${second.path}?confirmed`);
   });
 
   test("a download's address starts a transfer until 60 seconds after the button was pressed, and not at 60 seconds", async () => {

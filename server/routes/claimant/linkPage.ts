@@ -6,6 +6,13 @@ import type { Transcripts } from '../../services/transcripts';
 import { linkPathOf, setSessionCookie, SESSION_COOKIE, type ClaimantLinks } from './links';
 import { transcriptPageValues } from './transcript';
 
+/**
+ * Where a confirmed NINO sends the browser: the link's page, marked, so that arriving there without the
+ * session cookie just set is known to be a refused cookie (Safari on http, cookies turned off), not a
+ * session that ended.
+ */
+const CONFIRMED = 'confirmed';
+
 /** The link's own page: the NINO step until a session is confirmed, then the recording. */
 export function linkPageRoutes({ gatekeeper, renderProblem, openLink, sessionOf }: ClaimantLinks, renderStaticPage: RenderStaticPage, ninoAttempts: RequestHandler, transcripts: Pick<Transcripts, 'read'>): Router {
   const router = Router();
@@ -20,11 +27,18 @@ export function linkPageRoutes({ gatekeeper, renderProblem, openLink, sessionOf 
     res.status(400).render('pages/enter-nino', { pageTitle, ninoValue: options.value, errors: [{ text: options.error, href: '#nino' }] });
   }
 
+  function renderCookiesNeeded(res: Response, linkPath: string) {
+    const t = translatorFor(res);
+    renderStaticPage(res, 'pages/problem', { pageTitle: t('nino.cookies-needed.title'), paragraphs: t.paragraphs('nino.cookies-needed.body'), retryHref: linkPath, retryText: t('nino.cookies-needed.retry') });
+  }
+
   router.get('/r/:token', async (req, res) => {
     const resolved = await openLink(req, res);
     if (!resolved) return;
     const session = await sessionOf(req, resolved);
     if (!session) {
+      // Just confirmed, yet no session cookie came back: the browser refused it. Say so, not the form again.
+      if (req.query[CONFIRMED] !== undefined && req.cookies?.[SESSION_COOKIE] === undefined) return renderCookiesNeeded(res, linkPathOf(req));
       await gatekeeper.recordOpened(resolved, req.get('user-agent'));
       return renderNinoForm(res, { sessionEnded: req.cookies?.[SESSION_COOKIE] !== undefined });
     }
@@ -56,7 +70,7 @@ export function linkPageRoutes({ gatekeeper, renderProblem, openLink, sessionOf 
         return renderProblem(res, 'link-locked');
       case 'verified':
         setSessionCookie(res, result.sessionJwt);
-        return res.redirect(303, linkPathOf(req));
+        return res.redirect(303, `${linkPathOf(req)}?${CONFIRMED}`);
     }
   });
 

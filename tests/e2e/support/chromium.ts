@@ -4,10 +4,13 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from 'p
 
 /** Debian's package, as .ci/run installs it (CHROMIUM_PATH names another build): nothing here downloads a browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-export const SCREENSHOTS = path.resolve(__dirname, '../../../test-output/e2e');
+export const SCREENSHOTS = path.resolve(__dirname, '../../../test-output/e2e/chromium');
 
 /**
- * Registers a browser suite; every e2e file goes through here. Without Chromium the suite fails in CI
+ * Chromium-only suites (the staff console, page weight); every other e2e file runs in every engine
+ * through describeInEngines (engines.ts).
+ *
+ * Registers a browser suite. Without Chromium the suite fails in CI
  * (launchChromium throws); on a developer's machine it is left out, with one line saying how to get
  * it, and in its place one test checks that there is indeed no Chromium to run it with (so a file of
  * browser tests only still counts as a suite, and the run stays green only while Chromium is absent).
