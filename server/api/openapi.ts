@@ -113,7 +113,7 @@ export const OPENAPI_DOCUMENT = {
           '409': problemResponse('The recording is deleted, asked to be deleted, or past its retention date (`recording-unavailable`)'),
           '413': problemResponse('The transcript is too large (`transcript-too-large`)'),
           '415': problemResponse('The body is not sent as `text/vtt` (`not-vtt`)'),
-          '422': problemResponse('Not WebVTT (the detail names the line and the problem), markup in a cue, no cue, or a cue past the end of the recording (`transcript-invalid`)'),
+          '422': problemResponse('Not WebVTT (the detail names the line and the problem), markup in a cue, no cue, a cue past the end of the recording, more than one cue a half-second of audio (at most 20,000), or a cue of more than 2,000 characters (`transcript-invalid`)'),
         },
       },
       get: {

@@ -18,7 +18,7 @@ export const PROBLEMS = {
   'texting-limit': { status: 429, title: 'This recording has been sent as many links as it may have in an hour; send again after Retry-After seconds' },
   'not-vtt': { status: 415, title: 'A transcript must be sent as text/vtt' },
   'transcript-too-large': { status: 413, title: 'The transcript is larger than this API accepts' },
-  'transcript-invalid': { status: 422, title: 'The transcript is not WebVTT the portal keeps: malformed, holding markup, empty, or with a cue past the end of the recording' },
+  'transcript-invalid': { status: 422, title: 'The transcript is not WebVTT the portal keeps: malformed, holding markup, empty, with a cue past the end of the recording, or more cues or longer cues than speech can hold' },
   'service-unavailable': { status: 503, title: 'A service this API needs is temporarily unavailable' },
   'uploads-busy': { status: 503, title: 'This server is receiving as many uploads as it can hold; try again after Retry-After seconds' },
   'upload-stalled': { status: 408, title: 'The upload stopped arriving, or arrived too slowly; nothing was stored, send it again' },
