@@ -6,6 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { demoAudio, wavHeader } from '../../server/demoAudio';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
+import { startTcpProxy } from '../support/tcpProxy';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
 /**
@@ -249,55 +250,18 @@ describe('uploads when the instance drains', () => {
   });
 });
 
-/** A loopback relay to the S3 server that can be made to refuse every connection (counting them) and then pass again. */
-async function switchableProxy(target: EmbeddedS3) {
-  let down = false;
-  let refused = 0;
-  const sockets = new Set<net.Socket>();
-  const relay = net.createServer((client) => {
-    if (down) {
-      refused += 1;
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(target.address().port, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`,
-    refused: () => refused,
-    cut() {
-      down = true;
-      sockets.forEach((socket) => socket.destroy());
-    },
-    restore() {
-      down = false;
-    },
-    close: () => new Promise<void>((resolve) => relay.close(() => resolve())),
-  };
-}
-
 describe('uploads while the object store is unreachable', () => {
   let s3Dir: string;
   let s3: EmbeddedS3;
-  let proxy: Awaited<ReturnType<typeof switchableProxy>>;
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
   let apiKey: string;
   const BUCKET = 'assessment-recordings';
   const bucket = () => bucketState(path.join(s3Dir, 's3', BUCKET));
   beforeEach(async () => {
     s3Dir = mkdtempSync(path.join(tmpdir(), 'upload-edges-s3-'));
     s3 = await startEmbeddedS3(s3Dir, BUCKET, 0);
-    proxy = await switchableProxy(s3);
-    await start({ S3_ENDPOINT: proxy.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
+    proxy = await startTcpProxy('127.0.0.1', s3.address().port);
+    await start({ S3_ENDPOINT: `http://127.0.0.1:${proxy.port()}`, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
     apiKey = await addProvider('Outage Ltd');
   });
   afterEach(async () => {
@@ -307,7 +271,7 @@ describe('uploads while the object store is unreachable', () => {
   });
 
   test('an upload begun while it is down gets 503 object-store-unavailable before its body is sent, and the same upload is taken once it is back', async () => {
-    proxy.cut();
+    proxy.refuse();
     // 200 MB declared; the fields and the first KB of audio sent.
     const down = openUpload(port(), apiKey, 'PIP-DOWN-1', 200 * MiB, { 'Idempotency-Key': 'down-1' });
     await down.write(wav(1024));
@@ -317,7 +281,7 @@ describe('uploads while the object store is unreachable', () => {
     down.destroy();
     expect(await portal.recordings.findRecordingByRef('PIP-DOWN-1')).toBeUndefined();
 
-    proxy.restore();
+    proxy.pass();
     const back = await smallUpload(apiKey, 'PIP-DOWN-1', 'down-1');
     expect(back.status).toBe(201);
     expect(back.headers['idempotent-replayed']).toBeUndefined();
@@ -328,11 +292,11 @@ describe('uploads while the object store is unreachable', () => {
     const upload = openUpload(port(), apiKey, 'PIP-BLIP-1', audio.length);
     await upload.write(audio.subarray(0, 6 * MiB));
     await eventually(() => bucket().storedParts() >= 1);
-    proxy.cut();
+    proxy.refuse();
     await upload.write(audio.subarray(6 * MiB, 11 * MiB)); // fills the second part, which the store now refuses
     // Both of the SDK's attempts at it refused: only the upload's own retries can save it now.
     await eventually(() => proxy.refused() >= 2);
-    proxy.restore();
+    proxy.pass();
     const answer = await upload.finish(audio.subarray(11 * MiB));
     expect(answer.status).toBe(201);
     expect(answer.body).toMatchObject({ sizeBytes: audio.length, sha256: sha256(audio) });
@@ -346,7 +310,7 @@ describe('uploads while the object store is unreachable', () => {
     const upload = openUpload(port(), apiKey, 'PIP-OUTAGE-1', 40 * MiB);
     await upload.write(audio.subarray(0, 6 * MiB));
     await eventually(() => bucket().storedParts() >= 1);
-    proxy.cut();
+    proxy.refuse();
     await upload.write(audio.subarray(6 * MiB));
     const answer = await upload.answer;
     expectProblem(answer, 503, 'object-store-unavailable');
