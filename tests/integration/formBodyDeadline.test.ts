@@ -8,6 +8,7 @@ import { formBodyDeadline } from '../../server/middleware/bodyDeadline';
 import { demoAudio } from '../../server/demoAudio';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 import { withEveryWebhook } from '../resilience/support/walkPortal';
+import { uploadFraming } from '../support/uploadFraming';
 
 /** An app with the pages' deadline, shortened, in front of the pages' own form parser. */
 async function serve() {
@@ -89,13 +90,8 @@ describe('the deadline covers the delivery receipts and every API body but an ad
   test('an admitted upload may take longer than the deadline to arrive', async () => {
     const boundary = 'deadline-boundary';
     const fields = { assessmentRef: 'DEADLINE-1', nino: CLAIMANT.nino, mobile: CLAIMANT.phone };
-    const head = Buffer.from(
-      Object.entries(fields)
-        .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
-        .join('') + `--${boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
-    );
+    const { preamble: head, epilogue: tail } = uploadFraming(boundary, fields);
     const audio = demoAudio(3);
-    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const upload = http.request({
       host: '127.0.0.1',
       port,

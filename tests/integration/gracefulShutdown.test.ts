@@ -9,6 +9,7 @@ import { cookieSetBy } from '../../scripts/support/cookieJar';
 import { grantOf } from '../../scripts/support/grants';
 import { runCli } from '../../server/cli/portalCli';
 import { wavHeader } from '../../server/demoAudio';
+import { uploadFraming } from '../support/uploadFraming';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -96,11 +97,7 @@ test('SIGTERM during a provider upload: the upload is given up before the grace 
 
     const boundary = 'shutdown-boundary';
     const fields = { assessmentRef: 'SHUTDOWN-1', nino: 'AB 12 34 56 C', mobile: '07700 900123' };
-    const head = Buffer.from(
-      Object.entries(fields)
-        .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
-        .join('') + `--${boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
-    );
+    const { preamble: head } = uploadFraming(boundary, fields);
     const audioBytes = 16 * 1024 * 1024;
     const audio = Buffer.alloc(audioBytes);
     wavHeader((audioBytes - 44) / 2, 16_000).copy(audio);

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { wavHeader } from '../../server/demoAudio';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { uploadFraming } from '../support/uploadFraming';
 
 const MiB = 1024 * 1024;
 const ONE_GB = 1024 * MiB;
@@ -74,12 +75,7 @@ const BOUNDARY = 'streaming-ingest-boundary';
  */
 function sendUpload(ref: string, audio: Readable, options: { declaredBytes?: number; cutAfter?: number; extraFields?: Record<string, string> } = {}) {
   const fields = { assessmentRef: ref, nino: CLAIMANT.nino, mobile: CLAIMANT.phone, ...options.extraFields };
-  const preamble = Buffer.from(
-    Object.entries(fields)
-      .map(([name, value]) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
-      .join('') + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="audio"; filename="long.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
-  );
-  const epilogue = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+  const { preamble, epilogue } = uploadFraming(BOUNDARY, fields, 'long.wav');
   const headers: Record<string, string | number> = { authorization: `Bearer ${apiKey}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
   if (options.declaredBytes !== undefined) headers['content-length'] = preamble.length + options.declaredBytes + epilogue.length;
   const sent = http.request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, method: 'POST', path: '/api/v1/recordings', headers });

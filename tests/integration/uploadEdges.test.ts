@@ -8,6 +8,7 @@ import { demoAudio, wavHeader } from '../../server/demoAudio';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { startTcpProxy } from '../support/tcpProxy';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { uploadFraming } from '../support/uploadFraming';
 
 /**
  * A provider's upload over a real socket, fed by hand: one that stalls or trickles, one in flight
@@ -39,12 +40,7 @@ interface Answer {
  */
 function openUpload(port: number, apiKey: string, assessmentRef: string, audioBytes: number, headers: Record<string, string> = {}) {
   const fields = { assessmentRef, nino: CLAIMANT.nino, mobile: CLAIMANT.phone };
-  const preamble = Buffer.from(
-    Object.entries(fields)
-      .map(([name, value]) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
-      .join('') + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
-  );
-  const epilogue = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+  const { preamble, epilogue } = uploadFraming(BOUNDARY, fields);
   const sent = http.request({
     host: '127.0.0.1',
     port,
