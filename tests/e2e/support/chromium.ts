@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { AXE_SOURCE, runAxeInPage, WCAG_TAGS, type AxeViolation } from './engines';
 
 /** Debian's package, as .ci/run installs it (CHROMIUM_PATH names another build): nothing here downloads a browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -44,16 +45,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-/** WCAG 2.0, 2.1 and 2.2, levels A and AA. */
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
-interface AxeViolation {
-  id: string;
-  help: string;
-  nodes: string[];
-}
-
 /**
  * Runs axe-core in the page. It is evaluated through the DevTools protocol, which the page's
  * Content-Security-Policy (no inline script) does not govern, so the page is tested exactly as served.
@@ -61,11 +52,7 @@ interface AxeViolation {
 export async function accessibilityViolations(page: Page): Promise<AxeViolation[]> {
   const loaded = await page.evaluate('typeof window.axe === "object"');
   if (!loaded) await page.evaluate(`${AXE_SOURCE};undefined`);
-  return page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const results = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return results.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  }, WCAG_TAGS);
+  return page.evaluate(runAxeInPage, WCAG_TAGS);
 }
 
 /** The checks every page gets: a screenshot, and zero WCAG 2.2 A/AA violations. */

@@ -98,11 +98,11 @@ export async function screenshot(page: EnginePage, name: string): Promise<void> 
   await page.screenshot(path.join(directory, `${name}.png`));
 }
 
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+export const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 /** WCAG 2.0, 2.1 and 2.2, levels A and AA. */
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
-interface AxeViolation {
+export interface AxeViolation {
   id: string;
   help: string;
   nodes: string[];
@@ -115,11 +115,14 @@ interface AxeViolation {
 export async function accessibilityViolations(page: EnginePage): Promise<AxeViolation[]> {
   const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: object }).axe === 'object', null);
   if (!loaded) await page.addScript(AXE_SOURCE);
-  return page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const results = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return results.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  }, WCAG_TAGS);
+  return page.evaluate(runAxeInPage, WCAG_TAGS);
+}
+
+/** What runs in the page once axe-core is loaded: its WCAG violations, each with the elements it names. */
+export async function runAxeInPage(tags: string[]): Promise<AxeViolation[]> {
+  const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+  const results = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+  return results.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
 }
 
 /**
