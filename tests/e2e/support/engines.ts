@@ -14,12 +14,20 @@ const NEEDS: Record<EngineName, { files: string[]; install: string }> = {
   webkit: { files: [WEBKIT_DRIVER_PATH, MINIBROWSER_PATH, XVFB_PATH], install: 'webkit2gtk-driver xvfb gstreamer1.0-libav' },
 };
 
-/** The engines this run is for: ENGINES=webkit (or a comma list) picks some; by default every engine. */
+/**
+ * What `npm test` runs when ENGINES does not say: Chromium and Firefox. WebKitGTK is asked for by
+ * name (ENGINES=webkit) until its suites pass run after run here: its player has been seen not to
+ * reload after the session ended (README, known differences), and a flaky suite in the default run
+ * would fail every newcomer's `npm test`.
+ */
+const DEFAULT_ENGINES: EngineName[] = ['chromium', 'firefox'];
+
+/** The engines this run is for: ENGINES=webkit (or a comma list) picks some; by default DEFAULT_ENGINES. */
 export function enginesWanted(): EngineName[] {
   const asked = (process.env.ENGINES ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
   const unknown = asked.filter((name) => !ALL_ENGINES.includes(name as EngineName));
   if (unknown.length) throw new Error(`ENGINES names ${unknown.join(', ')}: the engines are ${ALL_ENGINES.join(', ')}`);
-  return asked.length ? (asked as EngineName[]) : ALL_ENGINES;
+  return asked.length ? (asked as EngineName[]) : DEFAULT_ENGINES;
 }
 
 export const missingFor = (engine: EngineName) => NEEDS[engine].files.filter((file) => !existsSync(file));
