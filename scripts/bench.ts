@@ -17,8 +17,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { loadConfig } from '../server/config';
-import { openRuntime } from '../server/runtime';
-import { portalServices } from '../server/services';
+import { openPortal } from '../server/portal';
 import { SMS_PAYLOAD_FIELD } from '../server/sms/dispatcher';
 import { startFakeTwilio, TWILIO } from './support/fakeSmsProviders';
 import { productionEnv } from './support/loopback';
@@ -47,9 +46,9 @@ async function smsDispatch(): Promise<Figure> {
     TWILIO_API_BASE_URL: fake.url(),
     SMS_MAX_PER_SECOND: String(limit),
   });
-  const runtime = await openRuntime(config, { logger: pino({ level: 'silent' }) });
+  const portal = await openPortal(config, { logger: pino({ level: 'silent' }) });
   try {
-    const { recordings, links, cipher } = runtime.deps;
+    const { recordings, links, cipher } = portal.deps;
     const now = new Date();
     for (let i = 0; i < messages; i++) {
       const id = `bench-${i}`;
@@ -65,7 +64,7 @@ async function smsDispatch(): Promise<Figure> {
         now,
       );
     }
-    const dispatcher = portalServices(runtime.deps).dispatcher;
+    const { dispatcher } = portal.jobs;
     const started = performance.now();
     let counts = { sent: 0, retrying: 0, failed: 0 };
     while (fake.messages.length < messages && performance.now() - started < 10 * 60_000) {
@@ -89,7 +88,7 @@ async function smsDispatch(): Promise<Figure> {
       notes: { seconds, duplicates, lost, refusedWith429: counts.retrying },
     };
   } finally {
-    await runtime.close();
+    await portal.close();
     await fake.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -228,7 +227,7 @@ async function gatekeeperCost(): Promise<Figure> {
   const portal = await startTestPortal(productionEnv());
   try {
     const { token } = await portal.recordingWithLink();
-    const { gatekeeper } = portalServices(portal.deps);
+    const { gatekeeper } = portal.services;
     const resolved = (await gatekeeper.resolve(token))!;
     const verified = await gatekeeper.checkNino(resolved, CLAIMANT.nino);
     if (verified.outcome !== 'verified') throw new Error(`NINO check: ${verified.outcome}`);

@@ -44,14 +44,12 @@ async function s3() {
 }
 
 async function portal() {
-  const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openRuntime }, { portalServices }, { providerServices }] = await Promise.all([
+  const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openPortal }] = await Promise.all([
     import('../server/app.js'),
     import('../server/config/index.js'),
     import('../server/demo.js'),
     import('../server/demoAudio.js'),
-    import('../server/runtime.js'),
-    import('../server/services/index.js'),
-    import('../server/providers/index.js'),
+    import('../server/portal.js'),
   ]);
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -66,9 +64,9 @@ async function portal() {
     RATE_LIMIT_PAGES_PER_MIN: '1000000',
     RATE_LIMIT_NINO_PER_15_MIN: '100000',
   });
-  const runtime = await openRuntime(config);
-  const services = portalServices(runtime.deps);
-  const port = await listen(createApp(runtime.deps, services));
+  const portal = await openPortal(config);
+  const { services } = portal;
+  const port = await listen(createApp(portal));
 
   // BENCH_AUDIO_SECONDS makes the recording as long as a real one, for the listening figures.
   const audio = demoAudio(Number(process.env.BENCH_AUDIO_SECONDS ?? 6));
@@ -93,12 +91,12 @@ async function portal() {
     if (message.type === 'bucket-url') {
       // The same object straight from the bucket: the baseline the portal's listening path is held to.
       const { object_key: key, content_type: contentType } = resolved.recording;
-      const url = await runtime.deps.objects.presignGet({ key, contentType, disposition: 'inline', fileName: 'bench.wav', ttlSeconds: 3600, now: new Date() });
+      const url = await portal.deps.objects.presignGet({ key, contentType, disposition: 'inline', fileName: 'bench.wav', ttlSeconds: 3600, now: new Date() });
       process.send!({ type: 'bucket-url', url });
     }
   });
   // A provider account, for the ingest figure's uploads through the API.
-  const { apiKey } = await providerServices(runtime.deps, services).accounts.add(`Bench provider ${process.pid}`, 'bench');
+  const { apiKey } = await portal.providers.accounts.add(`Bench provider ${process.pid}`, 'bench');
   process.send!({ port, path: linkPath, cookie, nino: DEMO.nino, apiKey });
 }
 

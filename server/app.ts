@@ -1,6 +1,5 @@
 import path from 'node:path';
 import express from 'express';
-import type { PortalDeps } from './deps';
 import { PROJECT_ROOT } from './projectRoot';
 import { compressResponses } from './middleware/compression';
 import { plainCookies } from './middleware/cookies';
@@ -21,11 +20,21 @@ import { problemRenderer } from './pages/problems';
 import { staffFailureRenderer } from './pages/staffFailures';
 import { staticPageRenderer } from './pages/staticPages';
 import { configureViews, GOVUK_FRONTEND } from './pages/views';
-import { portalServices, type PortalServices } from './services';
+import type { PortalDeps } from './deps';
+import type { PortalServices } from './services';
+import type { ProviderServices } from './providers';
+import type { StaffServices } from './staff';
 import { staffConsoleRoutes } from './staff';
 import { providerApiRoutes } from './api/providerApi';
 
-/** Builds the portal from explicit dependencies; the order below is the order a request meets it. */
+/** What the app serves, built by openPortal: it builds nothing of its own. */
+export interface PortalParts {
+  deps: PortalDeps;
+  services: PortalServices;
+  staff: StaffServices;
+  providers: ProviderServices;
+}
+
 /** What a test may shorten to see a bound act within its run; production takes the defaults. */
 export interface AppOptions {
   /** How long a page's form body or a delivery receipt may take to arrive (default FORM_BODY_DEADLINE_MS). */
@@ -33,10 +42,11 @@ export interface AppOptions {
 }
 
 /**
- * `services` can be passed in so the process that starts the SMS dispatcher and the app share one
- * set (one dispatcher, one signer); tests leave it out.
+ * The portal's HTTP app over the dependencies and services openPortal built (it builds none of its
+ * own, so the app and the jobs share one dispatcher, one signer); the order below is the order a
+ * request meets it.
  */
-export function createApp(deps: PortalDeps, services: PortalServices = portalServices(deps), options: AppOptions = {}) {
+export function createApp({ deps, services, staff, providers }: PortalParts, options: AppOptions = {}) {
   const { config } = deps;
   const app = express();
   app.set('trust proxy', config.trustProxy);
@@ -69,7 +79,7 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   // The API reads its own bodies (multipart) and answers every refusal as a problem document, so it
   // comes before the pages' form parser, whose refusals are pages.
   // Its bodies are small too, but for an admitted upload's, which its pace rule bounds instead.
-  app.use('/api/v1', bodyDeadline, providerApiRoutes(deps, services));
+  app.use('/api/v1', bodyDeadline, providerApiRoutes(deps, providers, services));
   app.use(bodyDeadline);
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
 
@@ -77,7 +87,7 @@ export function createApp(deps: PortalDeps, services: PortalServices = portalSer
   const renderProblem = problemRenderer(config.access, renderStaticPage);
 
   // Each area answers its own failures: the console in its words, the claimant pages in theirs (the API's are problem documents, above).
-  app.use('/staff', staffConsoleRoutes(deps, services), errorPages(deps.logger, staffFailureRenderer(views)));
+  app.use('/staff', staffConsoleRoutes(deps, staff), errorPages(deps.logger, staffFailureRenderer(views)));
   app.use(informationRoutes(config.access, renderStaticPage));
   app.use(verificationRoutes(deps.recordings, services.manifests));
   app.use(claimantRoutes(services.gatekeeper, { renderProblem, renderStaticPage }, claimantRateLimits(config, deps.redis, (res) => renderProblem(res, 'too-many-attempts')), deps, services.transcripts));

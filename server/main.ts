@@ -4,12 +4,8 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { installCrashPolicy } from './crashPolicy';
 import { DEMO, seedDemo } from './demo';
-import { dependencyFailure } from './errors';
 import { createMetricsApp } from './observability/metricsApp';
-import { openRuntime } from './runtime';
-import { portalServices } from './services';
-import { startMultipartSweep } from './services/multipartSweep';
-import { retentionSweep } from './services/retention';
+import { openPortal } from './portal';
 
 /** A port another process holds is the operator's to fix: one line naming the variable, not a stack. */
 function listen(server: Server, port: number, host: string | undefined, variable: string): Promise<void> {
@@ -38,9 +34,6 @@ function closeGracefully(servers: Server[], timeoutMs: number): Promise<void> {
   return Promise.race([closed.then(() => undefined), deadline]);
 }
 
-/** How often an instance looks for listening copies to make besides those its own uploads start. */
-const LISTENING_COPY_INTERVAL_MS = 60_000;
-
 /**
  * The longest a request may take to arrive whole: a provider's 1 GB upload needs about 2.3 Mbit/s
  * to arrive in an hour (2 GB, 4.6 Mbit/s). Headers must still come within Node's headersTimeout, a
@@ -53,37 +46,26 @@ async function main() {
   // The database, the objects, the outbox and the development secrets are claimants' data: readable by this user only.
   process.umask(0o077);
   const config = loadConfig();
-  const runtime = await openRuntime(config, { announce: config.production ? undefined : (line) => console.log(line) });
-  const { logger } = runtime.deps;
-  const services = portalServices(runtime.deps);
+  const portal = await openPortal(config, { announce: config.production ? undefined : (line) => console.log(line) });
+  const { logger } = portal.deps;
   // Stated, not left to Node's defaults (MULTIPART_ABANDONED_AFTER outlasts it).
-  const portal = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, createApp(runtime.deps, services));
-  await listen(portal, config.port, undefined, 'PORT');
-  const servers = [portal];
+  const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, createApp(portal));
+  await listen(server, config.port, undefined, 'PORT');
+  const servers = [server];
   if (config.metricsPort !== 0) {
-    const metrics = createServer(createMetricsApp(runtime.deps.metrics));
+    const metrics = createServer(createMetricsApp(portal.deps.metrics));
     await listen(metrics, config.metricsPort, config.metricsHost, 'METRICS_PORT');
     servers.push(metrics);
   }
   installCrashPolicy({ logger, servers });
-  const port = (portal.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   logger.info({ port, metricsPort: config.metricsPort || undefined, metricsHost: config.metricsPort ? config.metricsHost : undefined }, 'portal listening');
   console.log(`Portal listening on ${config.baseUrl.origin} (port ${port})`);
 
-  services.dispatcher.start(config.sms.dispatchIntervalMs);
-  // Picks up recordings registered by the CLI or another instance, and copies left by one that stopped.
-  services.listeningCopies.start(LISTENING_COPY_INTERVAL_MS);
-  startMultipartSweep(runtime.deps);
-  // Every instance tries; the lease in the database lets one sweep at a time.
-  const sweeper = setInterval(() => {
-    retentionSweep(runtime.deps, { dryRun: false, actor: 'scheduled-sweep' }).catch((error: Error) =>
-      logger.error({ err: dependencyFailure(error) }, 'retention sweep failed'),
-    );
-  }, config.retentionSweepIntervalMs);
-  sweeper.unref();
+  portal.startJobs();
 
   if (!config.production) {
-    const demo = await seedDemo(runtime.deps.recordings, services);
+    const demo = await seedDemo(portal.deps.recordings, portal.services);
     const lines = demo.created
       ? ['Demo recording created.', `  Open:  ${demo.url}`, `  National Insurance number: ${DEMO.nino}`]
       : [
@@ -99,12 +81,10 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    runtime.deps.lifecycle.drain();
-    clearInterval(sweeper);
+    portal.deps.lifecycle.drain();
     await closeGracefully(servers, config.shutdownTimeoutMs);
-    await services.dispatcher.stop();
-    await services.listeningCopies.stop();
-    await runtime.close();
+    // Stops the jobs (waiting for runs under way), then the pools.
+    await portal.close();
     logger.info('stopped');
     process.exit(0);
   };

@@ -7,12 +7,12 @@ import { instanceLifecycle } from './lifecycle';
 import type { PortalDeps } from './deps';
 import type { EmbeddedS3 } from './objects/embeddedS3';
 import { s3Objects } from './objects/s3Objects';
-import { portalMetrics, timed, type PortalMetrics } from './observability/metrics';
-import { outboxSender } from './sms/outboxSender';
-import type { SmsSender } from './sms/smsSender';
+import { portalMetrics, type PortalMetrics } from './observability/metrics';
+import { smsSender } from './sms/configuredSender';
 import { fieldCipher } from './security/fieldCipher';
 import { manifestSigner } from './security/manifestSigner';
-import { ninoHasher, type NinoHasher } from './security/ninoHasher';
+import { measuredHasher } from './security/measuredHasher';
+import { ninoHasher } from './security/ninoHasher';
 import { AuditChain, type AuditType } from './store/auditChain';
 import { openDatabase, type OpenDatabase } from './store/database';
 import { EncryptedFieldsStore } from './store/encryptedFields';
@@ -85,31 +85,6 @@ export function connectRedis(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
   redis.on('error', () => {});
   return redis;
-}
-
-/** The provider SMS_PROVIDER names; Twilio posts its delivery receipts back to this portal. */
-export function smsSender(config: Config, announce?: (line: string) => void): SmsSender {
-  switch (config.sms.provider) {
-    case 'twilio': {
-      const { twilioSender }: typeof import('./sms/twilioSender') = require('./sms/twilioSender');
-      return twilioSender(config.sms.twilio!, new URL('/webhooks/twilio/status', config.baseUrl).toString());
-    }
-    case 'notify': {
-      const { notifySender }: typeof import('./sms/notifySender') = require('./sms/notifySender');
-      return notifySender(config.sms.notify!);
-    }
-    case 'outbox':
-      return outboxSender(config.sms.outboxFile, announce);
-  }
-}
-
-/** NINO hashing with its time measured: argon2 is the portal's main cost per request. */
-function measuredHasher(hasher: NinoHasher, metrics: PortalMetrics): NinoHasher {
-  return {
-    hash: (nino) => timed(metrics.argon2Seconds, 'hash', () => hasher.hash(nino)),
-    verify: (storedHash, nino) => timed(metrics.argon2Seconds, 'verify', () => hasher.verify(storedHash, nino)),
-    blindIndex: hasher.blindIndex,
-  };
 }
 
 /**

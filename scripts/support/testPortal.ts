@@ -7,7 +7,8 @@ import { createApp } from '../../server/app';
 import { runCli } from '../../server/cli/portalCli';
 import { loadConfig, type Config } from '../../server/config';
 import { demoAudio } from '../../server/demoAudio';
-import { openRuntime, portalLogger, type Runtime } from '../../server/runtime';
+import { openPortal } from '../../server/portal';
+import { portalLogger } from '../../server/runtime';
 import { testClock } from './testClock';
 
 export const CLAIMANT = { nino: 'AB 12 34 56 C', phone: '07700 900123' };
@@ -33,8 +34,9 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
   const queries: string[] = [];
   const logLines: string[] = [];
   const logger = portalLogger('info', { write: (line: string) => void logLines.push(line) });
-  const runtime: Runtime = await openRuntime(config, { clock, logger, onQuery: (sql) => queries.push(sql) });
-  const app = createApp(runtime.deps);
+  // Its jobs are not started: a test kicks or runs them, and awaits them with settled().
+  const portal = await openPortal(config, { clock, logger, onQuery: (sql) => queries.push(sql) });
+  const app = createApp(portal);
 
   async function cli(...args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
     const out: string[] = [];
@@ -71,8 +73,8 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
 
   /** Another instance of the portal over the same database, object store and Redis: a second pod. */
   async function anotherInstance() {
-    const other = await openRuntime(config, { clock, logger: pino({ level: 'silent' }) });
-    return { app: createApp(other.deps), deps: other.deps, close: () => other.close() };
+    const other = await openPortal(config, { clock, logger: pino({ level: 'silent' }) });
+    return { app: createApp(other), deps: other.deps, services: other.services, jobs: other.jobs, close: () => other.close() };
   }
 
   return {
@@ -85,20 +87,28 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
     queries,
     logLines,
     /** The database itself, to read or change rows a test needs that no store offers. */
-    db: runtime.db,
-    audit: runtime.deps.audit,
-    recordings: runtime.deps.recordings,
-    links: runtime.deps.links,
-    ninoAttempts: runtime.deps.ninoAttempts,
-    retention: runtime.deps.retention,
-    leases: runtime.deps.leases,
-    deps: runtime.deps,
+    db: portal.db,
+    audit: portal.deps.audit,
+    recordings: portal.deps.recordings,
+    links: portal.deps.links,
+    ninoAttempts: portal.deps.ninoAttempts,
+    retention: portal.deps.retention,
+    leases: portal.deps.leases,
+    deps: portal.deps,
+    /** The services the app serves with (one dispatcher, one listening-copy job), the staff console's and the providers'. */
+    services: portal.services,
+    staff: portal.staff,
+    providers: portal.providers,
+    /** The background jobs, not started: { dispatcher, listeningCopies, multipartSweep, retentionSweep }. */
+    jobs: portal.jobs,
+    /** Resolves once every job's runs started so far have finished (a text the dispatcher was kicked for is sent). */
+    settled: portal.settled,
     cli,
     outbox,
     recordingWithLink,
     sendLink,
     async close() {
-      await runtime.close();
+      await portal.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

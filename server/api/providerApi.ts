@@ -1,7 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { PortalDeps } from '../deps';
 import { dependencyFailure, isDependencyUnavailable } from '../errors';
-import { providerServices } from '../providers';
+import type { ProviderServices } from '../providers';
 import type { PortalServices } from '../services';
 import { problem, send } from './apiResult';
 import { idempotencyKeys } from './idempotency';
@@ -30,8 +30,7 @@ function apiErrors(logger: PortalDeps['logger']) {
  * recordings, multipart uploads checked before anything is stored, idempotent POSTs, and errors
  * as problem+json. Responses carry no personal data.
  */
-export function providerApiRoutes(deps: PortalDeps, services: Pick<PortalServices, 'registerRecording' | 'sendLink' | 'transcripts'>): Router {
-  const provider = providerServices(deps, services);
+export function providerApiRoutes(deps: PortalDeps, provider: ProviderServices, services: Pick<PortalServices, 'transcripts'>): Router {
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(JSON.stringify(OPENAPI_DOCUMENT));

@@ -1,11 +1,9 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import QRCode from 'qrcode';
-import { providerServices } from '../providers';
-import { staffServices } from '../staff';
 import { required, type Command, type CommandContext } from './command';
 
-const providerAccounts = async (context: CommandContext) => providerServices((await context.runtime()).deps, await context.services()).accounts;
+const providerAccounts = async (context: CommandContext) => (await context.portal()).providers.accounts;
 
 /** The accounts of staff and of assessment providers, which only an operator creates. */
 export const ACCOUNT_COMMANDS: Record<string, Command> = {
@@ -25,8 +23,7 @@ export const ACCOUNT_COMMANDS: Record<string, Command> = {
   'staff add': {
     options: { email: { type: 'string' }, role: { type: 'string' } },
     async run(context, values) {
-      const runtime = await context.runtime();
-      const created = await staffServices(runtime.deps, await context.services()).accounts.create({
+      const created = await (await context.portal()).staff.accounts.create({
         email: required(values, 'email'),
         role: required(values, 'role'),
         actor: 'operator-cli',

@@ -1,6 +1,5 @@
 import type { Config } from '../config';
-import type { Runtime } from '../runtime';
-import type { PortalServices } from '../services';
+import type { Portal } from '../portal';
 import { InputError } from '../services/inputError';
 
 /** A command line the CLI cannot run as given: the usage is printed with it (exit code 2). */
@@ -10,9 +9,8 @@ export type Values = Record<string, string | boolean | undefined>;
 
 export interface CommandContext {
   config: Config;
-  /** Opens the whole runtime (database, object store, SMS) on first use. */
-  runtime(): Promise<Runtime>;
-  services(): Promise<PortalServices>;
+  /** Opens the whole portal (database, object store, SMS, services) on first use; its jobs are not started. */
+  portal(): Promise<Portal>;
   /** The command's answer is a failure (exit code 1), though it still prints its JSON. */
   fail(): void;
 }

@@ -22,7 +22,7 @@ export const MAINTENANCE_COMMANDS: Record<string, Command> = {
   'retention sweep': {
     options: { 'dry-run': { type: 'boolean' } },
     async run(context, values) {
-      const report = await retentionSweep((await context.runtime()).deps, { dryRun: values['dry-run'] === true, actor: 'operator-cli' });
+      const report = await retentionSweep((await context.portal()).deps, { dryRun: values['dry-run'] === true, actor: 'operator-cli' });
       if (report.refused.length > 0) context.fail();
       return report;
     },
@@ -30,7 +30,7 @@ export const MAINTENANCE_COMMANDS: Record<string, Command> = {
   'keys rotate': {
     options: { batch: { type: 'string' }, 'max-batches': { type: 'string' } },
     async run(context, values) {
-      return rotateFieldKeys((await context.runtime()).deps, {
+      return rotateFieldKeys((await context.portal()).deps, {
         batchSize: positiveInteger(values, 'batch') ?? 500,
         maxBatches: positiveInteger(values, 'max-batches'),
         actor: 'operator-cli',
@@ -40,8 +40,7 @@ export const MAINTENANCE_COMMANDS: Record<string, Command> = {
   'audit verify': {
     options: {},
     async run(context) {
-      const runtime = await context.runtime();
-      const check = await verifyAuditLog(runtime.deps.audit);
+      const check = await verifyAuditLog((await context.portal()).deps.audit);
       if (!check.intact) context.fail();
       return check;
     },
@@ -50,7 +49,7 @@ export const MAINTENANCE_COMMANDS: Record<string, Command> = {
     options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } },
     async run(context, values) {
       const range = { from: optionalDate(values, 'from'), to: optionalDate(values, 'to') };
-      const lines = await exportAuditLog((await context.runtime()).deps.audit, range);
+      const lines = await exportAuditLog((await context.portal()).deps.audit, range);
       const out = required(values, 'out');
       await writeFile(out, lines.length ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
       return { file: out, events: lines.length };

@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { Clock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
-import { openRuntime, portalLogger, type Runtime } from '../runtime';
+import { openPortal, type Portal } from '../portal';
+import { portalLogger } from '../runtime';
 import { dependencyFailure, isDependencyUnavailable } from '../errors';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
-import { portalServices } from '../services';
 import { InputError } from '../services/inputError';
 import { ACCOUNT_COMMANDS } from './accountCommands';
 import { UsageError, type Command, type Values } from './command';
@@ -53,18 +53,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  let runtime: Runtime | undefined;
+  let portal: Portal | undefined;
   try {
     // The CLI starts its own embedded object store on a free port, so it works beside a running portal.
     const config = loadConfig({ ...io.env, EMBEDDED_S3_PORT: '0' });
     // Logs go to stderr: stdout carries only the command's JSON.
     const logger = portalLogger(io.env.LOG_LEVEL ?? 'warn', pino.destination(2));
-    const openedRuntime = async () => (runtime ??= await openRuntime(config, { clock: io.clock, announce: io.err, logger }));
+    const opened = async () => (portal ??= await openPortal(config, { clock: io.clock, announce: io.err, logger }));
     let exitCode = 0;
-    const result = await command.run(
-      { config, runtime: openedRuntime, services: async () => portalServices((await openedRuntime()).deps), fail: () => (exitCode = 1) },
-      values,
-    );
+    const result = await command.run({ config, portal: opened, fail: () => (exitCode = 1) }, values);
     io.out(JSON.stringify(result));
     return exitCode;
   } catch (error) {
@@ -84,6 +81,6 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     throw error;
   } finally {
-    await runtime?.close();
+    await portal?.close();
   }
 }

@@ -29,13 +29,13 @@ export const RECORDING_COMMANDS: Record<string, Command> = {
         await handle?.close();
         throw new InputError('file', `cannot read ${file}`);
       }
-      return (await context.services()).registerRecording({ ...details, audio: handle.createReadStream(), actor: 'operator-cli' });
+      return (await context.portal()).services.registerRecording({ ...details, audio: handle.createReadStream(), actor: 'operator-cli' });
     },
   },
   'links send': {
     options: { recording: { type: 'string' }, phone: { type: 'string' }, reason: { type: 'string' } },
     async run(context, values) {
-      const services = await context.services();
+      const { services } = await context.portal();
       const sent = await services.sendLink({
         recordingId: required(values, 'recording'),
         phone: optional(values, 'phone'),
@@ -51,7 +51,7 @@ export const RECORDING_COMMANDS: Record<string, Command> = {
   'sms dispatch': {
     options: {},
     async run(context) {
-      return (await context.services()).dispatcher.drain();
+      return (await context.portal()).services.dispatcher.drain();
     },
   },
 };

@@ -71,10 +71,11 @@ export async function multipartSweep(deps: SweepDeps, uploads: IncompleteUploads
 }
 
 /**
- * The sweep as a background job: every MULTIPART_SWEEP_INTERVAL on each instance (the lease lets one
- * run), stopped when the instance starts draining. A store that is down fails a run; the next tries again.
+ * The sweep as a background job, not yet started: every MULTIPART_SWEEP_INTERVAL on each instance
+ * (the lease lets one run), stopped when the instance starts draining. A store that is down fails a
+ * run; the next tries again.
  */
-export function startMultipartSweep(deps: SweepDeps & Pick<PortalDeps, 'lifecycle'>) {
+export function multipartSweepJob(deps: SweepDeps & Pick<PortalDeps, 'lifecycle'>) {
   const job = backgroundJob(
     () =>
       multipartSweep(deps).then(
@@ -83,7 +84,13 @@ export function startMultipartSweep(deps: SweepDeps & Pick<PortalDeps, 'lifecycl
       ),
     { kicksBeforeStart: false },
   );
-  job.start(deps.config.multipartSweep.intervalMs);
   deps.lifecycle.onDrain(() => void job.stop());
+  return job;
+}
+
+/** The sweep's job, started at its interval. */
+export function startMultipartSweep(deps: SweepDeps & Pick<PortalDeps, 'lifecycle'>) {
+  const job = multipartSweepJob(deps);
+  job.start(deps.config.multipartSweep.intervalMs);
   return job;
 }

@@ -13,8 +13,9 @@ export function staffServices(deps: PortalDeps, services: Pick<PortalServices, '
   };
 }
 
-/** The /staff router, for app.ts. */
-export function staffConsoleRoutes(deps: PortalDeps, services: Pick<PortalServices, 'sendLink' | 'transcripts'>) {
-  const staff = staffServices(deps, services);
+export type StaffServices = ReturnType<typeof staffServices>;
+
+/** The /staff router, for app.ts, over the staff services the composition root built. */
+export function staffConsoleRoutes(deps: Pick<PortalDeps, 'config' | 'redis'>, staff: StaffServices) {
   return staffRoutes(staff.accounts, staff.console, deps.config.secrets.sessionKey, sharedStore(deps.redis, `${deps.config.redisKeyPrefix}rate:staff-sign-in:`));
 }

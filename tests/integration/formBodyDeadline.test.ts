@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import express from 'express';
 import { createApp } from '../../server/app';
+import { wirePortal } from '../../server/portal';
 import { formBodyDeadline } from '../../server/middleware/bodyDeadline';
 import { demoAudio } from '../../server/demoAudio';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
@@ -54,7 +55,7 @@ describe('the deadline covers the delivery receipts and every API body but an ad
     portal = await startTestPortal();
     apiKey = (await portal.cli('providers', 'add', '--name', 'Deadline Ltd')).json.apiKey as string;
     // The server itself waits a minute for a request (an hour in main.ts): only the deadline can close these sooner.
-    server = http.createServer({ requestTimeout: 60_000 }, createApp(withEveryWebhook(portal.deps), undefined, { formBodyDeadlineMs: 300 }));
+    server = http.createServer({ requestTimeout: 60_000 }, createApp(wirePortal(withEveryWebhook(portal.deps)), { formBodyDeadlineMs: 300 }));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;

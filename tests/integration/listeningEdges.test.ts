@@ -7,7 +7,6 @@ import path from 'node:path';
 import { demoAudio } from '../../server/demoAudio';
 import { startEmbeddedS3 } from '../../server/objects/embeddedS3';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
-import { portalServices } from '../../server/services';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { grantOf } from '../../scripts/support/grants';
 import { SECOND } from '../../scripts/support/testClock';
@@ -125,7 +124,7 @@ describe('a page keeps the file its player started with', () => {
     expect(early.status).toBe(404);
     expect(early.headers['content-type']).toMatch(/^text\/html/);
 
-    expect((await portalServices(portal.deps).listeningCopies.runOnce()).made).toBeGreaterThanOrEqual(1);
+    expect((await portal.services.listeningCopies.runOnce()).made).toBeGreaterThanOrEqual(1);
 
     // Seeking to 15:00 of 20:00 on the open page: the original's bytes, under the ETag it started with.
     const seekTo = Math.floor(AUDIO.length * 0.75);
@@ -163,7 +162,7 @@ describe('a download resumes the file it started with', () => {
     expect(first.status).toBe(206);
     const etag = first.headers.etag;
 
-    const making = portalServices(portal.deps).listeningCopies.runOnce();
+    const making = portal.services.listeningCopies.runOnce();
     // Resumed while the copy is being made (the job holds its claim until the copy is stored).
     const status = async () => (await portal.recordings.findRecording(recordingId))!.listening_status;
     for (let waited = 0; (await status()) !== 'making' && waited < 500; waited++) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -3,6 +3,7 @@ import { issueLinkToken } from '../../server/policy/linkToken';
 import { keyRing } from '../../server/policy/keyRing';
 import { s3Objects } from '../../server/objects/s3Objects';
 import { createApp } from '../../server/app';
+import { wirePortal } from '../../server/portal';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { grantOf } from '../../scripts/support/grants';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
@@ -189,7 +190,7 @@ describe('when a dependency is down', () => {
     const grant = grantOf(await browser.get(path));
 
     const unreachable = s3Objects({ ...portal.config.s3, endpoint: 'http://127.0.0.1:9' });
-    const degraded = createApp({ ...portal.deps, objects: unreachable });
+    const degraded = createApp(wirePortal({ ...portal.deps, objects: unreachable }));
     const answer = await request(degraded)
       .post(`${path}/download`)
       .set('Cookie', browser.cookieHeader(`${path}/download`))

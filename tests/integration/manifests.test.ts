@@ -5,8 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { demoAudio } from '../../server/demoAudio';
-import { openRuntime } from '../../server/runtime';
-import { portalServices } from '../../server/services';
+import { openPortal } from '../../server/portal';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
@@ -93,18 +92,18 @@ test('/verify answers in Welsh too', async () => {
 test('after a key rotation old manifests still verify, new ones use the new key, and no private key is published', async () => {
   const { audio: before } = await portal.recordingWithLink();
   const rotated = loadConfig({ ...portal.env, MANIFEST_SIGNING_KEYS: JSON.stringify([SECOND, FIRST]) });
-  const runtime = await openRuntime(rotated, { clock: portal.clock, logger: pino({ level: 'silent' }) });
+  const rotatedPortal = await openPortal(rotated, { clock: portal.clock, logger: pino({ level: 'silent' }) });
   try {
-    const app = createApp(runtime.deps);
+    const app = createApp(rotatedPortal);
     const jwks = (await request(app).get('/.well-known/jwks.json')).body as JSONWebKeySet;
     expect(jwks.keys.map((key) => key.kid)).toEqual(['m2', 'm1']);
     expect(JSON.stringify(jwks)).not.toContain('"d"');
     expect((await request(app).get('/verify').query({ sha256: sha256(before) })).text).toContain('signed with key m1');
 
     const fresh = demoAudio(2);
-    await portalServices(runtime.deps).registerRecording({ audio: fresh, assessmentRef: 'ROTATED-1', nino: CLAIMANT.nino, phone: CLAIMANT.phone, actor: 'test' });
+    await rotatedPortal.services.registerRecording({ audio: fresh, assessmentRef: 'ROTATED-1', nino: CLAIMANT.nino, phone: CLAIMANT.phone, actor: 'test' });
     expect((await request(app).get('/verify').query({ sha256: sha256(fresh) })).text).toContain('signed with key m2');
   } finally {
-    await runtime.close();
+    await rotatedPortal.close();
   }
 });

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { createApp } from '../../server/app';
+import { wirePortal } from '../../server/portal';
 import { s3Objects } from '../../server/objects/s3Objects';
 import { createMetricsApp } from '../../server/observability/metricsApp';
 import { ClaimantBrowser } from '../support/claimantBrowser';
@@ -22,7 +23,7 @@ test('/healthz says the process is alive; /readyz that it takes traffic, and whe
 
 test('/readyz stays 200 while the object store is unreachable, and says so (every pod shares it: tests/integration/readiness.test.ts)', async () => {
   const unreachable = s3Objects({ ...portal.config.s3, endpoint: 'http://127.0.0.1:9' });
-  const answer = await request(createApp({ ...portal.deps, objects: unreachable })).get('/readyz');
+  const answer = await request(createApp(wirePortal({ ...portal.deps, objects: unreachable }))).get('/readyz');
   unreachable.close();
   expect(answer.status).toBe(200);
   expect(answer.body.checks).toEqual({ database: 'ok', objectStorage: 'unavailable' });

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../server/app';
+import { wirePortal } from '../../server/portal';
 import { demoAudio } from '../../server/demoAudio';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
 import { productionEnv } from '../../scripts/support/loopback';
@@ -69,7 +70,7 @@ async function linkedPaths(app: Parameters<typeof request>[0]): Promise<string[]
 beforeAll(async () => {
   const setUpStarted = performance.now();
   portal = await startTestPortal(productionEnv(WALK_ENV));
-  const app = createApp(withEveryWebhook(portal.deps), undefined, { formBodyDeadlineMs: FORM_BODY_DEADLINE_MS });
+  const app = createApp(wirePortal(withEveryWebhook(portal.deps)), { formBodyDeadlineMs: FORM_BODY_DEADLINE_MS });
   mounted = mountedRoutes(app);
   recordDispatches(mounted.routes, reached);
   server = http.createServer(SERVER_TIMEOUTS, app);
