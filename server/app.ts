@@ -22,9 +22,9 @@ import { staticPageRenderer } from './pages/staticPages';
 import { configureViews, GOVUK_FRONTEND } from './pages/views';
 import type { PortalDeps } from './deps';
 import type { PortalServices } from './services';
-import type { ProviderServices } from './providers';
-import type { StaffServices } from './staff';
-import { staffConsoleRoutes } from './staff';
+import type { ProviderServices } from './services/providers';
+import type { StaffServices } from './services/staff';
+import { staffConsoleRoutes } from './routes/staff';
 import { providerApiRoutes } from './api/providerApi';
 
 /** What the app serves, built by openPortal: it builds nothing of its own. */

@@ -1,10 +1,10 @@
 import type { Config } from './config';
 import type { PortalDeps } from './deps';
-import { providerServices } from './providers';
+import { providerServices } from './services/providers';
 import { openRuntime, type RuntimeOptions } from './runtime';
 import { portalServices } from './services';
 import { jobsSettled, portalJobs, startJobs, stopJobs } from './services/portalJobs';
-import { staffServices } from './staff';
+import { staffServices } from './services/staff';
 
 /**
  * Every service of the portal, each built once from its dependencies: the claimants' (with the

@@ -1,7 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { PortalDeps } from '../deps';
 import { dependencyFailure, isDependencyUnavailable } from '../errors';
-import type { ProviderServices } from '../providers';
+import type { ProviderServices } from '../services/providers';
 import type { PortalServices } from '../services';
 import { problem, send } from './apiResult';
 import { idempotencyKeys } from './idempotency';

@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import type { ProviderAccounts } from '../providers/providerAccounts';
+import type { ProviderAccounts } from '../services/providers/providerAccounts';
 import { problem, send } from './apiResult';
 
 /** Lets through only requests that carry a provider's live API key as a bearer token; the routes after it read the provider with `providerOf`. */

@@ -2,7 +2,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config';
 import type { PortalDeps } from '../deps';
 import { ObjectStoreUnavailable, STREAMED_UPLOAD_BUFFER_BYTES } from '../objects/s3Objects';
-import type { ProviderRecordings, RegisterOutcome, SendOutcome } from '../providers/providerRecordings';
+import type { ProviderRecordings, RegisterOutcome, SendOutcome } from '../services/providers/providerRecordings';
 import { problem, send, type ApiResult } from './apiResult';
 import { onceOnly, requestFingerprint, uploadFingerprint } from './idempotency';
 import { providerOf } from './providerAuth';

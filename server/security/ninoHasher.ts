@@ -1,8 +1,6 @@
 import { createHmac } from 'node:crypto';
 import argon2 from 'argon2';
-
-/** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */
-const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+import { ARGON2_OPTIONS } from './argon2Settings';
 
 export interface NinoHasher {
   /** argon2id with the server-side pepper; what a link's NINO check compares against. */
