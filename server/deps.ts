@@ -22,7 +22,7 @@ import type { StaffStore } from './store/staffStore';
 import type { TranscriptStore } from './store/transcriptStore';
 
 /**
- * Everything the portal talks to, built once by openRuntime (the composition root) and passed in
+ * Everything the portal talks to, opened once by openRuntime for openPortal (the composition root) and passed in
  * explicitly, so tests build the real thing with test settings.
  */
 export interface PortalDeps {

@@ -8,7 +8,7 @@ import { sendLink, type SendLinkInput } from './links';
 import { registerRecording, type NewRecordingInput } from './recordings';
 import { transcripts } from './transcripts';
 
-/** Wires the portal's services from its dependencies (stores, cipher, hasher: built once, by openRuntime), by hand. */
+/** Wires the portal's services from its dependencies (stores, cipher, hasher: built once, by openRuntime), by hand; openPortal calls it once. */
 export function portalServices(deps: PortalDeps) {
   const { secrets } = deps.config;
   const dispatcher = smsDispatcher({ ...deps, sender: deps.sms, maxAttempts: deps.config.sms.maxAttempts, maxPerSecond: deps.config.sms.maxPerSecond });
