@@ -17,7 +17,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { informationRoutes } from './routes/information';
 import { verificationRoutes } from './routes/verification';
 import { problemRenderer } from './pages/problems';
-import { staffFailureRenderer } from './pages/staffFailures';
+import { staffFailureRenderer } from './pages/staff/staffFailures';
 import { staticPageRenderer } from './pages/staticPages';
 import { configureViews, GOVUK_FRONTEND } from './pages/views';
 import type { PortalDeps } from './deps';

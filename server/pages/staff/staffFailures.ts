@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { Environment } from 'nunjucks';
-import type { Failure } from '../errors';
-import { renderFromContext } from './views';
+import type { Failure } from '../../errors';
+import { renderFromContext } from '../views';
 
 /** What the staff console says when a request fails, in its own (English-only) words. */
 const STAFF_FAILURES: Record<Failure, { status: number; title: string; message: string }> = {
