@@ -1,5 +1,4 @@
 import { demoAudio } from '../../server/demoAudio';
-import { portalServices } from '../../server/services';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { playInPage, signedIn } from './support/claimant';
 import { mainHeading, type EnginePage } from './support/enginePage';
@@ -54,7 +53,7 @@ describeInEngines('the state changes under an open recording page', (engine, eng
     expect(await playInPage(page)).toBeGreaterThan(0.5);
     await pause(page);
 
-    expect(await portalServices(portal.deps).listeningCopies.runOnce()).toMatchObject({ made: 1 });
+    expect(await portal.services.listeningCopies.runOnce()).toMatchObject({ made: 1 });
     expect((await portal.recordings.findRecording(recordingId))!.listening_status).toBe('made');
     const beforeSeek = portal.arrivals();
     expect(await seekAndPlayOn(page, 50 * 60)).toBeGreaterThan(50 * 60 + 0.5);

@@ -1,5 +1,4 @@
 import { demoAudio } from '../../server/demoAudio';
-import { portalServices } from '../../server/services';
 import { playInPage, signedIn as signIn } from './support/claimant';
 import { attribute, count, isVisible, text, textContent, waitForVisible, type EnginePage } from './support/enginePage';
 import { checkPage, describeInEngines, expectLayoutHolds, screenshot, testNeeding } from './support/engines';
@@ -40,7 +39,7 @@ describeInEngines('the transcript beside the player', (engine, engineName) => {
 
   async function signedInTo(options: { javaScript?: boolean } = {}, audio = AUDIO, vtt = VTT) {
     const { url, recordingId } = await portal.recordingInLanguage('en', audio);
-    const transcripts = portalServices(portal.deps).transcripts;
+    const { transcripts } = portal.services;
     await transcripts.attach({ recordingId, vtt: Buffer.from(vtt), source: 'staff', actor: 'test' });
     const replace = (next: string) => transcripts.attach({ recordingId, vtt: Buffer.from(next), source: 'staff', actor: 'test', reason: 'corrected' });
     return { page: await signIn(engine(), portal, url, { device: 'phone', ...options }), replace };
@@ -160,7 +159,7 @@ describeInEngines('the transcript beside the player', (engine, engineName) => {
 
   test('a transcript replaced between the page and its cues loading: the page shows the new one whole, never a mix', async () => {
     const { url, recordingId } = await portal.recordingInLanguage('en', HOUR_AUDIO);
-    const transcripts = portalServices(portal.deps).transcripts;
+    const { transcripts } = portal.services;
     await transcripts.attach({ recordingId, vtt: Buffer.from(HOUR_VTT), source: 'staff', actor: 'test' });
     const page = await signIn(engine(), portal, url, { device: 'phone' });
     // The next recording page's request for its cues is held (on the portal's side) until the transcript has been replaced.

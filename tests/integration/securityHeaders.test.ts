@@ -5,7 +5,6 @@ import request from 'supertest';
 import { seedDemo } from '../../server/demo';
 import { createHash } from 'node:crypto';
 import { portalLogger } from '../../server/runtime';
-import { portalServices } from '../../server/services';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
@@ -149,7 +148,7 @@ test('the logger redacts personal fields and credentials even if code logs them 
 });
 
 test('the demo seed creates one 20-minute recording whose texted link opens with the demo NINO', async () => {
-  const services = portalServices(portal.deps);
+  const { services } = portal;
   const first = await seedDemo(portal.recordings, services);
   expect(first.created).toBe(true);
   expect(await seedDemo(portal.recordings, services)).toEqual({ created: false, recordingId: first.recordingId });
