@@ -9,8 +9,8 @@ import { recordingFromText } from '../services/recordingText';
 import type { ProviderStore } from '../store/providerStore';
 import type { RecordingRow } from '../store/recordingStore';
 import { providerRecordingView, type ProviderLinkView, type ProviderRecordingView, type ProviderViewDeps } from './recordingView';
+import { isUuid } from '../policy/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** registerRecording's names for what it refuses, as a provider's form calls them. */
 const FORM_FIELD: Record<string, string> = { ref: 'assessmentRef', phone: 'mobile', 'recorded-at': 'recordedAt', file: 'audio' };
@@ -69,7 +69,7 @@ export function providerRecordings(deps: ProviderRecordingDeps) {
 
   /** The provider's own recording, or nothing: another provider's recording is "not found", never "forbidden". */
   async function ownRecording(providerId: string, recordingId: string): Promise<RecordingRow | undefined> {
-    if (!UUID.test(recordingId) || !(await deps.providers.ownsRecording(providerId, recordingId))) return undefined;
+    if (!isUuid(recordingId) || !(await deps.providers.ownsRecording(providerId, recordingId))) return undefined;
     return deps.recordings.findRecording(recordingId);
   }
 
