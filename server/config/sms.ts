@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { worstCaseSegments } from '../policy/smsMessage';
+import { SMS_PROVIDERS, isSmsProvider, smsProviderChoices, type SmsProvider } from '../sms/smsProviders';
 import { ConfigError, duration, integer, read, type Env } from './read';
 import { UUID_ANY_CASE } from '../policy/uuid';
 
@@ -60,9 +61,9 @@ function notifySettings(env: Env) {
 export type TwilioConfig = ReturnType<typeof twilioSettings>;
 export type NotifyConfig = ReturnType<typeof notifySettings>;
 
-function provider(env: Env): 'outbox' | 'twilio' | 'notify' {
-  const name = read(env, 'SMS_PROVIDER') ?? 'outbox';
-  if (name !== 'outbox' && name !== 'twilio' && name !== 'notify') throw new ConfigError('SMS_PROVIDER', `must be outbox, twilio or notify, got "${name}"`);
+function provider(env: Env): SmsProvider {
+  const name = read(env, 'SMS_PROVIDER') ?? SMS_PROVIDERS[0];
+  if (!isSmsProvider(name)) throw new ConfigError('SMS_PROVIDER', `must be ${smsProviderChoices()}, got "${name}"`);
   return name;
 }
 
