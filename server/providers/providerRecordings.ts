@@ -59,6 +59,17 @@ function sendRefusal(error: unknown, now: Date): SendOutcome {
   return { refused: 'recording-unavailable', detail: error.message };
 }
 
+/** Whether the object store answers: false when it is down, any other failure thrown as it is. */
+function objectStoreAnswers(objects: ProviderRecordingDeps['objects']): Promise<boolean> {
+  return objects.ping().then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof ObjectStoreUnavailable) return false;
+      throw error;
+    },
+  );
+}
+
 /**
  * What an assessment provider does with recordings: registers its own (up to the API's size limit),
  * has their links sent, and reads how they stand. Each answer is an outcome, never personal data.
@@ -103,13 +114,7 @@ export function providerRecordings(deps: ProviderRecordingDeps) {
     },
 
     /** Whether the store the audio goes to answers now: asked before an upload's body is read. */
-    storeAnswers: (): Promise<boolean> => deps.objects.ping().then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof ObjectStoreUnavailable) return false;
-        throw error;
-      },
-    ),
+    storeAnswers: (): Promise<boolean> => objectStoreAnswers(deps.objects),
 
     async sendLink(providerId: string, recordingId: string): Promise<SendOutcome> {
       const recording = await ownRecording(providerId, recordingId);
