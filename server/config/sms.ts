@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { worstCaseSegments } from '../policy/smsMessage';
+import { UUID_ANY_CASE } from '../policy/uuid';
 import { SMS_PROVIDERS, isSmsProvider, smsProviderChoices, type SmsProvider } from '../sms/smsProviders';
 import { ConfigError, duration, integer, read, type Env } from './read';
-import { UUID_ANY_CASE } from '../policy/uuid';
-
 
 function required(env: Env, name: string, pattern: RegExp, shape: string, provider: string): string {
   const value = read(env, name);

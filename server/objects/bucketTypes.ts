@@ -1,4 +1,7 @@
-/* The bucket's settings and what a presigned URL is asked for: a leaf module, so the adapter's parts (s3Bucket, streamedUpload, incompleteUploads) share them without importing the adapter. */
+/*
+ * The bucket's settings and what a presigned URL is asked for: a leaf module, so the adapter's parts
+ * (s3Bucket, streamedUpload, incompleteUploads) share them without importing the adapter.
+ */
 
 export interface S3Settings {
   endpoint: string | undefined;
