@@ -91,7 +91,7 @@ export function connectRedis(url: string): Redis {
  * Every store over the one database, each built once; the audited ones share the audit chain's
  * transactions. `onAuditEvent` is told of each event once committed.
  */
-export function portalStores({ db, dialect }: OpenDatabase, onAuditEvent?: (type: AuditType) => void) {
+export function portalStores({ db }: OpenDatabase, onAuditEvent?: (type: AuditType) => void) {
   const audit = new AuditChain(db, onAuditEvent);
   return {
     audit,
@@ -100,7 +100,7 @@ export function portalStores({ db, dialect }: OpenDatabase, onAuditEvent?: (type
     ninoAttempts: new NinoAttemptStore(db, audit),
     retention: new RetentionStore(db, audit),
     leases: new JobLeases(db),
-    outbox: new SmsOutboxStore(db, dialect),
+    outbox: new SmsOutboxStore(db),
     staffStore: new StaffStore(db),
     providers: new ProviderStore(db),
     encryptedFields: new EncryptedFieldsStore(db),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +19,7 @@ export interface OutboxEntry {
   at: string;
 }
 
-export const sha256 = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+export { sha256Hex as sha256 } from '../../server/sha256Hex';
 
 /**
  * The real portal on a fresh DATA_DIR: SQLite file, embedded S3-compatible server, outbox SMS, with

@@ -4,8 +4,8 @@ import type { PortalServices } from '../services';
 import { TranscriptRefused } from '../services/transcripts';
 import type { TranscriptRow } from '../store/transcriptStore';
 import { problemBody, type ProblemType } from './problems';
+import { isUuid } from '../policy/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** WebVTT is UTF-8 by definition: a charset, if given, must say so. */
 const VTT_CONTENT_TYPE = /^text\/vtt\s*(;\s*charset="?utf-8"?\s*)?$/i;
 
@@ -53,7 +53,7 @@ export function transcriptApiRoutes(deps: Pick<PortalDeps, 'providers' | 'config
   const router = Router();
   const { providers } = deps;
   const maxBytes = deps.config.transcriptMaxBytes;
-  const owns = async (res: Response, id: string) => UUID.test(id) && providers.ownsRecording(res.locals.providerId, id);
+  const owns = async (res: Response, id: string) => isUuid(id) && providers.ownsRecording(res.locals.providerId, id);
 
   router.put('/recordings/:id/transcript', async (req, res) => {
     const recordingId = String(req.params.id);

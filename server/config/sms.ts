@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { worstCaseSegments } from '../policy/smsMessage';
+import { UUID_ANY_CASE } from '../policy/uuid';
+import { SMS_PROVIDERS, isSmsProvider, smsProviderChoices, type SmsProvider } from '../sms/smsProviders';
 import { ConfigError, duration, integer, read, type Env } from './read';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function required(env: Env, name: string, pattern: RegExp, shape: string, provider: string): string {
   const value = read(env, name);
@@ -45,9 +45,9 @@ function twilioSettings(env: Env) {
 
 function notifySettings(env: Env) {
   const apiKey = required(env, 'NOTIFY_API_KEY', /^.+-[0-9a-f-]{36}-[0-9a-f-]{36}$/i, 'a GOV.UK Notify API key (name-serviceid-secret)', 'notify');
-  const en = required(env, 'NOTIFY_TEMPLATE_ID', UUID, 'a template id (UUID)', 'notify');
+  const en = required(env, 'NOTIFY_TEMPLATE_ID', UUID_ANY_CASE, 'a template id (UUID)', 'notify');
   const cy = read(env, 'NOTIFY_TEMPLATE_ID_CY') ?? en;
-  if (!UUID.test(cy)) throw new ConfigError('NOTIFY_TEMPLATE_ID_CY', 'must be a template id (UUID)');
+  if (!UUID_ANY_CASE.test(cy)) throw new ConfigError('NOTIFY_TEMPLATE_ID_CY', 'must be a template id (UUID)');
   return {
     apiKey,
     templateIds: { en, cy },
@@ -60,9 +60,9 @@ function notifySettings(env: Env) {
 export type TwilioConfig = ReturnType<typeof twilioSettings>;
 export type NotifyConfig = ReturnType<typeof notifySettings>;
 
-function provider(env: Env): 'outbox' | 'twilio' | 'notify' {
-  const name = read(env, 'SMS_PROVIDER') ?? 'outbox';
-  if (name !== 'outbox' && name !== 'twilio' && name !== 'notify') throw new ConfigError('SMS_PROVIDER', `must be outbox, twilio or notify, got "${name}"`);
+function provider(env: Env): SmsProvider {
+  const name = read(env, 'SMS_PROVIDER') ?? SMS_PROVIDERS[0];
+  if (!isSmsProvider(name)) throw new ConfigError('SMS_PROVIDER', `must be ${smsProviderChoices()}, got "${name}"`);
   return name;
 }
 

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { objectRequests } from './objectRequests';
 import { ObjectStoreUnavailable, unavailableOnFailure } from './objectStoreUnavailable';
-import type { PresignRequest, S3Settings } from './s3Objects';
+import type { PresignRequest, S3Settings } from './bucketTypes';
 
 /** The bucket the portal keeps its audio in, and the client and settings it is reached with. */
 export interface S3Bucket {

@@ -5,34 +5,11 @@ import { unavailableOnFailure } from './objectStoreUnavailable';
 import { bucketOrigin, deleteEverywhere, objectExists, presignGet, putFile, putObject, readBytes, type S3Bucket } from './s3Bucket';
 import { putStreamed } from './streamedUpload';
 import { s3IncompleteUploads, type IncompleteUploads } from './incompleteUploads';
+import type { PresignRequest, S3Settings } from './bucketTypes';
 
 export { ObjectStoreUnavailable } from './objectStoreUnavailable';
 export { PART_BYTES, STREAMED_UPLOAD_BUFFER_BYTES } from './streamedUpload';
-
-export interface S3Settings {
-  endpoint: string | undefined;
-  region: string;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  forcePathStyle: boolean;
-  /** A versioned bucket (production): deleting an object means deleting every version of it. */
-  versioned: boolean;
-  /** Server-side encryption requested on every put ('AES256' or 'aws:kms'); undefined asks for none. */
-  serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
-  /** A request that hears nothing from the server for this long fails, instead of holding its caller. */
-  stalledAfterMs: number;
-}
-
-export interface PresignRequest {
-  key: string;
-  contentType: string;
-  /** `attachment` makes the browser save the file (a download); `inline` lets the page's player stream it. */
-  disposition: 'attachment' | 'inline';
-  fileName: string;
-  ttlSeconds: number;
-  now: Date;
-}
+export type { PresignRequest, S3Settings } from './bucketTypes';
 
 /** Every operation but presigning (which only signs) throws ObjectStoreUnavailable when the store fails it. */
 export interface ObjectStorage {

@@ -7,8 +7,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function portalMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  return { registry, ...requestMetrics(registry), ...backgroundMetrics(registry) };
+}
+
+/** What requests meet: their count and latency, the journey's events, the shared dependencies, argon2's cost. */
+function requestMetrics(registry: Registry) {
   return {
-    registry,
     httpRequests: new Counter({
       name: 'portal_http_requests_total',
       help: 'HTTP requests by route, method and status',
@@ -28,6 +32,25 @@ export function portalMetrics() {
       labelNames: ['type'] as const,
       registers: [registry],
     }),
+    dependencyUp: new Gauge({
+      name: 'portal_dependency_up',
+      help: 'Whether a shared dependency (database, objectStorage, redis) answered at the last readiness probe: 1 or 0. Alert on 0; readiness itself stays this instance\'s own',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
+    argon2Seconds: new Histogram({
+      name: 'portal_argon2_seconds',
+      help: 'Time spent in argon2id hashing and verification',
+      labelNames: ['operation'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+  };
+}
+
+/** What the background jobs do: texts sent, recordings the sweep could not delete, abandoned uploads. */
+function backgroundMetrics(registry: Registry) {
+  return {
     smsMessages: new Counter({
       name: 'portal_sms_messages_total',
       help: 'Text messages by outcome',
@@ -39,12 +62,6 @@ export function portalMetrics() {
       help: 'Recordings past retention whose audio the store refused to delete at the last sweep (alert when above 0)',
       registers: [registry],
     }),
-    dependencyUp: new Gauge({
-      name: 'portal_dependency_up',
-      help: 'Whether a shared dependency (database, objectStorage, redis) answered at the last readiness probe: 1 or 0. Alert on 0; readiness itself stays this instance\'s own',
-      labelNames: ['dependency'] as const,
-      registers: [registry],
-    }),
     incompleteUploads: new Gauge({
       name: 'portal_incomplete_multipart_uploads',
       help: "Incomplete multipart uploads under the portal's prefixes at the last sweep: abandoned (older than MULTIPART_ABANDONED_AFTER, aborted unless the abort failed) or recent (possibly in use, kept)",
@@ -54,13 +71,6 @@ export function portalMetrics() {
     uploadsAborted: new Counter({
       name: 'portal_multipart_uploads_aborted_total',
       help: 'Abandoned multipart uploads the sweep aborted (their parts deleted)',
-      registers: [registry],
-    }),
-    argon2Seconds: new Histogram({
-      name: 'portal_argon2_seconds',
-      help: 'Time spent in argon2id hashing and verification',
-      labelNames: ['operation'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
   };

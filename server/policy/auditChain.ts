@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../sha256Hex';
 
 /** The hash the first event chains from. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -18,7 +18,7 @@ export interface ChainedEvent {
  */
 export function chainHash(previousHash: string, event: ChainedEvent): string {
   const content = JSON.stringify([previousHash, event.at, event.type, event.actor, event.recording_id, event.link_id, event.detail]);
-  return createHash('sha256').update(content).digest('hex');
+  return sha256Hex(content);
 }
 
 export type ChainCheck = { intact: true; events: number } | { intact: false; events: number; brokenAt: number; reason: 'previous hash does not match' | 'content does not match its hash' };

@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyRing } from './keyRing';
+import { sha256Hex } from '../sha256Hex';
 
 /**
  * Link token: `<keyId>.<base64url(128 random bits ‖ 64-bit HMAC-SHA256 tag)>`, 35 characters with a
@@ -31,7 +32,7 @@ function tag(secret: Buffer, keyId: string, random: Buffer): Buffer {
 }
 
 export function hashLinkToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
 
 export function issueLinkToken(keys: KeyRing, random: Buffer = randomBytes(RANDOM_BYTES)): IssuedToken {

@@ -55,6 +55,22 @@ export interface FrameWalk {
   durationSeconds: number;
 }
 
+/** The ID3v2 tag at the start of a file (its header, synchsafe size and any footer), in bytes; 0 when there is none. */
+function leadingTagBytes(bytes: Buffer): number {
+  if (bytes.length < 10 || bytes.toString('latin1', 0, 3) !== 'ID3') return 0;
+  return 10 + (((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f)) + (bytes[5] & 0x10 ? 10 : 0);
+}
+
+/**
+ * Whether a header found out of sync is a frame: the frame after it must be there too (of the same
+ * stream), or it must end the file. In sync, a frame needs no voucher, so it may be the last before a
+ * trailing tag.
+ */
+function vouchedFor(header: FrameHeader, bytes: Buffer, offset: number, final: boolean): boolean {
+  const next = frameHeaderAt(bytes, offset + header.bytes);
+  return (next !== undefined && next.stream === header.stream) || (final && offset + header.bytes === bytes.length);
+}
+
 /**
  * Walks the frames of an MP3 as it streams by, holding at most one frame of it. In sync, each header
  * must lead to the next; out of sync (at the start, or after bytes that are no frame), a header
@@ -71,8 +87,7 @@ export function mp3FrameWalker() {
     let offset = 0;
     if (tagLeft === undefined) {
       if (bytes.length < 10 && !final) return 0;
-      const id3 = bytes.toString('latin1', 0, 3) === 'ID3' && bytes.length >= 10;
-      tagLeft = id3 ? 10 + (((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f)) + (bytes[5] & 0x10 ? 10 : 0) : 0;
+      tagLeft = leadingTagBytes(bytes);
     }
     const skipped = Math.min(tagLeft, bytes.length);
     tagLeft -= skipped;
@@ -82,11 +97,7 @@ export function mp3FrameWalker() {
       if (!final && bytes.length - offset < 2 * MAX_FRAME_BYTES) break;
       const header = frameHeaderAt(bytes, offset);
       if (header && offset + header.bytes <= bytes.length) {
-        const next = frameHeaderAt(bytes, offset + header.bytes);
-        const chains = next !== undefined && next.stream === header.stream;
-        const endsTheFile = final && offset + header.bytes === bytes.length;
-        // In sync, a frame may be the last before a trailing tag; out of sync, only a chain or the end vouches for it.
-        if (chains || endsTheFile || stream === header.stream) {
+        if (stream === header.stream || vouchedFor(header, bytes, offset, final)) {
           stream = header.stream;
           walk.frames += 1;
           walk.frameBytes += header.bytes;

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import { KeptBody, sendKept } from '../middleware/compression';
+import { sha256Hex } from '../sha256Hex';
 
 /**
  * The stylesheets, scripts, fonts and images the pages load, served under a path that contains a hash
@@ -75,7 +75,7 @@ export function hashedAssets(files: ReadonlyMap<string, string>) {
         if (refersTo.some((other) => !assets.has(other))) continue;
         body = Buffer.from(text.replace(ABSOLUTE_PATH, (candidate) => assets.get(candidate)?.url ?? candidate));
       }
-      const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+      const hash = sha256Hex(body).slice(0, 16);
       assets.set(plainPath, {
         hash,
         url: `${HASHED_ASSETS_PREFIX}/${hash}${plainPath}`,

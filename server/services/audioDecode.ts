@@ -19,6 +19,19 @@ function firstLine(text: string): string {
   return text.split('\n').map((line) => line.trim()).find(Boolean) ?? 'no message';
 }
 
+/** Reads ffmpeg's `-progress` output as it arrives, telling `onDecoded` each `out_time_us` (microseconds decoded so far). */
+function progressReader(onDecoded: (microseconds: number) => void): (text: string) => void {
+  let partialLine = '';
+  return (text) => {
+    const lines = (partialLine + text).split('\n');
+    partialLine = lines.pop()!.slice(-PROGRESS_LINE_BYTES);
+    for (const line of lines) {
+      const match = /^out_time_us=(\d+)$/.exec(line.trim());
+      if (match) onDecoded(Number(match[1]));
+    }
+  };
+}
+
 /**
  * ffmpeg decoding audio fed to it while the upload streams (`-i pipe:0 -f null -`), reporting the
  * decoded duration through `-progress`. It is fed with backpressure; if it stops reading (it exited,
@@ -31,7 +44,6 @@ export function startDecoder(ffmpegPath: string) {
   });
   let stderr = '';
   let errorLines = 0;
-  let progressLine = '';
   let decodedMicroseconds: number | undefined;
   let spawnError: Error | undefined;
   let accepting = true;
@@ -48,14 +60,7 @@ export function startDecoder(ffmpegPath: string) {
     for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) errorLines += 1;
     if (stderr.length < STDERR_KEPT_BYTES) stderr = (stderr + text).slice(0, STDERR_KEPT_BYTES);
   });
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    const lines = (progressLine + text).split('\n');
-    progressLine = lines.pop()!.slice(-PROGRESS_LINE_BYTES);
-    for (const line of lines) {
-      const match = /^out_time_us=(\d+)$/.exec(line.trim());
-      if (match) decodedMicroseconds = Number(match[1]);
-    }
-  });
+  child.stdout.setEncoding('utf8').on('data', progressReader((microseconds) => (decodedMicroseconds = microseconds)));
 
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal }));

@@ -3,7 +3,7 @@ import { deviceType } from '../policy/deviceType';
 import type { ClaimantSession } from '../security/claimantTokens';
 import type { DownloadFile } from '../security/downloadTickets';
 import { audioSource, downloadFileAsked, downloadFileKey, hasListeningCopy, type AudioSource } from './claimantAudio';
-import type { GatekeeperDeps, ResolvedLink } from './gatekeeper';
+import type { GatekeeperDeps, ResolvedLink } from './gatekeeperDeps';
 
 export type DownloadOutcome =
   | { outcome: 'ticket'; ticket: string }

@@ -1,24 +1,19 @@
-import type { PortalDeps } from '../deps';
 import { linkAccess, linkFacts, type AccessRules, type LinkAccess } from '../policy/accessWindow';
 import { deviceType } from '../policy/deviceType';
 import { verifyLinkToken } from '../policy/linkToken';
 import { recordingAvailability } from '../policy/recordingAvailability';
-import type { ClaimantSession, ClaimantTokens } from '../security/claimantTokens';
-import type { DownloadFile, DownloadTickets } from '../security/downloadTickets';
-import type { NinoHasher } from '../security/ninoHasher';
-import type { LinkRow } from '../store/linkStore';
+import type { ClaimantSession } from '../security/claimantTokens';
+import type { DownloadFile } from '../security/downloadTickets';
 import type { RecordingRow } from '../store/recordingStore';
 import { downloadFileName, listenFileAsked, listenSource, type AudioSource, type ListenFile } from './claimantAudio';
 import { redeemGrant, ticketedDownload, ticketServes, type DownloadOutcome, type TicketOutcome } from './claimantDownloads';
+import type { GatekeeperDeps, ResolvedLink } from './gatekeeperDeps';
 import { checkNino, type NinoOutcome } from './ninoCheck';
 
 export { hasListeningCopy, listenFileOffered, type AudioSource, type ListenFile } from './claimantAudio';
 export type { DownloadOutcome, TicketOutcome } from './claimantDownloads';
 export type { NinoOutcome } from './ninoCheck';
-
-export type GatekeeperDeps = Pick<PortalDeps, 'config' | 'clock' | 'audit' | 'links' | 'ninoAttempts' | 'objects'> & { ninoHasher: NinoHasher; tokens: ClaimantTokens; tickets: DownloadTickets };
-
-export type ResolvedLink = { link: LinkRow; recording: RecordingRow; access: LinkAccess };
+export type { GatekeeperDeps, ResolvedLink } from './gatekeeperDeps';
 
 /** Whether a browser may hear a file of the recording now. */
 export type ListenDecision =

@@ -10,7 +10,7 @@ import { recordingAvailability } from '../policy/recordingAvailability';
 import { manifestFacts } from './manifestFacts';
 import type { ManifestSigner } from '../security/manifestSigner';
 import type { RecordingRow } from '../store/recordingStore';
-import { backgroundJob } from './backgroundJob';
+import { backgroundJob } from '../backgroundJob';
 import { EncodeFailed, EncodeStopped, encodeListeningCopy, findFfmpeg } from './listeningEncoder';
 
 type ListeningCopyDeps = Pick<PortalDeps, 'config' | 'clock' | 'recordings' | 'objects' | 'logger'> & { manifests: ManifestSigner };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PortalDeps } from '../deps';
 import { dependencyFailure } from '../errors';
 import { embeddedIncompleteUploads, embeddedS3Directory, type IncompleteUploads } from '../objects/incompleteUploads';
-import { backgroundJob } from './backgroundJob';
+import { backgroundJob } from '../backgroundJob';
 
 type SweepDeps = Pick<PortalDeps, 'config' | 'objects' | 'leases' | 'clock' | 'logger' | 'metrics'>;
 

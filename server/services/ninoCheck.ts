@@ -1,7 +1,7 @@
 import { attemptsRemaining } from '../policy/accessWindow';
 import { parseNino } from '../policy/nino';
 import type { ClaimantSession } from '../security/claimantTokens';
-import type { GatekeeperDeps, ResolvedLink } from './gatekeeper';
+import type { GatekeeperDeps, ResolvedLink } from './gatekeeperDeps';
 
 export type NinoOutcome =
   | { outcome: 'invalid'; reason: 'empty' | 'format' }

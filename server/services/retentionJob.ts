@@ -1,5 +1,5 @@
 import { dependencyFailure } from '../errors';
-import { backgroundJob } from './backgroundJob';
+import { backgroundJob } from '../backgroundJob';
 import { retentionSweep } from './retention';
 
 /**

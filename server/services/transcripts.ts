@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import type { PortalDeps } from '../deps';
 import { recordingAvailability } from '../policy/recordingAvailability';
@@ -6,6 +6,7 @@ import { checkTranscript, TRANSCRIPT_FORMAT, type TranscriptCue, type Transcript
 import type { RecordingRow } from '../store/recordingStore';
 import { manifestFacts } from './manifestFacts';
 import type { TranscriptRow, TranscriptSource } from '../store/transcriptStore';
+import { sha256Hex } from '../sha256Hex';
 
 type TranscriptDeps = Pick<PortalDeps, 'config' | 'clock' | 'audit' | 'recordings' | 'transcriptStore' | 'objects' | 'logger' | 'manifests'>;
 
@@ -50,7 +51,6 @@ export interface StoredTranscript {
   cues: TranscriptCue[];
 }
 
-const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** Each attachment has a key of its own, so a replacement never overwrites what the manifest still names. */
 const transcriptObjectKey = (recordingId: string) => `transcripts/${recordingId}/${randomUUID()}.${TRANSCRIPT_FORMAT.extension}`;
@@ -86,7 +86,7 @@ export function transcripts(deps: TranscriptDeps) {
       const recording = await liveRecording(deps, input.recordingId);
       const check = checkTranscript(input.vtt, recording.duration_seconds, deps.config.transcriptMaxBytes);
       if (!check.ok) throw new TranscriptRefused(check.problem, check.detail);
-      const sha256 = sha256Of(input.vtt);
+      const sha256 = sha256Hex(input.vtt);
       const objectKey = transcriptObjectKey(recording.id);
       const now = deps.clock();
       await deps.objects.put(objectKey, input.vtt, TRANSCRIPT_FORMAT.contentType, sha256);
@@ -120,7 +120,7 @@ export function transcripts(deps: TranscriptDeps) {
       if (!row) return undefined;
       const body = await deps.objects.readBytes(row.object_key, 0, Math.max(0, row.size_bytes - 1));
       const vtt = body ? await buffer(body) : undefined;
-      if (!vtt || sha256Of(vtt) !== row.sha256) {
+      if (!vtt || sha256Hex(vtt) !== row.sha256) {
         deps.logger.error({ recordingId, objectKey: row.object_key }, 'transcript missing from the bucket or not what was stored');
         return undefined;
       }

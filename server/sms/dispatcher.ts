@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { PortalMetrics } from '../observability/metrics';
 import { retryDelayMs } from '../policy/deliveryStatus';
-import { backgroundJob } from '../services/backgroundJob';
+import { backgroundJob } from '../backgroundJob';
 import type { FieldCipher } from '../security/fieldCipher';
 import type { SmsMessageRow, SmsOutboxStore } from '../store/smsOutboxStore';
 import { SmsSendError, type OutgoingSms, type SmsSender } from './smsSender';

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import type { SmsSender } from './smsSender';
+import { sha256Hex } from '../sha256Hex';
 
 /**
  * The development transport: each message becomes one JSON line in SMS_OUTBOX_FILE
@@ -20,7 +20,7 @@ export function outboxSender(file: string, announce: (line: string) => void = ()
     }
   }
   // The link is a credential, so the id kept in the database is a digest of it, not the link.
-  const providerId = (url: string) => `outbox-${createHash('sha256').update(url).digest('hex').slice(0, 32)}`;
+  const providerId = (url: string) => `outbox-${sha256Hex(url).slice(0, 32)}`;
 
   return {
     provider: 'outbox',

@@ -1,4 +1,6 @@
-export type SmsProvider = 'outbox' | 'twilio' | 'notify';
+import type { SmsProvider } from './smsProviders';
+
+export type { SmsProvider } from './smsProviders';
 
 /** A queued message as the dispatcher hands it to a provider, decrypted just for the call. */
 export interface OutgoingSms {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { chainHash } from '../policy/auditChain';
-import { isPostgres } from './database';
+import { isPostgres } from './sqlDialect';
 import type { AuditEventsTable, Database } from './schema';
 import type { StaffAuditType } from './staffAudit';
 

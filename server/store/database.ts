@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Config } from '../config';
 import { migrationProvider } from './migrations';
-import type { SqlDialect } from './sqlDialect';
+import { isPostgres, sqlDialectOf, type SqlDialect } from './sqlDialect';
 import type { Database } from './schema';
 
 export interface OpenDatabase {
@@ -86,12 +86,11 @@ function postgresDialect(settings: DatabaseSettings & { url: string }, onConnect
 const ignoreConnectionError: ConnectionErrorListener = () => {};
 
 export function connectDatabase(settings: DatabaseSettings, onQuery?: (sql: string) => void, onConnectionError = ignoreConnectionError): OpenDatabase {
-  const dialect: SqlDialect = settings.url ? 'postgres' : 'sqlite';
   const db = new Kysely<Database>({
     dialect: settings.url ? postgresDialect({ ...settings, url: settings.url }, onConnectionError) : sqliteDialect(settings.sqliteFile),
     log: onQuery ? (event) => onQuery(event.query.sql) : undefined,
   });
-  return { db, dialect };
+  return { db, dialect: sqlDialectOf(db) };
 }
 
 /**
@@ -101,8 +100,7 @@ export function connectDatabase(settings: DatabaseSettings, onQuery?: (sql: stri
 export async function migrateToLatest({ db, dialect }: OpenDatabase): Promise<MigrationResult[]> {
   // Kysely looks for its bookkeeping tables in every schema it can see; name ours, so a database
   // shared by several schemas (one per deployment, or per test) keeps them apart.
-  const migrationTableSchema =
-    dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0].schema : undefined;
+  const migrationTableSchema = isPostgres(db) ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0].schema : undefined;
   const { error, results } = await new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema }).migrateToLatest();
   if (error) throw error;
   return results ?? [];
@@ -117,11 +115,6 @@ export async function openDatabase(settings: DatabaseSettings, onQuery?: (sql: s
     throw error;
   }
   return database;
-}
-
-/** Whether this connection speaks PostgreSQL (row locks, SKIP LOCKED) rather than SQLite. */
-export function isPostgres(db: Kysely<Database>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 export async function pingDatabase(db: Kysely<Database>): Promise<void> {

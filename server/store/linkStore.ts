@@ -3,8 +3,9 @@ import type { Kysely, Transaction } from 'kysely';
 import { recordingAvailability, type RecordingAvailability } from '../policy/recordingAvailability';
 import { nextLinkAllowedAt } from '../policy/textingLimit';
 import type { AuditChain, AuditInTransaction } from './auditChain';
-import { isPostgres } from './database';
+import { holdRecording } from './recordingHold';
 import type { Database, LinksTable } from './schema';
+import { queueMessage, type QueuedMessage } from './smsOutboxStore';
 import type { RecordingRow } from './recordingStore';
 
 type UnavailableReason = Extract<RecordingAvailability, { available: false }>['reason'];
@@ -31,14 +32,6 @@ export type LinkRefusal = { refused: 'unavailable'; reason: UnavailableReason } 
 
 export type IssuedLink = { issued: true; link: LinkRow; messageId: string } | { issued: false; refusal: LinkRefusal };
 
-/** The text message that carries a new link, queued in the link's own transaction. */
-export interface QueuedMessage {
-  language: string;
-  payloadEncrypted: string;
-  encoding: string;
-  segments: number;
-}
-
 /** Links and their downloads: issuing one (with its text and the texting limit), unlocking one and redeeming a grant are each one transaction. */
 export class LinkStore {
   constructor(
@@ -56,7 +49,8 @@ export class LinkStore {
   async issueLink(link: NewLink, message: QueuedMessage, now: Date): Promise<IssuedLink> {
     return this.audit.atomically(async (trx, audit) => {
       const at = now.toISOString();
-      const recording = await this.holdRecording(trx, link.recordingId);
+      const recording = await holdRecording(trx, link.recordingId);
+      if (!recording) throw new Error(`no recording ${link.recordingId}`);
       const availability = recordingAvailability(recording, now);
       if (!availability.available) return { issued: false, refusal: { refused: 'unavailable', reason: availability.reason } };
       // Counted under the recording's hold, so links asked for at once cannot all see room for one more.
@@ -69,25 +63,10 @@ export class LinkStore {
       await replaceEarlierLinks(trx, audit, link, now);
       const row = newLinkRow(link, at);
       await trx.insertInto('links').values(row).execute();
-      const messageId = await queueMessage(trx, row, message);
+      const messageId = await queueMessage(trx, { linkId: row.id, recordingId: row.recording_id, at }, message);
       await audit(now, { type: 'link.issued', actor: link.issuedBy, recordingId: link.recordingId, linkId: row.id, detail: { reason: link.reason } });
       return { issued: true, link: row, messageId };
     });
-  }
-
-  /**
-   * Reads a recording's dates and holds its row until the transaction ends. PostgreSQL: a row lock,
-   * which a deletion request's update waits for. SQLite: the database's one write lock, taken by the
-   * first statement being a write (a transaction that read first could not write after another
-   * connection, such as the CLI's, had written).
-   */
-  private async holdRecording(trx: Transaction<Database>, recordingId: string) {
-    const columns = ['deleted_at', 'deletion_requested_at', 'retain_until'] as const;
-    const held = isPostgres(trx)
-      ? await trx.selectFrom('recordings').select(columns).where('id', '=', recordingId).forUpdate().executeTakeFirst()
-      : await trx.updateTable('recordings').set((eb) => ({ language: eb.ref('language') })).where('id', '=', recordingId).returning(columns).executeTakeFirst();
-    if (!held) throw new Error(`no recording ${recordingId}`);
-    return held;
   }
 
   async findLinkByTokenHash(tokenHash: string): Promise<{ link: LinkRow; recording: RecordingRow } | undefined> {
@@ -238,32 +217,4 @@ function newLinkRow(link: NewLink, at: string): LinkRow {
     revoked_reason: null,
     session_generation: 0,
   };
-}
-
-/** Queues the new link's text message, due at once; returns its id. */
-async function queueMessage(trx: Transaction<Database>, link: LinkRow, message: QueuedMessage): Promise<string> {
-  const messageId = randomUUID();
-  await trx
-    .insertInto('sms_messages')
-    .values({
-      id: messageId,
-      link_id: link.id,
-      recording_id: link.recording_id,
-      language: message.language,
-      payload_encrypted: message.payloadEncrypted,
-      encoding: message.encoding,
-      segments: message.segments,
-      status: 'pending',
-      next_attempt_at: link.sent_at,
-      claimed_until: null,
-      last_error: null,
-      provider: null,
-      provider_message_id: null,
-      delivery_status: null,
-      delivery_status_at: null,
-      created_at: link.sent_at,
-      sent_at: null,
-    })
-    .execute();
-  return messageId;
 }

@@ -1,5 +1,6 @@
 import type { TranscriptsTable } from './transcriptStore';
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import { availableInSql } from '../policy/recordingAvailability';
 import type { AuditChain } from './auditChain';
 import { pingDatabase } from './database';
 import type { Database, ListeningStatus, RecordingsTable } from './schema';
@@ -73,9 +74,7 @@ export class RecordingStore {
     const at = now.toISOString();
     const waiting = (eb: ExpressionBuilder<Database, 'recordings'>) =>
       eb.and([
-        eb('deleted_at', 'is', null),
-        eb('deletion_requested_at', 'is', null),
-        eb('retain_until', '>', at),
+        availableInSql(eb, now),
         eb.or([
           eb('listening_status', '=', 'pending'),
           ...(retryNoFfmpeg ? [eb('listening_status', '=', 'no-ffmpeg')] : []),
@@ -130,9 +129,7 @@ export class RecordingStore {
       .where('id', '=', recordingId)
       .where('listening_status', '=', 'making')
       .where('listening_claim_id', '=', claimId)
-      .where('deleted_at', 'is', null)
-      .where('deletion_requested_at', 'is', null)
-      .where('retain_until', '>', now.toISOString())
+      .where((eb) => availableInSql(eb, now))
       // A manifest signed again meanwhile (a transcript attached) is not overwritten: the caller signs again from it.
       .$if(outcome.status === 'made', (qb) => qb.where((eb) => (replacing === null ? eb('manifest', 'is', null) : eb('manifest', '=', replacing))))
       .executeTakeFirst();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { availableInSql } from '../policy/recordingAvailability';
 import type { AuditChain } from './auditChain';
 import type { Database } from './schema';
 
@@ -28,8 +29,8 @@ export class RetentionStore {
         'deletion_requested_at',
         eb.exists(eb.selectFrom('legal_holds').select('id').whereRef('legal_holds.recording_id', '=', 'recordings.id').where('lifted_at', 'is', null)).as('held'),
       ])
-      .where('deleted_at', 'is', null)
-      .where((eb) => eb.or([eb('retain_until', '<=', now.toISOString()), eb('deletion_requested_at', 'is not', null)]))
+      // Not yet gone, and no longer available: past its date or asked to be deleted.
+      .where((eb) => eb.and([eb('deleted_at', 'is', null), eb.not(availableInSql(eb, now))]))
       .orderBy('retain_until')
       .execute();
   }

@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { nextDeliveryStatus, type DeliveryStatus } from '../policy/deliveryStatus';
-import type { SqlDialect } from './sqlDialect';
+import { isPostgres } from './sqlDialect';
 import type { Database, SmsMessagesTable } from './schema';
 
 export type SmsMessageRow = Selectable<SmsMessagesTable>;
@@ -11,10 +12,7 @@ export type SmsMessageRow = Selectable<SmsMessagesTable>;
  * lose their payload.
  */
 export class SmsOutboxStore {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: SqlDialect,
-  ) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   /**
    * Claims up to `limit` due messages for this dispatcher until `leaseUntil`: pending ones whose time
@@ -29,7 +27,7 @@ export class SmsOutboxStore {
       .where((eb) => eb.or([eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', at)]), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<=', at)])]))
       .orderBy('next_attempt_at')
       .limit(limit)
-      .$if(this.dialect === 'postgres', (query) => query.forUpdate().skipLocked());
+      .$if(isPostgres(this.db), (query) => query.forUpdate().skipLocked());
     return this.db
       .updateTable('sms_messages')
       .set((eb) => ({
@@ -107,4 +105,40 @@ export class SmsOutboxStore {
     const rows = await this.db.selectFrom('sms_messages').select(['status', sql<number>`count(*)`.as('count')]).groupBy('status').execute();
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
+}
+
+/** The text message that carries a new link, queued in the link's own transaction. */
+export interface QueuedMessage {
+  language: string;
+  payloadEncrypted: string;
+  encoding: string;
+  segments: number;
+}
+
+/** Queues a new link's text message, due at once, in the link's own transaction; returns its id. */
+export async function queueMessage(trx: Transaction<Database>, link: { linkId: string; recordingId: string; at: string }, message: QueuedMessage): Promise<string> {
+  const messageId = randomUUID();
+  await trx
+    .insertInto('sms_messages')
+    .values({
+      id: messageId,
+      link_id: link.linkId,
+      recording_id: link.recordingId,
+      language: message.language,
+      payload_encrypted: message.payloadEncrypted,
+      encoding: message.encoding,
+      segments: message.segments,
+      status: 'pending',
+      next_attempt_at: link.at,
+      claimed_until: null,
+      last_error: null,
+      provider: null,
+      provider_message_id: null,
+      delivery_status: null,
+      delivery_status_at: null,
+      created_at: link.at,
+      sent_at: null,
+    })
+    .execute();
+  return messageId;
 }

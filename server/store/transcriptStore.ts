@@ -1,6 +1,7 @@
-import { PostgresAdapter, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { recordingAvailability } from '../policy/recordingAvailability';
 import type { AuditChain, AuditEvent } from './auditChain';
+import { holdRecording } from './recordingHold';
 import type { Database } from './schema';
 
 /** Where a transcript reached the portal from; how it was made (by a person, later by a machine) is not the store's concern. */
@@ -67,7 +68,7 @@ export class TranscriptStore {
   ): Promise<AttachOutcome> {
     return this.audit.atomically(async (transaction, recordEvent) => {
       const trx = transaction.withTables<{ transcripts: TranscriptsTable }>();
-      const recording = await holdRecording(trx, transcript.recording_id);
+      const recording = await holdRecording(transaction, transcript.recording_id);
       if (!recording || !recordingAvailability(recording, now).available) return { attached: false };
       const replaced = await trx.selectFrom('transcripts').selectAll().where('recording_id', '=', transcript.recording_id).executeTakeFirst();
       await trx
@@ -91,15 +92,4 @@ export class TranscriptStore {
       return { attached: true, replaced };
     });
   }
-}
-
-/**
- * The recording's row, held until the transaction ends: PostgreSQL locks it; SQLite takes its one
- * write lock with a first statement that writes (a transaction that read first could not write once
- * another connection had).
- */
-async function holdRecording(trx: Kysely<TranscriptDb>, recordingId: string) {
-  const columns = ['deleted_at', 'deletion_requested_at', 'retain_until', 'manifest'] as const;
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) return trx.selectFrom('recordings').select(columns).where('id', '=', recordingId).forUpdate().executeTakeFirst();
-  return trx.updateTable('recordings').set((eb) => ({ manifest: eb.ref('manifest') })).where('id', '=', recordingId).returning(columns).executeTakeFirst();
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { ObjectStoreUnavailable, PART_BYTES, s3Objects, type ObjectStorage, type S3Settings } from '../../server/objects/s3Objects';
+import { sha256Hex } from '../../server/sha256Hex';
 
 /**
  * The adapter signs download URLs and checks objects without the SDK's per-call machinery (see
@@ -73,7 +73,7 @@ describe('against a real S3-compatible server', () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'object-storage-'));
     s3 = await startEmbeddedS3(dataDir, BUCKET, 0);
     objects = s3Objects(awsSettings({ endpoint: s3.endpoint, forcePathStyle: true, ...s3.credentials }));
-    for (const key of KEYS) await objects.put(key, audio, 'audio/mpeg', createHash('sha256').update(audio).digest('hex'));
+    for (const key of KEYS) await objects.put(key, audio, 'audio/mpeg', sha256Hex(audio));
   });
 
   afterAll(async () => {
@@ -109,7 +109,7 @@ describe('against a real S3-compatible server', () => {
     const outcomes = await Promise.allSettled([
       store.exists(KEYS[0]),
       store.ping(),
-      store.put('recordings/new.mp3', audio, 'audio/mpeg', createHash('sha256').update(audio).digest('hex')),
+      store.put('recordings/new.mp3', audio, 'audio/mpeg', sha256Hex(audio)),
       store.deleteEverywhere(KEYS[0]),
       // Longer than one part: sent as a multipart upload while the body is still being read.
       store.putStreamed('recordings/new-long.mp3', Readable.from([Buffer.alloc(PART_BYTES + 1)]), 'audio/mpeg', async () => ({ sha256Hex: '0'.repeat(64) })),

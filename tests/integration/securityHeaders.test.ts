@@ -3,10 +3,10 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { seedDemo } from '../../server/demo';
-import { createHash } from 'node:crypto';
 import { portalLogger } from '../../server/runtime';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { sha256Hex } from '../../server/sha256Hex';
 
 let portal: TestPortal;
 beforeAll(async () => {
@@ -89,7 +89,7 @@ test('nothing logged during the whole journey carries a token, NINO, phone numbe
   await browser.get(`${path}/listen`);
   await browser.get(`${path}/manifest`);
   const download = await browser.download(path);
-  await request(portal.app).get('/verify').query({ sha256: createHash('sha256').update(audio).digest('hex') });
+  await request(portal.app).get('/verify').query({ sha256: sha256Hex(audio) });
   await portal.cli('retention', 'sweep', '--dry-run');
   await portal.cli('audit', 'verify');
   const logged = portal.logLines.join('\n');

@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { OPENAPI_DOCUMENT } from '../../server/api/openapi';
+import { UUID } from '../../server/policy/uuid';
 
 type Schema = Record<string, any>;
 const doc = OPENAPI_DOCUMENT as unknown as Schema;
@@ -14,7 +15,7 @@ function resolve(schema: Schema): Schema {
 
 const FORMATS: Record<string, RegExp> = {
   'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
-  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  uuid: UUID,
 };
 
 const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value);

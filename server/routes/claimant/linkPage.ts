@@ -13,6 +13,12 @@ import { transcriptPageValues } from './transcript';
  */
 const CONFIRMED = 'confirmed';
 
+/** "Your browser needs to accept cookies", with a way back to the link. */
+function renderCookiesNeeded(renderStaticPage: RenderStaticPage, res: Response, linkPath: string) {
+  const t = translatorFor(res);
+  renderStaticPage(res, 'pages/problem', { pageTitle: t('nino.cookies-needed.title'), paragraphs: t.paragraphs('nino.cookies-needed.body'), retryHref: linkPath, retryText: t('nino.cookies-needed.retry') });
+}
+
 /** The link's own page: the NINO step until a session is confirmed, then the recording. */
 export function linkPageRoutes({ gatekeeper, renderProblem, openLink, sessionOf }: ClaimantLinks, renderStaticPage: RenderStaticPage, ninoAttempts: RequestHandler, transcripts: Pick<Transcripts, 'read'>): Router {
   const router = Router();
@@ -27,18 +33,13 @@ export function linkPageRoutes({ gatekeeper, renderProblem, openLink, sessionOf 
     res.status(400).render('pages/enter-nino', { pageTitle, ninoValue: options.value, errors: [{ text: options.error, href: '#nino' }] });
   }
 
-  function renderCookiesNeeded(res: Response, linkPath: string) {
-    const t = translatorFor(res);
-    renderStaticPage(res, 'pages/problem', { pageTitle: t('nino.cookies-needed.title'), paragraphs: t.paragraphs('nino.cookies-needed.body'), retryHref: linkPath, retryText: t('nino.cookies-needed.retry') });
-  }
-
   router.get('/r/:token', async (req, res) => {
     const resolved = await openLink(req, res);
     if (!resolved) return;
     const session = await sessionOf(req, resolved);
     if (!session) {
       // Just confirmed, yet no session cookie came back: the browser refused it. Say so, not the form again.
-      if (req.query[CONFIRMED] !== undefined && req.cookies?.[SESSION_COOKIE] === undefined) return renderCookiesNeeded(res, linkPathOf(req));
+      if (req.query[CONFIRMED] !== undefined && req.cookies?.[SESSION_COOKIE] === undefined) return renderCookiesNeeded(renderStaticPage, res, linkPathOf(req));
       await gatekeeper.recordOpened(resolved, req.get('user-agent'));
       return renderNinoForm(res, { sessionEnded: req.cookies?.[SESSION_COOKIE] !== undefined });
     }

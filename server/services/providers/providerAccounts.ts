@@ -1,10 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { PortalDeps } from '../../deps';
 import { InputError } from '../inputError';
 import type { ProviderStore } from '../../store/providerStore';
+import { sha256Hex } from '../../sha256Hex';
 
 /** API keys are shown once and kept only as SHA-256: 256 random bits need no slow hash. */
-export const apiKeyHash = (key: string) => createHash('sha256').update(key).digest('hex');
+export const apiKeyHash = (key: string) => sha256Hex(key);
 const API_KEY_PATTERN = /^rk_[A-Za-z0-9_-]{43}$/;
 const PROVIDER_NAME = /^[\w .&'()-]{2,100}$/;
 

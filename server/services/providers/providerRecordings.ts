@@ -9,8 +9,8 @@ import { recordingFromText } from '../recordingText';
 import type { ProviderStore } from '../../store/providerStore';
 import type { RecordingRow } from '../../store/recordingStore';
 import { providerRecordingView, type ProviderLinkView, type ProviderRecordingView, type ProviderViewDeps } from './recordingView';
+import { isUuid } from '../../policy/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** registerRecording's names for what it refuses, as a provider's form calls them. */
 const FORM_FIELD: Record<string, string> = { ref: 'assessmentRef', phone: 'mobile', 'recorded-at': 'recordedAt', file: 'audio' };
@@ -59,8 +59,8 @@ function sendRefusal(error: unknown, now: Date): SendOutcome {
   return { refused: 'recording-unavailable', detail: error.message };
 }
 
-/** A store that is down answers false; any other failure is thrown. */
-function storeAnswers(objects: ProviderRecordingDeps['objects']): Promise<boolean> {
+/** Whether the object store answers: false when it is down, any other failure thrown as it is. */
+function objectStoreAnswers(objects: ProviderRecordingDeps['objects']): Promise<boolean> {
   return objects.ping().then(
     () => true,
     (error: unknown) => {
@@ -80,7 +80,7 @@ export function providerRecordings(deps: ProviderRecordingDeps) {
 
   /** The provider's own recording, or nothing: another provider's recording is "not found", never "forbidden". */
   async function ownRecording(providerId: string, recordingId: string): Promise<RecordingRow | undefined> {
-    if (!UUID.test(recordingId) || !(await deps.providers.ownsRecording(providerId, recordingId))) return undefined;
+    if (!isUuid(recordingId) || !(await deps.providers.ownsRecording(providerId, recordingId))) return undefined;
     return deps.recordings.findRecording(recordingId);
   }
 
@@ -114,7 +114,7 @@ export function providerRecordings(deps: ProviderRecordingDeps) {
     },
 
     /** Whether the store the audio goes to answers now: asked before an upload's body is read. */
-    storeAnswers: () => storeAnswers(deps.objects),
+    storeAnswers: (): Promise<boolean> => objectStoreAnswers(deps.objects),
 
     async sendLink(providerId: string, recordingId: string): Promise<SendOutcome> {
       const recording = await ownRecording(providerId, recordingId);

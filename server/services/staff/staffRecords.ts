@@ -8,6 +8,7 @@ import { InputError } from '../inputError';
 import type { RecordingRow } from '../../store/recordingStore';
 import type { StaffStore } from '../../store/staffStore';
 import { parseReason } from '../../policy/staffPolicy';
+import { isUuid } from '../../policy/uuid';
 
 /** What the staff console's services are built from; each takes the part it uses. */
 export type ConsoleDeps = Pick<PortalDeps, 'config' | 'clock' | 'audit' | 'recordings' | 'links' | 'retention' | 'outbox' | 'objects'> & {
@@ -19,7 +20,7 @@ export type ConsoleDeps = Pick<PortalDeps, 'config' | 'clock' | 'audit' | 'recor
 };
 
 /** Ids in addresses and audit actors are UUIDs; anything else is looked up nowhere. */
-export const looksLikeId = (value: string) => /^[0-9a-f-]{36}$/.test(value);
+export const looksLikeId = isUuid;
 
 export async function findRecording(deps: Pick<ConsoleDeps, 'recordings'>, recordingId: string): Promise<RecordingRow | undefined> {
   return looksLikeId(recordingId) ? deps.recordings.findRecording(recordingId) : undefined;

@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isStaffRole, STAFF_SESSION_LIMITS } from '../../policy/staffPolicy';
 import { staffMemberOf, type AccountDeps, type StaffMember } from './staffCredentials';
+import { sha256Hex } from '../../sha256Hex';
 
 export type SignedInStaff = StaffMember & { sessionHash: string };
 
 /** Only the SHA-256 of a session cookie is stored, so the table cannot be replayed as cookies. */
-export const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex');
+export const sessionHash = (token: string) => sha256Hex(token);
 
 /** Starts a session for the account and returns the token for its cookie. */
 export async function startSession(deps: Pick<AccountDeps, 'staffStore'>, staffId: string, now: Date): Promise<string> {
