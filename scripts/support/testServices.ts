@@ -1,8 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 
+type TestEnv = Partial<Record<'TEST_DATABASE_URL' | 'TEST_DATABASE_RUN' | 'JEST_WORKER_ID', string>>;
+
+/**
+ * The PostgreSQL database a test process works in. Today every Jest worker, and every run on the
+ * machine, shares the one TEST_DATABASE_URL names.
+ */
+export function testDatabaseUrl(env: TestEnv): string | undefined {
+  return env.TEST_DATABASE_URL;
+}
+
+/** Drops the databases one run of the suite made (none while every run shares one database). */
+export async function dropRunDatabases(_baseUrl: string, _run: string): Promise<string[]> {
+  return [];
+}
+
 /** Set by .ci/run when the machine's PostgreSQL and Redis are up; absent on a bare machine. */
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL;
+export const POSTGRES_URL = testDatabaseUrl(process.env);
 export const REDIS_URL = process.env.TEST_REDIS_URL;
 
 const uniqueName = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
