@@ -11,7 +11,7 @@ import { openDatabase } from '../../server/store/database';
  * the harness gives it: no migration may fail.
  */
 const BASE_URL = process.env.TEST_DATABASE_URL;
-const CYCLES_PER_PROCESS = 12;
+const CYCLES_PER_PROCESS = 8;
 /** A file's later portals open its migrated schema again: the migrator reads every schema's tables each time. */
 const OPENS_PER_SCHEMA = 4;
 const LEGS = ['a', 'b'];
