@@ -20,6 +20,6 @@ module.exports = {
   globalSetup: '<rootDir>/tests/support/globalSetup.ts',
   globalTeardown: '<rootDir>/tests/support/globalTeardown.ts',
   testTimeout: 30000,
-  // Jest's default on 2 cores is 1 worker; test files mostly wait (on PostgreSQL, ffmpeg, a browser), so two share the cores well.
+  // Jest's default on 2 cores is 1 worker; much of a file's time is spent waiting (timers, PostgreSQL, a browser), so two overlap those waits.
   maxWorkers: 2,
 };
