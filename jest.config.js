@@ -16,5 +16,10 @@ module.exports = {
     '^file-type$': '<rootDir>/node_modules/file-type/index.js',
   },
   setupFiles: ['<rootDir>/tests/support/quietSdk.ts'],
+  // Each run's workers get PostgreSQL databases of their own, dropped when the run ends (README, "Tests").
+  globalSetup: '<rootDir>/tests/support/globalSetup.ts',
+  globalTeardown: '<rootDir>/tests/support/globalTeardown.ts',
   testTimeout: 30000,
+  // Jest's default on 2 cores is 1 worker; much of a file's time is spent waiting (timers, PostgreSQL, a browser), so two overlap those waits.
+  maxWorkers: 2,
 };
