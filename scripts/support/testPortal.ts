@@ -8,6 +8,9 @@ import { runCli } from '../../server/cli/portalCli';
 import { loadConfig, type Config } from '../../server/config';
 import { demoAudio } from '../../server/demoAudio';
 import { openRuntime, portalLogger, type Runtime } from '../../server/runtime';
+import { portalServices } from '../../server/services';
+import { multipartSweepJob } from '../../server/services/multipartSweep';
+import { retentionSweepJob } from '../../server/services/retention';
 import { testClock } from './testClock';
 
 export const CLAIMANT = { nino: 'AB 12 34 56 C', phone: '07700 900123' };
@@ -34,7 +37,13 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
   const logLines: string[] = [];
   const logger = portalLogger('info', { write: (line: string) => void logLines.push(line) });
   const runtime: Runtime = await openRuntime(config, { clock, logger, onQuery: (sql) => queries.push(sql) });
-  const app = createApp(runtime.deps);
+  // Built here, not by createApp, so a test reaches the dispatcher the app's routes kick.
+  const services = portalServices(runtime.deps);
+  const app = createApp(runtime.deps, services);
+  // The scheduled jobs are not started (a test runs a sweep itself); they are here to be awaited like the others.
+  const jobs = { dispatcher: services.dispatcher, listeningCopies: services.listeningCopies, multipartSweep: multipartSweepJob(runtime.deps), retentionSweep: retentionSweepJob(runtime.deps) };
+  /** Resolves once every job's run under way, and any already asked for, has finished: what a request started is done. */
+  const settled = () => Promise.all(Object.values(jobs).map((job) => job.settled())).then(() => undefined);
 
   async function cli(...args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
     const out: string[] = [];
@@ -72,7 +81,18 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
   /** Another instance of the portal over the same database, object store and Redis: a second pod. */
   async function anotherInstance() {
     const other = await openRuntime(config, { clock, logger: pino({ level: 'silent' }) });
-    return { app: createApp(other.deps), deps: other.deps, close: () => other.close() };
+    const otherServices = portalServices(other.deps);
+    const settledThere = () => otherServices.dispatcher.settled();
+    return {
+      app: createApp(other.deps, otherServices),
+      deps: other.deps,
+      /** Resolves once this instance's dispatcher has sent what its routes queued. */
+      settled: settledThere,
+      close: async () => {
+        await settledThere();
+        await other.close();
+      },
+    };
   }
 
   return {
@@ -93,11 +113,14 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
     retention: runtime.deps.retention,
     leases: runtime.deps.leases,
     deps: runtime.deps,
+    jobs,
+    settled,
     cli,
     outbox,
     recordingWithLink,
     sendLink,
     async close() {
+      await settled();
       await runtime.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

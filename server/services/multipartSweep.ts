@@ -70,12 +70,9 @@ export async function multipartSweep(deps: SweepDeps, uploads: IncompleteUploads
   return report;
 }
 
-/**
- * The sweep as a background job: every MULTIPART_SWEEP_INTERVAL on each instance (the lease lets one
- * run), stopped when the instance starts draining. A store that is down fails a run; the next tries again.
- */
-export function startMultipartSweep(deps: SweepDeps & Pick<PortalDeps, 'lifecycle'>) {
-  const job = backgroundJob(
+/** The sweep as a background job, not yet started: what startMultipartSweep runs, and what a test awaits. */
+export function multipartSweepJob(deps: SweepDeps) {
+  return backgroundJob(
     () =>
       multipartSweep(deps).then(
         () => undefined,
@@ -83,6 +80,14 @@ export function startMultipartSweep(deps: SweepDeps & Pick<PortalDeps, 'lifecycl
       ),
     { kicksBeforeStart: false },
   );
+}
+
+/**
+ * The sweep every MULTIPART_SWEEP_INTERVAL on each instance (the lease lets one run), stopped when
+ * the instance starts draining. A store that is down fails a run; the next tries again.
+ */
+export function startMultipartSweep(deps: SweepDeps & Pick<PortalDeps, 'lifecycle'>) {
+  const job = multipartSweepJob(deps);
   job.start(deps.config.multipartSweep.intervalMs);
   deps.lifecycle.onDrain(() => void job.stop());
   return job;

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import type { PortalDeps } from '../deps';
+import { dependencyFailure } from '../errors';
 import { ObjectStoreUnavailable } from '../objects/s3Objects';
 import { retentionDecision } from '../policy/retention';
+import { backgroundJob } from './backgroundJob';
 import { InputError } from './inputError';
 
 type RetentionDeps = Pick<PortalDeps, 'retention' | 'leases' | 'transcriptStore' | 'objects' | 'clock' | 'logger' | 'metrics'>;
@@ -69,6 +71,21 @@ export async function retentionSweep(deps: RetentionDeps, options: { dryRun: boo
   if (report.refused.length > 0) deps.logger.error({ ...counts, refusedRecordingIds: report.refused.map((entry) => entry.recordingId) }, 'retention sweep: the store refused to delete some audio');
   else deps.logger.info(counts, 'retention sweep');
   return report;
+}
+
+/**
+ * The scheduled sweep as a background job, not yet started: every instance tries at each interval
+ * and the lease lets one sweep. A store that is down fails a run; the next tries again.
+ */
+export function retentionSweepJob(deps: RetentionDeps) {
+  return backgroundJob(
+    () =>
+      retentionSweep(deps, { dryRun: false, actor: 'scheduled-sweep' }).then(
+        () => undefined,
+        (error: unknown) => deps.logger.error({ err: dependencyFailure(error) }, 'retention sweep failed'),
+      ),
+    { kicksBeforeStart: false },
+  );
 }
 
 function reasonText(reason: string): string {
