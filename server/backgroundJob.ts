@@ -19,8 +19,11 @@ export function backgroundJob(run: () => Promise<void>, options: { kicksBeforeSt
 
   return {
     kick,
-    /** Resolves once the runs started by kick() have finished. */
-    settled: () => running.then(() => undefined),
+    /**
+     * Resolves once the run under way and the one already asked for (by kick() or the interval)
+     * have finished: what those runs do is done. A kick after this call asks for a run it does not wait for.
+     */
+    settled: (): Promise<void> => running.then(() => undefined),
     start(intervalMs: number) {
       timer ??= setInterval(kick, intervalMs);
       timer.unref();
@@ -33,3 +36,5 @@ export function backgroundJob(run: () => Promise<void>, options: { kicksBeforeSt
     },
   };
 }
+
+export type BackgroundJob = ReturnType<typeof backgroundJob>;

@@ -73,7 +73,7 @@ export async function startTestPortal(overrides: Record<string, string> = {}) {
   /** Another instance of the portal over the same database, object store and Redis: a second pod. */
   async function anotherInstance() {
     const other = await openPortal(config, { clock, logger: pino({ level: 'silent' }) });
-    return { app: createApp(other), deps: other.deps, services: other.services, jobs: other.jobs, close: () => other.close() };
+    return { app: createApp(other), deps: other.deps, services: other.services, jobs: other.jobs, settled: other.settled, close: () => other.close() };
   }
 
   return {

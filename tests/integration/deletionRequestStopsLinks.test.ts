@@ -26,7 +26,8 @@ describe('after a supervisor requests deletion, no route texts the recording', (
     const supervisor = await signedInStaff(portal, 'supervisor');
     await supervisor.browser.get(`/staff/recordings/${recordingId}`);
     expect((await supervisor.browser.post(`/staff/recordings/${recordingId}/deletion-request`, { reason: 'Claimant asked for erasure' })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The first link's text has gone out: what is counted from here on was sent after the request.
+    await portal.settled();
     const textsBefore = portal.outbox().length;
 
     const cli = await portal.cli('links', 'send', '--recording', recordingId);
@@ -50,7 +51,7 @@ describe('after a supervisor requests deletion, no route texts the recording', (
     expectMatchesOpenApi(status, 'get', `/api/v1/recordings/${recordingId}`);
     expect(status.body).toMatchObject({ status: 'unavailable', latestLink: { id: firstLinkId, state: 'unavailable' } });
 
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await portal.settled();
     expect(portal.outbox()).toHaveLength(textsBefore);
     const links = await portal.db.selectFrom('links').selectAll().where('recording_id', '=', recordingId).execute();
     expect(links.map((link) => [link.id, link.revoked_at])).toEqual([[firstLinkId, null]]);

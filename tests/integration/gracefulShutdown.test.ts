@@ -10,6 +10,7 @@ import { grantOf } from '../../scripts/support/grants';
 import { runCli } from '../../server/cli/portalCli';
 import { wavHeader } from '../../server/demoAudio';
 import { uploadFraming } from '../support/uploadFraming';
+import { waitUntil } from '../support/waitUntil';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -19,6 +20,18 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** True once nothing listens on the port any more: a connection to it is refused. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(port, '127.0.0.1');
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(false);
+    });
+    probe.once('error', () => resolve(true));
+  });
 }
 
 function startPortalProcess(env: Record<string, string>) {
@@ -62,15 +75,17 @@ test('SIGTERM during a download request lets it finish, then the process exits c
     const answer = new Promise<http.IncomingMessage>((resolve, reject) => {
       const request = http.request(`${origin}${linkPath}/download`, {
         method: 'POST',
-        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
       });
       request.on('response', resolve).on('error', reject);
-      // Half the body now, the rest after SIGTERM: the request is in flight when the signal lands.
-      request.write(body.slice(0, 10));
-      setTimeout(() => {
+      // The portal's "100 Continue" says it is handling the request: half the body then, and the rest
+      // once SIGTERM has closed its port, so the request is in flight when the signal lands.
+      request.on('continue', () => {
+        request.write(body.slice(0, 10));
         portal.child.kill('SIGTERM');
-        setTimeout(() => request.end(body.slice(10)), 500);
-      }, 200);
+        waitUntil('the portal has closed its port', () => refused(port)).then(() => request.end(body.slice(10)), reject);
+      });
+      request.flushHeaders();
     });
 
     const response = await answer;

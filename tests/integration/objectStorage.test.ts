@@ -1,3 +1,5 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -170,10 +172,18 @@ describe('against a real S3-compatible server', () => {
       });
     });
     await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    // The client's first connection, watched from its creation: Node's agent emits 'free' on it once it is back in the pool.
+    const freed: Array<Promise<unknown>> = [];
+    const watchSocket = (message: unknown) => void freed.push(once((message as { socket: Socket }).socket, 'free'));
+    diagnosticsChannel.subscribe('net.client.socket', watchSocket);
     const flaky = s3Objects(awsSettings({ endpoint: `http://127.0.0.1:${(resetting.address() as { port: number }).port}`, forcePathStyle: true }));
-    expect(await flaky.exists(KEYS[0])).toBe(true);
-    // The connection goes back to the client's pool once the answer has ended, a few ticks later.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      expect(await flaky.exists(KEYS[0])).toBe(true);
+    } finally {
+      diagnosticsChannel.unsubscribe('net.client.socket', watchSocket);
+    }
+    expect(freed).toHaveLength(1);
+    await freed[0];
     expect(await flaky.exists(KEYS[0])).toBe(true);
     expect(resets).toBe(1);
     expect(connections).toBe(2);

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -149,7 +150,9 @@ if (services) {
         expect(down.body.checks.redis).toBe('unavailable');
         expect((await request(portal.app).get(path)).status).toBe(200);
         await proxy.restore();
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // The client says when it has reconnected.
+        const redis = portal.deps.redis!;
+        if (redis.status !== 'ready') await once(redis, 'ready');
         expect((await request(portal.app).get('/readyz')).body.checks.redis).toBe('ok');
       } finally {
         await proxy.close().catch(() => {});

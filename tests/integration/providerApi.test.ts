@@ -5,8 +5,10 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
+import type { StaffTables } from '../../server/store/staffSchema';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
+import { waitUntil } from '../support/waitUntil';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 
 let portal: TestPortal;
@@ -59,7 +61,7 @@ describe('the provider API', () => {
     expect(sent.status).toBe(201);
     expectMatchesOpenApi(sent, 'post', `/api/v1/recordings/${id}/links`);
     expect(sent.body.state).toBe('open');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await portal.settled();
     const message = portal.outbox().at(-1)!;
     expect(message.to).toBe('+447700900123');
     const claimant = new ClaimantBrowser(portal.app);
@@ -79,6 +81,9 @@ describe('the provider API', () => {
    * half-sent (keeping its room in memory) or cut it off.
    */
   async function halfSentUpload(apiKey: string, fields: Record<string, string>, audio: Buffer, headers: Record<string, string> = {}) {
+    // Every held upload carries a key: its claim, made once the fields are in, says the upload has its room.
+    const key = headers['Idempotency-Key'] ?? `held-${Math.random().toString(36).slice(2, 10)}`;
+    const claimed = async () => (await portal.db.withTables<StaffTables>().selectFrom('idempotency_keys').select('key').where('key', '=', key).executeTakeFirst()) !== undefined;
     const server = http.createServer(portal.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const boundary = 'half-sent-boundary';
@@ -93,12 +98,12 @@ describe('the provider API', () => {
       port: (server.address() as AddressInfo).port,
       method: 'POST',
       path: '/api/v1/recordings',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length, ...headers },
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length, ...headers, 'Idempotency-Key': key },
     });
     sent.on('error', () => {});
     const status = new Promise<number>((resolve) => sent.on('response', (answer) => void answer.resume().on('end', () => resolve(answer.statusCode!))));
     sent.write(body.subarray(0, body.length / 2));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitUntil('the half-sent upload has its room and its key', claimed);
     const closeServer = () => new Promise((resolve) => server.close(resolve));
     return {
       async finish() {
@@ -109,7 +114,8 @@ describe('the provider API', () => {
       },
       async cutOff() {
         sent.destroy();
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // The key is released as the upload unwinds, just before its room is given back.
+        await waitUntil('the cut-off upload has given back its key', async () => !(await claimed()));
         await closeServer();
       },
     };
@@ -182,7 +188,7 @@ describe('the provider API', () => {
     const send = await request(portal.app).post(`/api/v1/recordings/${id}/links`).set('Authorization', `Bearer ${other.apiKey}`);
     expect(send.status).toBe(404);
     expectMatchesOpenApi(send, 'post', `/api/v1/recordings/${id}/links`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await portal.settled();
     expect(portal.outbox()).toHaveLength(0);
   });
 
@@ -206,7 +212,7 @@ describe('the provider API', () => {
     expect(resent.status).toBe(201);
     expect(resent.body).toEqual(sent.body);
     expectMatchesOpenApi(resent, 'post', `/api/v1/recordings/${id}/links`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await portal.settled();
     expect(portal.outbox()).toHaveLength(1);
 
     const reused = await request(portal.app).post(`/api/v1/recordings/${id}/links`).set('Authorization', `Bearer ${apiKey}`).set('Idempotency-Key', 'upload-7f3a');

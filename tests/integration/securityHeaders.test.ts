@@ -5,6 +5,7 @@ import request from 'supertest';
 import { seedDemo } from '../../server/demo';
 import { portalLogger } from '../../server/runtime';
 import { ClaimantBrowser } from '../support/claimantBrowser';
+import { waitUntil } from '../support/waitUntil';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 import { sha256Hex } from '../../server/sha256Hex';
 
@@ -130,11 +131,13 @@ test('a request the client gives up on is logged once, as aborted, at warning le
   // A form post whose body never arrives in full: the parser is still waiting when the client goes.
   const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
   await once(socket, 'connect');
+  const requested = once(server, 'request');
   socket.write('POST /help HTTP/1.1\r\nHost: portal\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nnino=AB');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The portal has the request (its handlers run before this listener) when the client goes.
+  await requested;
   socket.destroy();
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  server.close();
+  await waitUntil('the request is logged as aborted', () => portal.logLines.some((line) => line.includes('request aborted')));
+  await new Promise((resolve) => server.close(resolve));
   const lines = portal.logLines.map((line) => JSON.parse(line)).filter((line) => line.req);
   expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'request aborted', req: expect.objectContaining({ method: 'POST', path: '/help' }), res: { statusCode: null } })]);
 });

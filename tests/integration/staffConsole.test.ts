@@ -249,7 +249,7 @@ describe('staff actions', () => {
     const answer = await browser.post(`/staff/recordings/${recordingId}/links`, { reason: 'Link expired before the claimant used it' });
     expect(answer.status).toBe(200);
     expect(answer.text).toContain('A new link has been sent');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await portal.settled();
     const messages = portal.outbox();
     expect(messages).toHaveLength(before + 1);
     expect(messages.at(-1)!.to).toBe('+447700900123');
@@ -271,14 +271,14 @@ describe('staff actions', () => {
     expect(unchecked.text).toContain('Confirm you have done the identity checks');
     const noReason = await browser.post(`/staff/recordings/${recordingId}/links`, { reason: '', phone: '07700 900456', identityChecked: 'yes' });
     expect(noReason.status).toBe(400);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await portal.settled();
     expect(portal.outbox()).toHaveLength(before);
 
     const sent = await browser.post(`/staff/recordings/${recordingId}/links`, { reason: 'Claimant has a new phone', phone: '07700 900456', identityChecked: 'yes' });
     expect(sent.status).toBe(200);
     expect(sent.text).toContain('07*** ***456');
     expect(sent.text).not.toContain('07700 900456');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await portal.settled();
     expect(portal.outbox().at(-1)!.to).toBe('+447700900456');
   });
 

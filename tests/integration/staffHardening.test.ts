@@ -186,6 +186,7 @@ describe('reasons typed by staff', () => {
       expect({ form, status: answer.status, refused: answer.text.includes(PERSONAL_DETAILS), echoed: answer.text.includes(reason) }).toEqual({ form, status: 400, refused: true, echoed: false });
     }
     expect((await portal.audit.auditEvents()).length).toBe(eventsBefore);
+    await portal.settled();
     expect(portal.outbox().length).toBe(textsBefore);
     expect((await portal.links.findLink(linkId))!.locked_at).not.toBeNull();
     expect(await portal.retention.activeLegalHolds(recordingId)).toEqual([]);

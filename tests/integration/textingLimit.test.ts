@@ -80,7 +80,7 @@ describe('at most 3 links an hour per recording', () => {
     expect(corrected.status).toBe(400);
     expect((await portal.recordings.findRecording(recordingId))!.phone_encrypted).toBe(phoneBefore);
 
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await portal.settled();
     expect(portal.outbox()).toHaveLength(texts);
     expect(await linkCount(recordingId)).toBe(3);
   });

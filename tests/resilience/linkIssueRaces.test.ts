@@ -41,7 +41,7 @@ describe.each(DATABASE_KINDS)('links asked for at once on %s', (kind) => {
         portal.cli('links', 'send', '--recording', recordingId).then((a) => ({ route: 'cli', sent: a.code === 0, refused: a.code === 1 && /deletion of this recording has been requested/.test(String(a.json.error)) })),
         supervisor.browser.post(`/staff/recordings/${recordingId}/deletion-request`, { reason: 'Claimant asked for erasure' }).then((a) => ({ route: 'deletion', sent: a.status === 200, refused: false })),
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await portal.settled();
       // Each reissue either went out or was refused with the reason; the deletion request was taken.
       for (const answer of answers) expect({ route: answer.route, settled: answer.sent !== answer.refused }).toEqual({ route: answer.route, settled: true });
       expect(answers.find((a) => a.route === 'deletion')!.sent).toBe(true);
@@ -81,10 +81,11 @@ describe.each(DATABASE_KINDS)('links asked for at once on %s', (kind) => {
 
       // Three links, three texts queued; a newer link supersedes a text still waiting, so up to three reach the phone.
       expect((await portal.audit.auditTrail({ recordingId })).filter((e) => e.type === 'link.issued')).toHaveLength(3);
-      const statuses = () => portal.db.selectFrom('sms_messages').select('status').where('recording_id', '=', recordingId).execute();
-      for (let wait = 0; wait < 50 && (await statuses()).some((m) => m.status === 'pending' || m.status === 'sending'); wait++) await new Promise((resolve) => setTimeout(resolve, 100));
-      const settled = await statuses();
+      // Both instances' dispatchers have sent what their routes queued (the CLI's had before it answered).
+      await Promise.all([portal.settled(), second.settled()]);
+      const settled = await portal.db.selectFrom('sms_messages').select('status').where('recording_id', '=', recordingId).execute();
       expect(settled).toHaveLength(3);
+      expect(settled.filter((m) => m.status !== 'sent' && m.status !== 'superseded')).toEqual([]);
       expect(portal.outbox()).toHaveLength(settled.filter((m) => m.status === 'sent').length);
       expect(portal.outbox().length).toBeLessThanOrEqual(3);
     } finally {

@@ -3,6 +3,7 @@ import { ClaimantBrowser } from '../support/claimantBrowser';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
 import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
 import { listenOnLoopback, type Loopback } from '../../scripts/support/loopback';
+import { waitUntil } from '../support/waitUntil';
 
 /**
  * Guesses sent at once must not outrun the 5-attempt lock: an attempt is reserved before argon2
@@ -43,11 +44,15 @@ describe.each(DATABASE_KINDS)('NINO guesses racing on one link, two instances ov
   const verifications = async () => (await verificationsBy(portal.deps)) + (await verificationsBy(second.deps));
   const gotSession = (answer: { headers: { 'set-cookie'?: string[] } }) => answer.headers['set-cookie']?.some((c) => c.startsWith('recording_session=')) ?? false;
 
-  test('10 wrong guesses at once and the right one 5 ms behind: 5 are weighed, the right one is refused, the link locks', async () => {
+  test('10 wrong guesses at once and the right one once they hold the five attempts: 5 are weighed, the right one is refused, the link locks', async () => {
     const { path, linkId } = await portal.recordingWithLink();
     const before = await verifications();
     const wrong = Array.from({ length: 10 }, (_, i) => guess(path, WRONG(i), i));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The right guess goes once the wrong ones have taken every attempt (reserved or spent), while they are still being weighed.
+    await waitUntil('the wrong guesses hold all five attempts', async () => {
+      const link = (await portal.links.findLink(linkId))!;
+      return link.failed_attempts + link.attempts_in_flight >= 5;
+    }, { everyMs: 1 });
     const right = await guess(path, CLAIMANT.nino, 1);
     const answers = await Promise.all(wrong);
 
