@@ -19,10 +19,10 @@ import pino from 'pino';
 import { loadConfig } from '../server/config';
 import { openPortal } from '../server/portal';
 import { SMS_PAYLOAD_FIELD } from '../server/sms/dispatcher';
-import { startFakeTwilio, TWILIO } from './support/fakeSmsProviders';
-import { productionEnv } from './support/loopback';
-import { CLAIMANT, startTestPortal } from './support/testPortal';
-import { freshPostgresSchema } from './support/testServices';
+import { startFakeTwilio, TWILIO } from '../tests/support/fakeSmsProviders';
+import { productionEnv } from '../tests/support/loopback';
+import { CLAIMANT, startTestPortal } from '../tests/support/testPortal';
+import { freshPostgresSchema } from '../tests/support/testServices';
 
 import { argon2Bound, CORES, load, LOAD_SECONDS, QUICK, startPortal, startTarget, stopBucket, warmUp, WARM_UP_SECONDS, type Figure, type Load, type Target } from './benchHarness';
 import { ingest } from './benchIngest';

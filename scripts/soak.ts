@@ -9,9 +9,9 @@
  * beyond SOAK_MAX_HEAP_GROWTH_MB (default 64): the live heap after a full collection, at the
  * end of the warm-up and at the end of the run.
  */
-import { productionEnv } from './support/loopback';
-import { runMixedLoad } from './support/mixedLoad';
-import { startTestPortal } from './support/testPortal';
+import { productionEnv } from '../tests/support/loopback';
+import { runMixedLoad } from '../tests/support/mixedLoad';
+import { startTestPortal } from '../tests/support/testPortal';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

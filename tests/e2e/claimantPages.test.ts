@@ -1,9 +1,9 @@
-import { HOUR, MINUTE } from '../../scripts/support/testClock';
-import { CLAIMANT, sha256 } from '../../scripts/support/testPortal';
-import { downloadRecording, enterNino, focusState, playInPage, tabTo } from './support/claimant';
-import { attribute, htmlLang, isVisible, mainHeading, text, waitForHidden, waitForVisible, type DeviceName, type EnginePage, type PageOptions } from './support/enginePage';
-import { checkPage, describeInEngines, screenshot, testNeeding } from './support/engines';
-import { startLivePortal, type LivePortal } from './support/livePortal';
+import { HOUR, MINUTE } from '../support/testClock';
+import { CLAIMANT, sha256 } from '../support/testPortal';
+import { downloadRecording, enterNino, focusState, playInPage, tabTo } from '../support/e2e/claimant';
+import { attribute, htmlLang, isVisible, mainHeading, text, waitForHidden, waitForVisible, type DeviceName, type EnginePage, type PageOptions } from '../support/e2e/enginePage';
+import { checkPage, describeInEngines, screenshot, testNeeding } from '../support/e2e/engines';
+import { startLivePortal, type LivePortal } from '../support/e2e/livePortal';
 
 // A real browser on a shared two-core machine (WebKitGTK slowest): pages and axe take longer than Jest's 30 s.
 jest.setTimeout(180_000);

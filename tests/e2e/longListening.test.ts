@@ -1,9 +1,9 @@
 import { demoAudio } from '../../server/demoAudio';
-import { MINUTE } from '../../scripts/support/testClock';
-import { enterNino, playInPage } from './support/claimant';
-import { text, type EnginePage } from './support/enginePage';
-import { describeInEngines, screenshot, testNeeding } from './support/engines';
-import { startLivePortal, type LivePortal } from './support/livePortal';
+import { MINUTE } from '../support/testClock';
+import { enterNino, playInPage } from '../support/e2e/claimant';
+import { text, type EnginePage } from '../support/e2e/enginePage';
+import { describeInEngines, screenshot, testNeeding } from '../support/e2e/engines';
+import { startLivePortal, type LivePortal } from '../support/e2e/livePortal';
 
 // A real browser on a shared two-core machine (WebKitGTK seeks slowly): longer than Jest's 30 s.
 jest.setTimeout(180_000);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { demoAudio } from '../../server/demoAudio';
-import { sha256 } from '../../scripts/support/testPortal';
-import { playInPage, signedIn as signIn } from './support/claimant';
-import { attribute, clickNamed, inputValue, isVisible, text, textContent, waitForVisible, type EnginePage } from './support/enginePage';
-import { CANNOT, checkPage, describeInEngines, screenshot, testNeeding } from './support/engines';
-import { startLivePortal, type LivePortal } from './support/livePortal';
+import { sha256 } from '../support/testPortal';
+import { playInPage, signedIn as signIn } from '../support/e2e/claimant';
+import { attribute, clickNamed, inputValue, isVisible, text, textContent, waitForVisible, type EnginePage } from '../support/e2e/enginePage';
+import { CANNOT, checkPage, describeInEngines, screenshot, testNeeding } from '../support/e2e/engines';
+import { startLivePortal, type LivePortal } from '../support/e2e/livePortal';
 
 // A 60-minute assessment (8 kHz WAV): long enough that finding a part of it by dragging is hopeless.
 const AUDIO = demoAudio(60 * 60, 8_000);

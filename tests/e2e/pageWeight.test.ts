@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { CLAIMANT } from '../../scripts/support/testPortal';
-import { DEVICES, describeInChromium, launchChromium } from './support/chromium';
-import { startLivePortal, type LivePortal } from './support/livePortal';
+import { CLAIMANT } from '../support/testPortal';
+import { DEVICES, describeInChromium, launchChromium } from '../support/e2e/chromium';
+import { startLivePortal, type LivePortal } from '../support/e2e/livePortal';
 
 jest.setTimeout(60_000);
 

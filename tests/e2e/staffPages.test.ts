@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
-import { addStaff, totpCode } from '../../scripts/support/staffBrowser';
+import { addStaff, totpCode } from '../support/staffBrowser';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { CLAIMANT } from '../../scripts/support/testPortal';
-import { checkPage, DESKTOP, describeInChromium, launchChromium } from './support/chromium';
-import { startLivePortal, type LivePortal } from './support/livePortal';
+import { CLAIMANT } from '../support/testPortal';
+import { checkPage, DESKTOP, describeInChromium, launchChromium } from '../support/e2e/chromium';
+import { startLivePortal, type LivePortal } from '../support/e2e/livePortal';
 
 // A real browser on a shared two-core machine: pages and axe can take longer than Jest's 30 s.
 jest.setTimeout(60_000);

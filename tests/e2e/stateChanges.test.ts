@@ -1,9 +1,9 @@
 import { demoAudio } from '../../server/demoAudio';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { playInPage, signedIn } from './support/claimant';
-import { mainHeading, type EnginePage } from './support/enginePage';
-import { describeInEngines, screenshot, testNeeding } from './support/engines';
-import { startLivePortal, type Answer, type LivePortal } from './support/livePortal';
+import { playInPage, signedIn } from '../support/e2e/claimant';
+import { mainHeading, type EnginePage } from '../support/e2e/enginePage';
+import { describeInEngines, screenshot, testNeeding } from '../support/e2e/engines';
+import { startLivePortal, type Answer, type LivePortal } from '../support/e2e/livePortal';
 
 // A real browser, ffmpeg making a phone copy of an hour of audio, on a shared two-core machine.
 jest.setTimeout(180_000);

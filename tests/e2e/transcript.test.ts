@@ -1,8 +1,8 @@
 import { demoAudio } from '../../server/demoAudio';
-import { playInPage, signedIn as signIn } from './support/claimant';
-import { attribute, count, isVisible, text, textContent, waitForVisible, type EnginePage } from './support/enginePage';
-import { checkPage, describeInEngines, expectLayoutHolds, screenshot, testNeeding } from './support/engines';
-import { startLivePortal, type LivePortal } from './support/livePortal';
+import { playInPage, signedIn as signIn } from '../support/e2e/claimant';
+import { attribute, count, isVisible, text, textContent, waitForVisible, type EnginePage } from '../support/e2e/enginePage';
+import { checkPage, describeInEngines, expectLayoutHolds, screenshot, testNeeding } from '../support/e2e/engines';
+import { startLivePortal, type LivePortal } from '../support/e2e/livePortal';
 
 // A minute of audio and what was said in it, as a transcript made for a deaf claimant would have it.
 const AUDIO = demoAudio(60, 8_000);

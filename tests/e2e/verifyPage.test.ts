@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { demoAudio } from '../../server/demoAudio';
-import { sha256 } from '../../scripts/support/testPortal';
-import { text, type DeviceName } from './support/enginePage';
-import { checkPage, describeInEngines } from './support/engines';
-import { startLivePortal, type LivePortal } from './support/livePortal';
+import { sha256 } from '../support/testPortal';
+import { text, type DeviceName } from '../support/e2e/enginePage';
+import { checkPage, describeInEngines } from '../support/e2e/engines';
+import { startLivePortal, type LivePortal } from '../support/e2e/livePortal';
 
 // A real browser on a shared two-core machine: pages and axe can take longer than Jest's 30 s.
 jest.setTimeout(90_000);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { wavHeader } from '../../server/demoAudio';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** Five seconds of a tone in each format (tests/fixtures/audio/README.md). */
 const fixture = (extension: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'audio', `five-seconds.${extension}`));

@@ -3,9 +3,9 @@ import path from 'node:path';
 import request from 'supertest';
 import { wavHeader } from '../../server/demoAudio';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { signedInStaff } from '../../scripts/support/staffBrowser';
+import { signedInStaff } from '../support/staffBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** Five seconds of a 440 Hz tone in each format, made once with ffmpeg (see tests/fixtures/audio/README.md). */
 const fixture = (extension: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'audio', `five-seconds.${extension}`));

@@ -1,8 +1,8 @@
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { setCookiesOf } from '../../scripts/support/cookieJar';
-import { grantOf } from '../../scripts/support/grants';
-import { DAY, HOUR, MINUTE } from '../../scripts/support/testClock';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { setCookiesOf } from '../support/cookieJar';
+import { grantOf } from '../support/grants';
+import { DAY, HOUR, MINUTE } from '../support/testClock';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

@@ -1,11 +1,11 @@
 import request from 'supertest';
 import { CATALOGUES } from '../../server/i18n';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { cookieSetBy, setCookiesOf } from '../../scripts/support/cookieJar';
-import { grantOf } from '../../scripts/support/grants';
-import { collectBytes } from '../../scripts/support/portalBrowser';
-import { DAY, MINUTE } from '../../scripts/support/testClock';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { cookieSetBy, setCookiesOf } from '../support/cookieJar';
+import { grantOf } from '../support/grants';
+import { collectBytes } from '../support/portalBrowser';
+import { DAY, MINUTE } from '../support/testClock';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** The claimant's pages as HTTP answers: languages, compression, cached assets and staying signed in (in a browser: tests/e2e/claimantPages). */
 

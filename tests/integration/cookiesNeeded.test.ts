@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { setCookiesOf } from '../../scripts/support/cookieJar';
-import { MINUTE } from '../../scripts/support/testClock';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { setCookiesOf } from '../support/cookieJar';
+import { MINUTE } from '../support/testClock';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /**
  * A browser that refuses the session cookie (Safari on an http origin drops a Secure cookie; cookies

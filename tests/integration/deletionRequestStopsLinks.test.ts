@@ -2,9 +2,9 @@ import request from 'supertest';
 import { problemTypeUri } from '../../server/api/problems';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
-import { signedInStaff } from '../../scripts/support/staffBrowser';
+import { signedInStaff } from '../support/staffBrowser';
 import { providerRecording } from '../support/providerRecording';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

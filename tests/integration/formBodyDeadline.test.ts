@@ -7,8 +7,8 @@ import { createApp } from '../../server/app';
 import { wirePortal } from '../../server/portal';
 import { formBodyDeadline } from '../../server/middleware/bodyDeadline';
 import { demoAudio } from '../../server/demoAudio';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { withEveryWebhook } from '../resilience/support/walkPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { withEveryWebhook } from '../support/resilience/walkPortal';
 import { uploadFraming } from '../support/uploadFraming';
 
 /** An app with the pages' deadline, shortened, in front of the pages' own form parser. */

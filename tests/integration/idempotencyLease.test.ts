@@ -9,9 +9,9 @@ import { openDatabase } from '../../server/store/database';
 import { ProviderStore } from '../../server/store/providerStore';
 import type { StaffTables } from '../../server/store/staffSchema';
 import { providerKey } from '../support/providerRecording';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
-import { MINUTE, SECOND } from '../../scripts/support/testClock';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
+import { MINUTE, SECOND } from '../support/testClock';
 
 const T0 = new Date('2026-11-23T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);

@@ -7,7 +7,7 @@ import { bucketConfiguration } from '../../scripts/applyBucketPolicy';
 import { loadConfig } from '../../server/config';
 import { parseDuration } from '../../server/policy/duration';
 import { DEPENDENCY_CHECK_TIMEOUT_MS } from '../../server/routes/health';
-import { startTestPortal } from '../../scripts/support/testPortal';
+import { startTestPortal } from '../support/testPortal';
 
 const INFRA = path.resolve(__dirname, '../../infra');
 const read = (file: string) => readFileSync(path.join(INFRA, file), 'utf8');

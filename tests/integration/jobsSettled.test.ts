@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { requestDeletion } from '../../server/services/retention';
 import { providerRecording } from '../support/providerRecording';
-import { startFakeTwilio, TWILIO } from '../../scripts/support/fakeSmsProviders';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { startFakeTwilio, TWILIO } from '../support/fakeSmsProviders';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** Far longer than any fixed sleep a test used to stand in for "the dispatcher has sent". */
 const PROVIDER_LATENCY_MS = 1_600;

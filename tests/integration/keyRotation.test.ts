@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../../server/cli/portalCli';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
 const OLD = `f1:${key(1)}`;

@@ -3,8 +3,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { grantOf } from '../../scripts/support/grants';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { grantOf } from '../support/grants';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 afterEach(async () => {

@@ -8,10 +8,10 @@ import { portalServices, type PortalServices } from '../../server/services';
 import { LISTENING_CLAIM_LAPSES_MS } from '../../server/services/listeningCopies';
 import { requestDeletion, retentionSweep } from '../../server/services/retention';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { grantOf } from '../../scripts/support/grants';
-import { SECOND } from '../../scripts/support/testClock';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
+import { grantOf } from '../support/grants';
+import { SECOND } from '../support/testClock';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(path.join(tmpdir(), 'listening-copies-'));

@@ -8,9 +8,9 @@ import { demoAudio } from '../../server/demoAudio';
 import { startEmbeddedS3 } from '../../server/objects/embeddedS3';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { grantOf } from '../../scripts/support/grants';
-import { SECOND } from '../../scripts/support/testClock';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { grantOf } from '../support/grants';
+import { SECOND } from '../support/testClock';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 // 20 minutes of 8 kHz WAV: 19 MB, five listening slices, and large enough by the rule to get a phone copy.
 const AUDIO = demoAudio(20 * 60, 8_000);

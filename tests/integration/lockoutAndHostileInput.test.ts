@@ -5,8 +5,8 @@ import { s3Objects } from '../../server/objects/s3Objects';
 import { createApp } from '../../server/app';
 import { wirePortal } from '../../server/portal';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { grantOf } from '../../scripts/support/grants';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { grantOf } from '../support/grants';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { parseCookieHeader } from '../../server/middleware/cookies';
-import { cookieSetBy } from '../../scripts/support/cookieJar';
-import { signedInStaff, StaffBrowser } from '../../scripts/support/staffBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { cookieSetBy } from '../support/cookieJar';
+import { signedInStaff, StaffBrowser } from '../support/staffBrowser';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** Cookies are the client's to send: whatever arrives, a page answers normally or refuses with 403, never 500. */
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../server/config';
 import { demoAudio } from '../../server/demoAudio';
 import { openPortal } from '../../server/portal';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 const ed25519 = (kid: string) => ({ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid });
 const FIRST = ed25519('m1');

@@ -5,8 +5,8 @@ import request from 'supertest';
 import { s3Objects } from '../../server/objects/s3Objects';
 import { createMetricsApp } from '../../server/observability/metricsApp';
 import { incompleteUploadsOf, multipartSweep, startMultipartSweep } from '../../server/services/multipartSweep';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { HOUR } from '../../scripts/support/testClock';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
+import { HOUR } from '../support/testClock';
 
 /**
  * What a crashed instance (or an abort that failed while the store was down) leaves in the bucket:

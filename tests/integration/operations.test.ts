@@ -4,7 +4,7 @@ import { wirePortal } from '../../server/portal';
 import { s3Objects } from '../../server/objects/s3Objects';
 import { createMetricsApp } from '../../server/observability/metricsApp';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { demoAudio } from '../../server/demoAudio';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

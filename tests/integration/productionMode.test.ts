@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { grantOf } from '../../scripts/support/grants';
+import { grantOf } from '../support/grants';
 import { startTcpProxy } from '../support/tcpProxy';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 import { runCli } from '../../server/cli/portalCli';
 import { migrationProvider } from '../../server/store/migrations';
 import { issueLinkToken } from '../../server/policy/linkToken';
-import { freshPostgresSchema, POSTGRES_URL, REDIS_URL, uniqueRedisPrefix } from '../../scripts/support/testServices';
+import { freshPostgresSchema, POSTGRES_URL, REDIS_URL, uniqueRedisPrefix } from '../support/testServices';
 
 const WRONG_NINO = 'AB 65 43 21 D';
 

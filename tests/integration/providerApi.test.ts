@@ -9,7 +9,7 @@ import type { StaffTables } from '../../server/store/staffSchema';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
 import { waitUntil } from '../support/waitUntil';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

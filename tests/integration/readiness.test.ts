@@ -4,7 +4,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { createMetricsApp } from '../../server/observability/metricsApp';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 
 /**
  * Readiness is this instance's: a shared dependency being down must not take every pod out of the

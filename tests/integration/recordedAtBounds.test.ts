@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
-import { MINUTE } from '../../scripts/support/testClock';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { MINUTE } from '../support/testClock';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /**
  * "Recorded at" is bounded the same way whichever way a recording arrives (the provider API, the

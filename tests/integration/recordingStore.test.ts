@@ -7,8 +7,8 @@ import { verifyChain } from '../../server/policy/auditChain';
 import { AuditChain } from '../../server/store/auditChain';
 import type { NewRecording } from '../../server/store/recordingStore';
 import { portalStores, type PortalStores } from '../../server/runtime';
-import { DAY, HOUR } from '../../scripts/support/testClock';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
+import { DAY, HOUR } from '../support/testClock';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 const T0 = new Date('2026-11-23T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { unroutedPath } from '../../server/middleware/requestLogging';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** A link token is a credential: however the address is written, it never reaches the log. */
 

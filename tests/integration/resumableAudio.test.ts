@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { demoAudio } from '../../server/demoAudio';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { MINUTE, SECOND } from '../../scripts/support/testClock';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { MINUTE, SECOND } from '../support/testClock';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 // A 45-minute assessment, as a provider's 8 kHz WAV: 43 MB, ten listening slices.
 const AUDIO = demoAudio(45 * 60, 8_000);

@@ -6,8 +6,8 @@ import { startEmbeddedS3 } from '../../server/objects/embeddedS3';
 import { liftLegalHold, placeLegalHold, requestDeletion, retentionSweep } from '../../server/services/retention';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { startS3Interceptor } from '../support/s3Interceptor';
-import { SECOND } from '../../scripts/support/testClock';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { SECOND } from '../support/testClock';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

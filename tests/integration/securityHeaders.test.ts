@@ -6,7 +6,7 @@ import { seedDemo } from '../../server/demo';
 import { portalLogger } from '../../server/runtime';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { waitUntil } from '../support/waitUntil';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 import { sha256Hex } from '../../server/sha256Hex';
 
 let portal: TestPortal;

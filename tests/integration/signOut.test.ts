@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { cookieSetBy, setCookiesOf } from '../../scripts/support/cookieJar';
-import { grantOf } from '../../scripts/support/grants';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
+import { cookieSetBy, setCookiesOf } from '../support/cookieJar';
+import { grantOf } from '../support/grants';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 /** "Sign out" on the recording page, for a shared device: the session ends and the link asks for the NINO again. */
 

@@ -6,9 +6,9 @@ import { demoAudio } from '../../server/demoAudio';
 import { portalServices } from '../../server/services';
 import { fieldCipher } from '../../server/security/fieldCipher';
 import { SMS_PAYLOAD_FIELD } from '../../server/sms/dispatcher';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { NOTIFY, startFakeNotify, startFakeTwilio, TWILIO } from '../../scripts/support/fakeSmsProviders';
-import { MINUTE, SECOND } from '../../scripts/support/testClock';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { NOTIFY, startFakeNotify, startFakeTwilio, TWILIO } from '../support/fakeSmsProviders';
+import { MINUTE, SECOND } from '../support/testClock';
 
 type TwilioFake = Awaited<ReturnType<typeof startFakeTwilio>>;
 type NotifyFake = Awaited<ReturnType<typeof startFakeNotify>>;

@@ -1,8 +1,8 @@
 import { fieldCipher } from '../../server/security/fieldCipher';
 import { SMS_PAYLOAD_FIELD, smsDispatcher } from '../../server/sms/dispatcher';
-import { startFakeTwilio, TWILIO } from '../../scripts/support/fakeSmsProviders';
-import { startTestPortal } from '../../scripts/support/testPortal';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
+import { startFakeTwilio, TWILIO } from '../support/fakeSmsProviders';
+import { startTestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 const MESSAGES = 200;
 

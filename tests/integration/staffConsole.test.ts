@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { setCookiesOf } from '../../scripts/support/cookieJar';
-import { addStaff, choosePassword, signedInStaff, StaffBrowser, totpCode } from '../../scripts/support/staffBrowser';
-import { HOUR, MINUTE } from '../../scripts/support/testClock';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { setCookiesOf } from '../support/cookieJar';
+import { addStaff, choosePassword, signedInStaff, StaffBrowser, totpCode } from '../support/staffBrowser';
+import { HOUR, MINUTE } from '../support/testClock';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

@@ -2,9 +2,9 @@ import argon2 from 'argon2';
 import express, { type Express } from 'express';
 import type { StaffTables } from '../../server/store/staffSchema';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { addStaff, signedInStaff, StaffBrowser, totpCode, type StaffCredentials } from '../../scripts/support/staffBrowser';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
+import { addStaff, signedInStaff, StaffBrowser, totpCode, type StaffCredentials } from '../support/staffBrowser';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 let portal: TestPortal;
 let dropSchema: (() => Promise<void>) | undefined;

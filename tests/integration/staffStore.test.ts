@@ -4,8 +4,8 @@ import path from 'node:path';
 import { openDatabase } from '../../server/store/database';
 import { IDEMPOTENCY_CLAIM_LEASE_MS, ProviderStore } from '../../server/store/providerStore';
 import { StaffStore } from '../../server/store/staffStore';
-import { HOUR, MINUTE } from '../../scripts/support/testClock';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
+import { HOUR, MINUTE } from '../support/testClock';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 const T0 = new Date('2026-11-23T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);

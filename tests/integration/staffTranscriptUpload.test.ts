@@ -2,8 +2,8 @@ import http from 'node:http';
 import net from 'node:net';
 import request from 'supertest';
 import { providerRecording } from '../support/providerRecording';
-import { signedInStaff, type StaffBrowser } from '../../scripts/support/staffBrowser';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { signedInStaff, type StaffBrowser } from '../support/staffBrowser';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 
 /**
  * The console's transcript upload over a real listening server and raw sockets: a body cut off

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { runCli } from '../../server/cli/portalCli';
 import { ConfigError, loadConfig } from '../../server/config';
 import { openRuntime, portalLogger } from '../../server/runtime';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** What an instance sees to before it opens anything: DATA_DIR private whatever it was, and a word for risky settings. */
 

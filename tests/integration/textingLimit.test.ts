@@ -2,10 +2,10 @@ import request from 'supertest';
 import { problemTypeUri } from '../../server/api/problems';
 import { nextLinkAllowedAt } from '../../server/policy/textingLimit';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
-import { signedInStaff } from '../../scripts/support/staffBrowser';
-import { HOUR, MINUTE } from '../../scripts/support/testClock';
+import { signedInStaff } from '../support/staffBrowser';
+import { HOUR, MINUTE } from '../support/testClock';
 import { providerRecording } from '../support/providerRecording';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
 beforeEach(async () => {

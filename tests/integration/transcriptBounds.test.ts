@@ -3,8 +3,8 @@ import { MAX_CUE_CHARACTERS } from '../../server/policy/transcript';
 import { INLINE_CUES } from '../../server/policy/transcriptPage';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { providerKey, providerRecording } from '../support/providerRecording';
-import { signedInStaff } from '../../scripts/support/staffBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { signedInStaff } from '../support/staffBrowser';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** README: claimant pages weigh under 150 KB before the audio. */
 const PAGE_BUDGET_BYTES = 150 * 1024;

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { openDatabase } from '../../server/store/database';
 import { portalStores, type PortalStores } from '../../server/runtime';
 import type { NewTranscript, TranscriptStore } from '../../server/store/transcriptStore';
-import { DAY } from '../../scripts/support/testClock';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
+import { DAY } from '../support/testClock';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 const T0 = new Date('2026-11-23T10:00:00.000Z');
 

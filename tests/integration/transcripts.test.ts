@@ -5,8 +5,8 @@ import type { TranscriptStore } from '../../server/store/transcriptStore';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { expectMatchesOpenApi } from '../support/openApiCheck';
 import { providerRecording } from '../support/providerRecording';
-import { signedInStaff, type StaffBrowser } from '../../scripts/support/staffBrowser';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { signedInStaff, type StaffBrowser } from '../support/staffBrowser';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 // A 20-second recording and a transcript of it, as a provider's typist or a supervisor would send it.
 const SECONDS = 20;

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { demoAudio, wavHeader } from '../../server/demoAudio';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { startTcpProxy } from '../support/tcpProxy';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 import { uploadFraming } from '../support/uploadFraming';
 
 /**

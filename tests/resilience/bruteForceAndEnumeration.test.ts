@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { keyRing } from '../../server/policy/keyRing';
 import { issueLinkToken } from '../../server/policy/linkToken';
-import { signedInStaff } from '../../scripts/support/staffBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { fireFromWorker, inParallel, listenOnLoopback, median, productionEnv, type Loopback } from '../../scripts/support/loopback';
+import { signedInStaff } from '../support/staffBrowser';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { fireFromWorker, inParallel, listenOnLoopback, median, productionEnv, type Loopback } from '../support/loopback';
 
 /**
  * Attacks at scale, over real HTTP on loopback. The smaller versions (five wrong entries, a dozen

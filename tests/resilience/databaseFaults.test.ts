@@ -4,8 +4,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { Pool } from 'pg';
 import request from 'supertest';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
+import { freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 import { isDatabaseUnavailable, openDatabase } from '../../server/store/database';
 
 /**

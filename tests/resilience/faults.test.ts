@@ -6,11 +6,11 @@ import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { grantOf } from '../../scripts/support/grants';
-import { signedInStaff } from '../../scripts/support/staffBrowser';
+import { grantOf } from '../support/grants';
+import { signedInStaff } from '../support/staffBrowser';
 import { startS3Interceptor } from '../support/s3Interceptor';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { stateSnapshot } from '../../scripts/support/loopback';
+import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+import { stateSnapshot } from '../support/loopback';
 
 /**
  * Dependencies failing in the middle of a claimant's journey. The one-request versions (an S3

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { parseNino } from '../../server/policy/nino';
-import { cookieSetBy } from '../../scripts/support/cookieJar';
-import { grantOf } from '../../scripts/support/grants';
-import { signedInStaff, StaffBrowser } from '../../scripts/support/staffBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { listenOnLoopback, productionEnv, stateSnapshot, type Loopback, type RawAnswer } from '../../scripts/support/loopback';
+import { cookieSetBy } from '../support/cookieJar';
+import { grantOf } from '../support/grants';
+import { signedInStaff, StaffBrowser } from '../support/staffBrowser';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { listenOnLoopback, productionEnv, stateSnapshot, type Loopback, type RawAnswer } from '../support/loopback';
 
 /**
  * Property tests: whatever arrives (any string, any size, bytes that are not UTF-8, keys that try to

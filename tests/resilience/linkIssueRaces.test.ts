@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { providerKey, providerRecording } from '../support/providerRecording';
-import { signedInStaff } from '../../scripts/support/staffBrowser';
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
+import { signedInStaff } from '../support/staffBrowser';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
 /**
  * New links asked for through the API, the console and the operator CLI (its own connection to the

@@ -1,6 +1,6 @@
-import { startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { productionEnv } from '../../scripts/support/loopback';
-import { runMixedLoad } from '../../scripts/support/mixedLoad';
+import { startTestPortal, type TestPortal } from '../support/testPortal';
+import { productionEnv } from '../support/loopback';
+import { runMixedLoad } from '../support/mixedLoad';
 
 /**
  * Load held: 20 seconds of mixed traffic (landing pages, NINO checks, downloads, staff searches) at a

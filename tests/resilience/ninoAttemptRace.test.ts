@@ -1,8 +1,8 @@
 import type { PortalDeps } from '../../server/deps';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
-import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../../scripts/support/testServices';
-import { listenOnLoopback, type Loopback } from '../../scripts/support/loopback';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
+import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
+import { listenOnLoopback, type Loopback } from '../support/loopback';
 import { waitUntil } from '../support/waitUntil';
 
 /**

@@ -5,15 +5,15 @@ import { createApp } from '../../server/app';
 import { wirePortal } from '../../server/portal';
 import { demoAudio } from '../../server/demoAudio';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
-import { productionEnv } from '../../scripts/support/loopback';
-import { signedInStaff } from '../../scripts/support/staffBrowser';
-import { CLAIMANT, startTestPortal, type TestPortal } from '../../scripts/support/testPortal';
+import { productionEnv } from '../support/loopback';
+import { signedInStaff } from '../support/staffBrowser';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { providerKey, providerRecording } from '../support/providerRecording';
-import { culprits, recordEscapes, type Escape } from './support/escapes';
-import { mountedRoutes, recordDispatches, routeKey, type MountedRoutes } from './support/routeWalk';
-import { healthz, walkPhases, walkTargets, walkUnits, type Caller, type Finding, type WalkRun, type WalkTarget } from './support/walkPlan';
-import { withEveryWebhook } from './support/walkPortal';
+import { culprits, recordEscapes, type Escape } from '../support/resilience/escapes';
+import { mountedRoutes, recordDispatches, routeKey, type MountedRoutes } from '../support/resilience/routeWalk';
+import { healthz, walkPhases, walkTargets, walkUnits, type Caller, type Finding, type WalkRun, type WalkTarget } from '../support/resilience/walkPlan';
+import { withEveryWebhook } from '../support/resilience/walkPortal';
 
 /**
  * Walks every route the app mounts (read from its router stacks, so a route added later is walked

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { dropRunDatabases, freshPostgresSchema, testDatabaseUrl } from '../../scripts/support/testServices';
+import { dropRunDatabases, freshPostgresSchema, testDatabaseUrl } from '../support/testServices';
 import { openDatabase } from '../../server/store/database';
 
 /**

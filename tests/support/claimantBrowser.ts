@@ -1,7 +1,7 @@
 import type { Express } from 'express';
-import type { BrowserCookieJar } from '../../scripts/support/cookieJar';
-import { grantOf } from '../../scripts/support/grants';
-import { PortalBrowser } from '../../scripts/support/portalBrowser';
+import type { BrowserCookieJar } from './cookieJar';
+import { grantOf } from './grants';
+import { PortalBrowser } from './portalBrowser';
 
 const PHONE_USER_AGENT = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148';
 

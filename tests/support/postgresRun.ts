@@ -1,4 +1,4 @@
-import { dropRunDatabases, newTestRun } from '../../scripts/support/testServices';
+import { dropRunDatabases, newTestRun } from './testServices';
 
 /**
  * Jest's global setup and teardown: each run (each `jest`, each Node leg of CI) gets a name its

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { demoAudio } from '../../server/demoAudio';
-import { CLAIMANT, type TestPortal } from '../../scripts/support/testPortal';
+import { CLAIMANT, type TestPortal } from './testPortal';
 
 /** A provider account made by the operator CLI. */
 export const providerKey = async (portal: TestPortal) => ((await portal.cli('providers', 'add', '--name', 'Assessments Ltd')).json as { apiKey: string }).apiKey;

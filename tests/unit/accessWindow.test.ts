@@ -1,5 +1,5 @@
 import { attemptsRemaining, linkAccess, linkEndsAt, windowBounds, type AccessRules, type LinkFacts } from '../../server/policy/accessWindow';
-import { DAY, HOUR } from '../../scripts/support/testClock';
+import { DAY, HOUR } from '../support/testClock';
 
 const rules: AccessRules = { linkTtlMs: 7 * DAY, redownloadWindowMs: 24 * HOUR, maxNinoAttempts: 5 };
 const sentAt = new Date('2026-03-01T09:00:00.000Z');

@@ -2,7 +2,7 @@ import { keyRing } from '../../server/policy/keyRing';
 import { claimantTokens } from '../../server/security/claimantTokens';
 import { fieldCipher } from '../../server/security/fieldCipher';
 import { ninoHasher } from '../../server/security/ninoHasher';
-import { MINUTE } from '../../scripts/support/testClock';
+import { MINUTE } from '../support/testClock';
 
 describe('fieldCipher', () => {
   const old = { id: 'f1', secret: Buffer.alloc(32, 1) };

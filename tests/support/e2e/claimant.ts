@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CLAIMANT, sha256 } from '../../../scripts/support/testPortal';
+import { CLAIMANT, sha256 } from '../testPortal';
 import type { Engine, EnginePage, PageOptions } from './enginePage';
 import type { LivePortal } from './livePortal';
 

@@ -7,7 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestPortal } from '../../../scripts/support/testPortal';
+import { startTestPortal } from '../testPortal';
 
 /** A self-signed certificate for 127.0.0.1, made now (openssl, as Debian has it) and valid for a day. */
 function loopbackCertificate() {

@@ -1,4 +1,4 @@
-import { inParallel } from '../../../scripts/support/loopback';
+import { inParallel } from '../loopback';
 import { GARBAGE_PARAM_CASES, GARBAGE_PARAMS, HOSTILE_CASES, type HostileCase, type WalkRequest } from './hostileCases';
 import { rawExchange, type ExchangeResult } from './rawExchange';
 import { routeKey, type MountedRoute, type MountedRoutes } from './routeWalk';
