@@ -57,12 +57,15 @@ if (services) {
         Array.from({ length: 50 }, (_, i) => request(instances()[i % 2]).post(`${path}/download`).set('Cookie', cookie).type('form').send({ grant })),
       );
       expect(answers.filter((a) => a.status === 303)).toHaveLength(1);
-      // The rest are refused as a used button; on a loaded machine a few may instead find the bucket's
+      // The rest are refused as a used button; on a loaded machine some may instead find the bucket's
       // HEAD too slow (3 s) and get "try again" (503), which spends nothing. None is a second download.
+      // How many fall each way depends on the machine's load, so the count of each is not asserted;
+      // that the grant is spent is, by pressing it again once the burst is over.
       const refused = answers.filter((a) => a.status === 409).length;
       const busy = answers.filter((a) => a.status === 503).length;
       expect(refused + busy).toBe(49);
-      expect(refused).toBeGreaterThanOrEqual(40);
+      const again = await request(second.app).post(`${path}/download`).set('Cookie', cookie).type('form').send({ grant });
+      expect(again.status).toBe(409);
       expect((await portal.links.findLink(linkId))!.download_count).toBe(1);
     });
 
