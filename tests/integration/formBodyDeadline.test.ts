@@ -6,7 +6,7 @@ import express from 'express';
 import { createApp } from '../../server/app';
 import { wirePortal } from '../../server/portal';
 import { formBodyDeadline } from '../../server/middleware/bodyDeadline';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 import { withEveryWebhook } from '../support/resilience/walkPortal';
 import { uploadFraming } from '../support/uploadFraming';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { openDatabase } from '../../server/store/database';
 import { ProviderStore } from '../../server/store/providerStore';
 import type { StaffTables } from '../../server/store/staffSchema';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { grantOf } from '../support/grants';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { portalServices, type PortalServices } from '../../server/services';
 import { LISTENING_CLAIM_LAPSES_MS } from '../../server/services/listeningCopies';
 import { requestDeletion, retentionSweep } from '../../server/services/retention';

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { startEmbeddedS3 } from '../../server/objects/embeddedS3';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
 import { ClaimantBrowser } from '../support/claimantBrowser';

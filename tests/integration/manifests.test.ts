@@ -4,7 +4,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { openPortal } from '../../server/portal';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';

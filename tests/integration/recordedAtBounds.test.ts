@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { MINUTE } from '../support/testClock';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { MINUTE, SECOND } from '../support/testClock';

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { startEmbeddedS3 } from '../../server/objects/embeddedS3';
 import { liftLegalHold, placeLegalHold, requestDeletion, retentionSweep } from '../../server/services/retention';
 import { ClaimantBrowser } from '../support/claimantBrowser';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import twilio from 'twilio';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { portalServices } from '../../server/services';
 import { fieldCipher } from '../../server/security/fieldCipher';
 import { SMS_PAYLOAD_FIELD } from '../../server/sms/dispatcher';

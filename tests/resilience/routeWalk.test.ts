@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../server/app';
 import { wirePortal } from '../../server/portal';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from '../support/demoAudio';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
 import { productionEnv } from '../support/loopback';
 import { signedInStaff } from '../support/staffBrowser';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from './demoAudio';
 import { CLAIMANT, type TestPortal } from './testPortal';
 
 /** A provider account made by the operator CLI. */

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { createApp } from '../../server/app';
 import { runCli } from '../../server/cli/portalCli';
 import { loadConfig, type Config } from '../../server/config';
-import { demoAudio } from '../../server/demoAudio';
+import { demoAudio } from './demoAudio';
 import { openPortal } from '../../server/portal';
 import { portalLogger } from '../../server/runtime';
 import { testClock } from './testClock';

@@ -1,4 +1,4 @@
-import { demoAudio } from '../../../server/demoAudio';
+import { demoAudio } from '../demoAudio';
 import type { BodyDelivery } from './rawExchange';
 
 /**
