@@ -7,12 +7,15 @@ import { HOUR, MINUTE } from '../support/testClock';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
-beforeEach(async () => {
-  portal = await startTestPortal();
-});
-afterEach(async () => {
-  await portal.close();
-});
+/** A portal of its own for each test of a block whose tests count audit events, texts and sign-in attempts from none. */
+function freshPortalEachTest() {
+  beforeEach(async () => {
+    portal = await startTestPortal();
+  });
+  afterEach(async () => {
+    await portal.close();
+  });
+}
 
 const auditOf = async (type: string) => (await portal.audit.auditEvents()).filter((event) => event.type === type);
 
@@ -22,6 +25,8 @@ async function lockLink(path: string) {
 }
 
 describe('signing in to the staff console', () => {
+  freshPortalEachTest();
+
   test('staff add hands over a one-time password, an otpauth URI and a QR code; a real TOTP code signs in', async () => {
     const credentials = await addStaff(portal, 'agent', 'Sam.Agent@dwp.example.gov.uk');
     expect(credentials.email).toBe('sam.agent@dwp.example.gov.uk');
@@ -133,6 +138,8 @@ describe('signing in to the staff console', () => {
 });
 
 describe('staff sessions', () => {
+  freshPortalEachTest();
+
   test('end after 15 minutes without a request', async () => {
     const { browser } = await signedInStaff(portal, 'agent');
     portal.clock.advance(14 * MINUTE);
@@ -174,6 +181,8 @@ function expectNothingSecret(html: string, token: string) {
 }
 
 describe('finding a recording and reading its links', () => {
+  freshPortalEachTest();
+
   test('by NINO in any common format, through the blind index; results show only the masked mobile', async () => {
     const { recordingId, token } = await portal.recordingWithLink(undefined, 'PIP-2026-000123');
     const { browser, staffId } = await signedInStaff(portal, 'agent');
@@ -241,6 +250,8 @@ describe('finding a recording and reading its links', () => {
 });
 
 describe('staff actions', () => {
+  freshPortalEachTest();
+
   test('reissue revokes the old link and texts a new one to the number on record, audited with staff id and reason', async () => {
     const { recordingId, path, linkId } = await portal.recordingWithLink();
     const { browser, staffId } = await signedInStaff(portal, 'agent');
@@ -350,6 +361,8 @@ describe('staff actions', () => {
 });
 
 describe('hostile input to the staff console', () => {
+  freshPortalEachTest();
+
   test('oversized, badly encoded or repeated fields get a 4xx page and change nothing', async () => {
     const { browser } = await signedInStaff(portal, 'agent');
     await browser.get('/staff/find');
@@ -366,6 +379,8 @@ describe('hostile input to the staff console', () => {
 });
 
 describe('supervisors and auditors', () => {
+  freshPortalEachTest();
+
   test('a legal hold keeps a recording that is asked to be deleted; the claimant link stops working at once', async () => {
     const { recordingId, path } = await portal.recordingWithLink();
     const { browser, staffId } = await signedInStaff(portal, 'supervisor');
@@ -458,13 +473,24 @@ const ALLOWED: Record<Role, string[]> = {
 };
 
 describe('roles', () => {
-  const cases = (Object.keys(ALLOWED) as Role[]).flatMap((role) => Object.keys(ACTIONS).map((action) => ({ role, action, allowed: ALLOWED[role].includes(action) })));
+  const roles = Object.keys(ALLOWED) as Role[];
+  const cases = roles.flatMap((role) => Object.keys(ACTIONS).map((action) => ({ role, action, allowed: ALLOWED[role].includes(action) })));
+  // One portal and one signed-in member of each role for every case: a case acts on a recording of
+  // its own and counts only the events after its own start, so what came before changes nothing.
+  const members = {} as Record<Role, StaffBrowser>;
+  beforeAll(async () => {
+    portal = await startTestPortal();
+    for (const role of roles) members[role] = (await signedInStaff(portal, role)).browser;
+  });
+  afterAll(async () => {
+    await portal.close();
+  });
 
   test.each(cases)('$role: $action → allowed $allowed', async ({ role, action, allowed }) => {
     const { recordingId, linkId, path } = await portal.recordingWithLink();
     const scene = { recordingId, linkId, path };
     await ACTIONS[action].prepare?.(scene);
-    const { browser } = await signedInStaff(portal, role);
+    const browser = members[role];
     await browser.get('/staff/find');
     const eventsBefore = (await portal.audit.auditEvents()).filter((event) => !event.type.startsWith('staff.')).length;
     const answer = await ACTIONS[action].run(browser, scene);
