@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { setCookiesOf } from '../support/cookieJar';
-import { addStaff, choosePassword, signedInStaff, StaffBrowser, totpCode } from '../support/staffBrowser';
+import { addStaff, choosePassword, newStaffAccount, signedInStaff, StaffBrowser, totpCode } from '../support/staffBrowser';
 import { HOUR, MINUTE } from '../support/testClock';
 import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
@@ -50,7 +50,7 @@ describe('signing in to the staff console', () => {
   });
 
   test('a wrong code, a wrong password, and a code that was already used are all refused', async () => {
-    const credentials = await addStaff(portal, 'agent');
+    const credentials = await newStaffAccount(portal, 'agent');
     const code = totpCode(credentials, portal);
     const wrongCode = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
     expect((await new StaffBrowser(portal.app).signIn(credentials, wrongCode)).status).toBe(401);
@@ -64,7 +64,7 @@ describe('signing in to the staff console', () => {
   });
 
   test('the one-time password opens only the page to choose a new one; afterwards it no longer works', async () => {
-    const credentials = await addStaff(portal, 'supervisor');
+    const credentials = await newStaffAccount(portal, 'supervisor');
     const browser = new StaffBrowser(portal.app);
     await browser.signIn(credentials, totpCode(credentials, portal));
     for (const path of ['/staff/find', '/staff/accounts']) expect((await browser.get(path)).headers.location).toBe('/staff/password');
@@ -95,7 +95,7 @@ describe('signing in to the staff console', () => {
   });
 
   test('five failed sign-ins in a row from one address lock the account there until a supervisor unlocks it, with a reason, audited', async () => {
-    const credentials = await addStaff(portal, 'agent');
+    const credentials = await newStaffAccount(portal, 'agent');
     for (let i = 0; i < 5; i++) await new StaffBrowser(portal.app).signIn(credentials, '000000');
     const locked = await new StaffBrowser(portal.app).signIn(credentials, totpCode(credentials, portal));
     expect(locked.status).toBe(401);
@@ -128,7 +128,7 @@ describe('signing in to the staff console', () => {
   });
 
   test('the sign-in form itself needs its CSRF token', async () => {
-    const credentials = await addStaff(portal, 'agent');
+    const credentials = await newStaffAccount(portal, 'agent');
     const browser = new StaffBrowser(portal.app);
     await browser.get('/staff/sign-in');
     const answer = await browser.post('/staff/sign-in', { email: credentials.email, password: credentials.oneTimePassword, code: totpCode(credentials, portal) }, { csrf: null });

@@ -2,7 +2,7 @@ import argon2 from 'argon2';
 import express, { type Express } from 'express';
 import type { StaffTables } from '../../server/store/staffSchema';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { addStaff, signedInStaff, StaffBrowser, totpCode, type StaffCredentials } from '../support/staffBrowser';
+import { newStaffAccount, signedInStaff, StaffBrowser, totpCode, type AccountCredentials } from '../support/staffBrowser';
 import { startTestPortal, type TestPortal } from '../support/testPortal';
 import { DATABASE_KINDS, freshPostgresSchema, POSTGRES_URL } from '../support/testServices';
 
@@ -50,7 +50,7 @@ const failuresAt = async (email: string, address: string) =>
       .executeTakeFirst()
   ) ?? null;
 
-async function failFiveTimes(credentials: StaffCredentials, address: string) {
+async function failFiveTimes(credentials: AccountCredentials, address: string) {
   for (let attempt = 0; attempt < 5; attempt++) {
     expect((await new StaffBrowser(fromAddress(address)).signIn({ ...credentials, oneTimePassword: WRONG_PASSWORD }, totpCode(credentials, portal))).status).toBe(401);
   }
@@ -88,7 +88,7 @@ describe('opening a recording in the console', () => {
 describe('a staff account locked by failed sign-ins', () => {
   test('answers exactly as a wrong password does, byte for byte apart from the CSRF token, and still weighs the password', async () => {
     await startPortal('sqlite');
-    const credentials = await addStaff(portal, 'agent');
+    const credentials = await newStaffAccount(portal, 'agent');
     await failFiveTimes(credentials, ADDRESS_A);
     expect(await failuresAt(credentials.email, ADDRESS_A)).toEqual({ failures: 5, locked_at: portal.clock().toISOString(), hour_failures: 5 });
 
@@ -108,7 +108,7 @@ describe('a staff account locked by failed sign-ins', () => {
 
   test('five failures from one address do not stop a correct sign-in from another', async () => {
     await startPortal('sqlite');
-    const credentials = await addStaff(portal, 'agent');
+    const credentials = await newStaffAccount(portal, 'agent');
     await failFiveTimes(credentials, ADDRESS_A);
     const [locked] = await auditOf('staff.locked');
     expect(JSON.parse(locked.detail)).toEqual({ address: ADDRESS_A });
@@ -122,7 +122,7 @@ describe('a staff account locked by failed sign-ins', () => {
 
   test.each(DATABASE_KINDS)('wrong passwords arriving at once are each counted, and lock the account at that address exactly once, on %s', async (kind) => {
     await startPortal(kind);
-    const credentials = await addStaff(portal, 'agent');
+    const credentials = await newStaffAccount(portal, 'agent');
     const browsers = await Promise.all(
       Array.from({ length: 12 }, async () => {
         const browser = new StaffBrowser(fromAddress(ADDRESS_A));
@@ -139,7 +139,7 @@ describe('a staff account locked by failed sign-ins', () => {
 
   test('a supervisor sees where it is locked, and unlocking lets it sign in from there again', async () => {
     await startPortal('sqlite');
-    const credentials = await addStaff(portal, 'agent');
+    const credentials = await newStaffAccount(portal, 'agent');
     await failFiveTimes(credentials, ADDRESS_A);
     const supervisor = await signedInStaff(portal, 'supervisor');
     const list = await supervisor.browser.get('/staff/accounts');
@@ -163,7 +163,7 @@ describe('reasons typed by staff', () => {
     const { recordingId, linkId, path } = await portal.recordingWithLink();
     const claimant = new ClaimantBrowser(portal.app);
     for (let attempt = 0; attempt < portal.config.access.maxNinoAttempts; attempt++) await claimant.enterNino(path, 'AB 65 43 21 D');
-    const lockedColleague = await addStaff(portal, 'agent');
+    const lockedColleague = await newStaffAccount(portal, 'agent');
     for (let attempt = 0; attempt < 5; attempt++) await new StaffBrowser(portal.app).signIn({ ...lockedColleague, oneTimePassword: WRONG_PASSWORD }, '000000');
     const { browser } = await signedInStaff(portal, 'supervisor');
     const colleagueId = /action="\/staff\/accounts\/([0-9a-f-]{36})\/unlock"/.exec((await browser.get('/staff/accounts')).text)![1];

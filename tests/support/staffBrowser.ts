@@ -42,21 +42,23 @@ export class StaffBrowser extends PortalBrowser {
   }
 }
 
+/** What an account's holder is handed, less the QR code file. */
+export type AccountCredentials = Omit<StaffCredentials, 'qrCodeFile'>;
+
 /**
  * A staff account made by the accounts service that `staff add` runs, as the operator who ran it: the
- * same row and audit event, without the command's QR code file, whose PNG encoding costs a test more
- * than the sign-in itself. Tests of the command itself use addStaff.
+ * same row and audit event, without the command's second portal or its QR code file, whose PNG
+ * encoding costs a test more than a sign-in. Tests of the command itself use addStaff.
  */
-async function staffAccount(portal: TestPortal, role: string) {
+export async function newStaffAccount(portal: TestPortal, role: string): Promise<AccountCredentials & { staffId: string }> {
   const email = `${role}.${Math.random().toString(36).slice(2, 8)}@dwp.example.gov.uk`;
   const created = await portal.staff.accounts.create({ email, role, actor: 'operator-cli' });
-  const credentials = { email: created.email, role: created.role, oneTimePassword: created.password, otpauthUri: created.otpauthUri };
-  return { credentials, staffId: created.id };
+  return { email: created.email, role: created.role, oneTimePassword: created.password, otpauthUri: created.otpauthUri, staffId: created.id };
 }
 
 /** A staff member with a new account, signed in with a real TOTP code, their own password chosen. */
 export async function signedInStaff(portal: TestPortal, role: string) {
-  const { credentials, staffId } = await staffAccount(portal, role);
+  const { staffId, ...credentials } = await newStaffAccount(portal, role);
   const browser = new StaffBrowser(portal.app);
   const answer = await browser.signIn(credentials, totpCode(credentials, portal));
   if (answer.status !== 303) throw new Error(`sign-in failed with ${answer.status}`);
