@@ -8,11 +8,13 @@ import { demoAudio as synthesise } from '../../server/demoAudio';
  * The server's demoAudio, made once per machine and read back after. Under Jest every global lookup
  * in a hot loop goes through the test context's global object, so the synthesis that takes 8 ms in
  * plain Node takes 150 ms in a test, and the suite asks for it hundreds of times. The bytes are a pure
- * function of the arguments and of server/demoAudio.ts, whose hash names the cache: an edited
+ * function of the arguments, of server/demoAudio.ts and of V8, whose hash names the cache: an edited
  * generator gets a cache of its own, never a stale file.
  */
 const SOURCE = path.resolve(__dirname, '../../server/demoAudio.ts');
-const CACHE = path.join(tmpdir(), `portal-demo-audio-${createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 16)}`);
+// V8's version too: its Math.sin and Math.exp are what the bytes are computed with (the Node 20 and 24 legs of CI each get their own).
+const KEY = createHash('sha256').update(readFileSync(SOURCE)).update(process.versions.v8).digest('hex').slice(0, 16);
+const CACHE = path.join(tmpdir(), `portal-demo-audio-${KEY}`);
 const made = new Map<string, Buffer>();
 
 /** The same bytes as server/demoAudio's `demoAudio(seconds, sampleRate)`, a copy of its own each call. */
