@@ -3,9 +3,11 @@
  * same machine (these machines are shared and noisy, so only ratios compare across runs).
  * Prints a table and writes bench-results/latest.json.
  *
- *   BENCH_QUICK=1      shorter runs and smaller tables (about a minute in all)
- *   BENCH_ONLY=a,b     only these figures: sms, nino, http, gatekeeper, listening, journey, ingest, lookups, scaling
- *   DATABASE_URL       a PostgreSQL database for the scaling figure (a schema of its own, dropped after)
+ *   BENCH_PROFILE=quick  shorter runs and smaller tables, for working on a figure (BENCH_QUICK=1 too)
+ *   BENCH_ONLY=a,b       only these figures: sms, nino, http, gatekeeper, bytes, phones, journey, ingest, lookups, scaling
+ *   BENCH_SKIP_BUILD=1   use the dist/ there is rather than building it again
+ *   BENCH_CPU_PROF=dir   every loaded process writes a V8 CPU profile there as it stops
+ *   DATABASE_URL         a PostgreSQL database for the scaling figure (a schema of its own, dropped after)
  *
  * The HTTP figures load processes of their own (scripts/benchTarget.ts), built first with `npm run build`
  * and run with plain node, as the container runs the portal.
@@ -24,9 +26,11 @@ import { productionEnv } from '../tests/support/loopback';
 import { CLAIMANT, startTestPortal } from '../tests/support/testPortal';
 import { freshPostgresSchema } from '../tests/support/testServices';
 
-import { argon2Bound, CORES, load, LOAD_SECONDS, QUICK, startPortal, startTarget, stopBucket, warmUp, WARM_UP_SECONDS, type Figure, type Load, type Target } from './benchHarness';
+import { argon2Bound, bucketTarget, CORES, load, loadAverage, LOAD_SECONDS, PROFILE, QUICK, startPortal, startTarget, stopBucket, warmUp, WARM_UP_SECONDS, type Figure, type Load, type Target } from './benchHarness';
+import { bytePath } from './benchBytes';
 import { ingest } from './benchIngest';
-import { claimantJourney, listening } from './benchJourney';
+import { claimantJourney } from './benchJourney';
+import { hundredDownloads, thousandPhones } from './benchPhones';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -375,7 +379,23 @@ const FIGURES: Record<string, () => Promise<Figure[]>> = {
   nino: async () => [await ninoVerification()],
   http: httpThroughput,
   gatekeeper: async () => [await gatekeeperCost()],
-  listening: listening,
+  bytes: async () => {
+    const portal = await startPortal({ BENCH_AUDIO_SECONDS: String(QUICK ? 20 * 60 : 60 * 60) });
+    try {
+      return await bytePath(portal);
+    } finally {
+      await portal.stop();
+    }
+  },
+  phones: async () => {
+    // An hour-long WAV: 115 MB, the size of a long assessment's original.
+    const portal = await startPortal({ BENCH_AUDIO_SECONDS: String(60 * 60) });
+    try {
+      return [...(await thousandPhones(portal, bucketTarget())), await hundredDownloads(portal, bucketTarget())];
+    } finally {
+      await portal.stop();
+    }
+  },
   journey: async () => [await claimantJourney()],
   ingest,
   lookups: lookupScaling,
@@ -389,7 +409,10 @@ async function main() {
     for (const [name, run] of Object.entries(FIGURES)) {
       if (only && !only.includes(name)) continue;
       const started = performance.now();
-      figures.push(...(await run()));
+      const loadBefore = loadAverage();
+      const measured = await run();
+      for (const figure of measured) figure.load ??= [loadBefore, loadAverage()];
+      figures.push(...measured);
       console.error(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {
@@ -402,12 +425,13 @@ async function main() {
       baseline: `${f.baseline.toFixed(1)} ${f.unit} (${f.baselineName})`,
       ratio: f.ratio.toFixed(3),
       goal: f.goal,
+      load: f.load ? `${f.load[0].toFixed(1)}-${f.load[1].toFixed(1)}` : '',
       met: f.met ? 'yes' : 'NO',
     })),
   );
   for (const f of figures) if (f.notes) console.log(`${f.name}: ${Object.entries(f.notes).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(1)}`).join(', ')}`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: CORES, quick: QUICK, figures }, null, 2)}\n`);
+  writeFileSync('bench-results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: CORES, profile: PROFILE, figures }, null, 2)}\n`);
   console.log('Written to bench-results/latest.json');
 }
 

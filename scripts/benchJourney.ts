@@ -1,85 +1,9 @@
 /**
- * The figures of `npm run bench` that follow a claimant with a real-length recording: many phones
- * listening at once through the portal, and the whole journey's CPU against the argon2 check it
+ * The claimant journey figure of `npm run bench`: the whole journey's CPU against the argon2 check it
  * cannot do without.
  */
 import argon2 from 'argon2';
-import autocannon from 'autocannon';
-import { LISTEN_SLICE_BYTES } from '../server/routes/claimant';
-import { cpuMicros, LOAD_SECONDS, QUICK, startPortal, type Figure, type Target } from './benchHarness';
-
-const LISTENERS = 100;
-
-interface Stream {
-  megabytesPerSecond: number;
-  responses: number;
-  failures: number;
-}
-
-async function stream(options: autocannon.Options): Promise<Stream> {
-  const result = await autocannon({ connections: LISTENERS, duration: LOAD_SECONDS, ...options });
-  const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
-  const statuses = result.statusCodeStats as unknown as Record<string, { count: number }>;
-  const partial = statuses?.['206']?.count ?? 0;
-  return { megabytesPerSecond: result.throughput.total / seconds / 1e6, responses: partial, failures: result.requests.total - partial + result.errors + result.timeouts };
-}
-
-/**
- * 100 listeners streaming a 20-minute recording through `/r/<token>/listen` (each response one
- * slice), against 100 reading the same slices of the same object straight from the bucket with a
- * presigned URL. Run alternately, twice each, so both see the same machine.
- */
-export async function listening(): Promise<Figure[]> {
-  const portal = await startPortal({ BENCH_AUDIO_SECONDS: String(QUICK ? 5 * 60 : 20 * 60) });
-  try {
-    const throughPortal: autocannon.Options = {
-      url: `http://127.0.0.1:${portal.port}${portal.info.path}/listen`,
-      headers: { cookie: portal.info.cookie, range: 'bytes=0-' },
-    };
-    const fromBucket: autocannon.Options = { url: await portal.bucketUrl(), headers: { range: `bytes=0-${LISTEN_SLICE_BYTES - 1}` } };
-    await stream({ ...throughPortal, duration: 2 });
-    const direct: Stream[] = [];
-    const portalRuns: Stream[] = [];
-    let portalCpuUs = 0;
-    for (let round = 0; round < 2; round++) {
-      direct.push(await stream(fromBucket));
-      const cpuBefore = cpuMicros(portal.child.pid!);
-      portalRuns.push(await stream(throughPortal));
-      portalCpuUs += cpuMicros(portal.child.pid!) - cpuBefore;
-    }
-    const mean = (runs: Stream[]) => runs.reduce((sum, run) => sum + run.megabytesPerSecond, 0) / runs.length;
-    const portalRate = mean(portalRuns);
-    const bucketRate = mean(direct);
-    const megabytes = portalRuns.reduce((sum, run) => sum + run.megabytesPerSecond, 0) * LOAD_SECONDS;
-    const failures = [...direct, ...portalRuns].reduce((sum, run) => sum + run.failures, 0);
-    const peak = portal.peakRssMb();
-    return [
-      {
-        name: `Listening, ${LISTENERS} players through the portal (4 MiB slices)`,
-        value: portalRate,
-        unit: 'MB/s',
-        baseline: bucketRate,
-        baselineName: `${LISTENERS} readers straight from the bucket`,
-        ratio: portalRate / bucketRate,
-        goal: '>= 0.90, no failures',
-        met: portalRate / bucketRate >= 0.9 && failures === 0,
-        notes: { portalCpuMsPerMB: portalCpuUs / 1000 / megabytes, slices: portalRuns.reduce((sum, run) => sum + run.responses, 0), failures },
-      },
-      {
-        name: 'Peak RSS of the portal after the listening load',
-        value: peak,
-        unit: 'MB',
-        baseline: 250,
-        baselineName: 'the goal',
-        ratio: peak / 250,
-        goal: '< 250 MB',
-        met: peak < 250,
-      },
-    ];
-  } finally {
-    await portal.stop();
-  }
-}
+import { cpuMicros, QUICK, startPortal, type Figure, type Target } from './benchHarness';
 
 /** Open the link, confirm the NINO, open the recording, start listening, download: as a phone does, in order. */
 async function journey(portal: Target): Promise<void> {
