@@ -47,6 +47,8 @@ export interface Target {
   grants(count: number): Promise<string[]>;
   /** A presigned URL of the portal's recording in the bucket. */
   bucketUrl(): Promise<string>;
+  /** The portal's process.memoryUsage(), in MB. */
+  memoryMb(): Promise<Record<string, number>>;
   resetPeakRss(): void;
   /** VmRSS: the resident memory the process holds now. */
   rssMb(): number;
@@ -114,6 +116,11 @@ export async function startTarget(mode: TargetMode, env: Record<string, string> 
       new Promise((resolve) => {
         child.once('message', (message) => resolve((message as { grants: string[] }).grants));
         child.send({ type: 'grants', count });
+      }),
+    memoryMb: () =>
+      new Promise((resolve) => {
+        child.once('message', (message) => resolve(Object.fromEntries(Object.entries((message as { memory: Record<string, number> }).memory).map(([k, v]) => [k, v / 2 ** 20]))));
+        child.send({ type: 'memory' });
       }),
     bucketUrl: () =>
       new Promise((resolve) => {

@@ -162,15 +162,21 @@ async function measured(portal: Target, bucket: Target | undefined, run: (stop: 
   const cpuBefore = cpuMicros(portal.child.pid!);
   const bucketBefore = bucket ? cpuMicros(bucket.child.pid!) : 0;
   const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, (seconds - STAGGER_SECONDS) * 1000));
+  const benchBefore = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, (seconds - STAGGER_SECONDS) / 2 * 1000));
+  const memory = await portal.memoryMb();
+  await new Promise((resolve) => setTimeout(resolve, (seconds - STAGGER_SECONDS) / 2 * 1000));
   const elapsedUs = (performance.now() - started) * 1000;
+  const benchUsed = process.cpuUsage(benchBefore);
+  // The players all run in this process: if it had no core to spare, their waits are partly its own.
+  const clientCores = (benchUsed.user + benchUsed.system) / elapsedUs;
   const cores = (cpuMicros(portal.child.pid!) - cpuBefore) / elapsedUs;
   const bucketCores = bucket ? (cpuMicros(bucket.child.pid!) - bucketBefore) / elapsedUs : Number.NaN;
   const peakRss = portal.peakRssMb();
   const load: [number, number] = [loadBefore, loadAverage()];
   stop.abort();
   await running;
-  return { cores, bucketCores, peakRss, load, seconds: elapsedUs / 1e6 };
+  return { cores, bucketCores, clientCores, peakRss, load, seconds: elapsedUs / 1e6, heapUsedMb: memory.heapUsed, externalMb: memory.external, arrayBuffersMb: memory.arrayBuffers };
 }
 
 const emptyCounts = (): PhoneCounts => ({ stalls: 0, stallMs: [], nextWaitMs: [], waitedPastBuffer: 0, seekWaitMs: [], seeks: 0, startWaitMs: [], cutWhilePaused: 0, failures: {} });
@@ -190,6 +196,9 @@ export async function thousandPhones(portal: Target, bucket: Target | undefined)
   const notes = {
     peakRssMb: result.peakRss,
     bucketCores: result.bucketCores,
+    clientCores: result.clientCores,
+    heapUsedMb: result.heapUsedMb,
+    arrayBuffersMb: result.arrayBuffersMb,
     stalls: counts.stalls,
     waitedPastBuffer: counts.waitedPastBuffer,
     nextSliceRequests: counts.nextWaitMs.length,
@@ -273,6 +282,9 @@ export async function hundredDownloads(portal: Target, bucket: Target | undefine
     notes: {
       peakRssMb: result.peakRss,
       bucketCores: result.bucketCores,
+      clientCores: result.clientCores,
+      heapUsedMb: result.heapUsedMb,
+      arrayBuffersMb: result.arrayBuffersMb,
       longestGapMs: longestGap,
       gapP99Ms: percentile(gaps, 99.9),
       deliveredMBps: tally.bytes / 1e6 / RUN_SECONDS,

@@ -8,6 +8,9 @@
  *   pipe    a plain Node server that answers every request by GETting the same Range of one object from
  *           the bucket (BENCH_PIPE_URL, presigned) and piping the answer to the client: the least a
  *           server passing the bucket's bytes on can do, the baseline of the portal's CPU per MB.
+ *   argon2  argon2id verifies with the portal's parameters on the libuv pool, as the portal makes them,
+ *           in a process with the image's settings: on `{ type: 'verify', count, atOnce }` it makes
+ *           them and answers when done (the bench reads the process's CPU around it).
  *   portal  the portal as `npm start` builds it, in its production configuration: SQLite under a fresh
  *           DATA_DIR (or PostgreSQL at BENCH_DATABASE_URL), the outbox, the bucket at BENCH_S3_ENDPOINT,
  *           JSON request logs to stdout. It registers a recording, texts its link, signs in once and
@@ -23,7 +26,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 
-type Message = { type: 'grants'; count: number } | { type: 'bucket-url' };
+type Message = { type: 'grants'; count: number } | { type: 'bucket-url' } | { type: 'memory' };
 
 async function listen(handler: http.RequestListener): Promise<number> {
   const server = http.createServer({ keepAlive: true }, handler);
@@ -61,6 +64,20 @@ async function pipe() {
     res.on('close', () => bucketRead.destroy());
   });
   process.send!({ port });
+}
+
+async function argon2Verifies() {
+  const argon2 = (await import('argon2')).default;
+  const secret = Buffer.alloc(32, 1);
+  // The parameters of server/security/argon2Settings.ts (OWASP's baseline: 19 MiB, 2 passes, 1 lane).
+  const hash = await argon2.hash('AB123456C', { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1, secret });
+  process.on('message', async (message: { type: 'verify'; count: number; atOnce: number }) => {
+    await Promise.all(Array.from({ length: message.atOnce }, async () => {
+      for (let i = 0; i < message.count / message.atOnce; i++) await argon2.verify(hash, 'AB123456C', { secret });
+    }));
+    process.send!({ type: 'verified' });
+  });
+  process.send!({ port: 0 });
 }
 
 async function portal() {
@@ -111,6 +128,7 @@ async function portal() {
       const grants = await Promise.all(Array.from({ length: message.count }, () => gatekeeper.issueGrant(session)));
       process.send!({ type: 'grants', grants });
     }
+    if (message.type === 'memory') process.send!({ type: 'memory', memory: process.memoryUsage() });
     if (message.type === 'bucket-url') {
       // The same object straight from the bucket: the baseline the portal's listening path is held to.
       const { object_key: key, content_type: contentType } = resolved.recording;
@@ -130,7 +148,7 @@ async function portal() {
   process.send!({ port, path: linkPath, cookie, nino: DEMO.nino, apiKey, extraPaths: extraPaths.join(','), sizeBytes: String(resolved.recording.size_bytes) });
 }
 
-const MODES: Record<string, () => Promise<void>> = { hello, s3, pipe, portal };
+const MODES: Record<string, () => Promise<void>> = { hello, s3, pipe, argon2: argon2Verifies, portal };
 
 // Ends with the benchmark, however the benchmark ends.
 process.on('disconnect', () => process.exit(0));
