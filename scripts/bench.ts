@@ -141,7 +141,7 @@ async function ninoVerification(): Promise<Figure> {
       ratio: post.rps / bound,
       goal: '>= 0.85, no failures',
       met: post.rps / bound >= 0.85 && post.failures === 0,
-      notes: { connections, links, p50Ms: post.p50, p99Ms: post.p99, requests: post.requests, failures: post.failures, cpuUsPerPost: Math.round(post.cpuUsPerRequest) },
+      notes: { connections, links, p50Ms: post.p50, p99Ms: post.p99, requests: post.requests, failures: post.failures, unexpectedStatus: post.unexpectedStatus, errors: post.errors, timeouts: post.timeouts, cpuUsPerPost: Math.round(post.cpuUsPerRequest) },
     };
   } finally {
     await portal.stop();
