@@ -3,9 +3,11 @@
  * same machine (these machines are shared and noisy, so only ratios compare across runs).
  * Prints a table and writes bench-results/latest.json.
  *
- *   BENCH_QUICK=1      shorter runs and smaller tables (about a minute in all)
- *   BENCH_ONLY=a,b     only these figures: sms, nino, http, gatekeeper, listening, journey, ingest, lookups, scaling
- *   DATABASE_URL       a PostgreSQL database for the scaling figure (a schema of its own, dropped after)
+ *   BENCH_PROFILE=quick  shorter runs and smaller tables, for working on a figure (BENCH_QUICK=1 too)
+ *   BENCH_ONLY=a,b       only these figures: sms, nino, http, gatekeeper, bytes, phones, journey, ingest, lookups, scaling
+ *   BENCH_SKIP_BUILD=1   use the dist/ there is rather than building it again
+ *   BENCH_CPU_PROF=dir   every loaded process writes a V8 CPU profile there as it stops
+ *   DATABASE_URL         a PostgreSQL database for the scaling figure (a schema of its own, dropped after)
  *
  * The HTTP figures load processes of their own (scripts/benchTarget.ts), built first with `npm run build`
  * and run with plain node, as the container runs the portal.
@@ -24,9 +26,11 @@ import { productionEnv } from '../tests/support/loopback';
 import { CLAIMANT, startTestPortal } from '../tests/support/testPortal';
 import { freshPostgresSchema } from '../tests/support/testServices';
 
-import { argon2Bound, CORES, load, LOAD_SECONDS, QUICK, startPortal, startTarget, stopBucket, warmUp, WARM_UP_SECONDS, type Figure, type Load, type Target } from './benchHarness';
+import { argon2Bound, bucketTarget, CORES, load, loadAverage, LOAD_SECONDS, PROFILE, QUICK, startPortal, startTarget, stopBucket, warmUp, WARM_UP_SECONDS, type Figure, type Load, type Target } from './benchHarness';
+import { bytePath } from './benchBytes';
 import { ingest } from './benchIngest';
-import { claimantJourney, listening } from './benchJourney';
+import { claimantJourney } from './benchJourney';
+import { hundredDownloads, thousandPhones } from './benchPhones';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -97,15 +101,30 @@ async function smsDispatch(): Promise<Figure> {
 // ---------- 1. NINO verification against argon2's own bound ----------
 
 async function ninoVerification(): Promise<Figure> {
-  const portal = await startPortal();
+  // Four connections a core, as before the attempt reservation, spread over as many claimants' links
+  // as keep each under the 5 NINOs one link weighs at once (a sixth is told it is locked, as a burst is).
+  const connections = CORES * 4;
+  const perLink = 4;
+  const links = Math.ceil(connections / perLink);
+  const portal = await startPortal({ BENCH_EXTRA_LINKS: String(links - 1) });
   try {
+    const paths = [portal.info.path, ...portal.info.extraPaths.split(',').filter(Boolean)];
+    let nextConnection = 0;
     const posts: autocannon.Options = {
       url: `http://127.0.0.1:${portal.port}${portal.info.path}`,
-      method: 'POST',
-      // At most MAX_NINO_ATTEMPTS at once: one link weighs no more NINOs than that at a time (a sixth is told it is locked).
-      connections: Math.min(CORES * 4, 4),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `nino=${encodeURIComponent(portal.info.nino)}`,
+      connections,
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `nino=${encodeURIComponent(portal.info.nino)}`,
+          // The context is the connection's own: each connection keeps to one link.
+          setupRequest: (request, context: { link?: string }) => {
+            context.link ??= paths[Math.floor(nextConnection++ / perLink) % paths.length];
+            return { ...request, path: context.link };
+          },
+        },
+      ],
     };
     await autocannon({ ...posts, duration: WARM_UP_SECONDS });
     // The bound is measured before and after the load and averaged, so that a change in what else the
@@ -122,7 +141,7 @@ async function ninoVerification(): Promise<Figure> {
       ratio: post.rps / bound,
       goal: '>= 0.85, no failures',
       met: post.rps / bound >= 0.85 && post.failures === 0,
-      notes: { p50Ms: post.p50, p99Ms: post.p99, requests: post.requests, failures: post.failures },
+      notes: { connections, links, p50Ms: post.p50, p99Ms: post.p99, requests: post.requests, failures: post.failures, unexpectedStatus: post.unexpectedStatus, errors: post.errors, timeouts: post.timeouts, cpuUsPerPost: Math.round(post.cpuUsPerRequest) },
     };
   } finally {
     await portal.stop();
@@ -131,46 +150,46 @@ async function ninoVerification(): Promise<Figure> {
 
 // ---------- 2 and 4. Landing page and download redirect against bare Express; peak RSS ----------
 
-const LANDING_CPU_BUDGET_US = 300;
-const DOWNLOAD_CPU_BUDGET_US = 1_500;
+/**
+ * The guards: the portal's CPU a request as a multiple of bare Express's in the same run, because this
+ * machine's speed moves by 2x within a day while the ratio holds (absolute µs are printed beside).
+ */
+const LANDING_CPU_RATIO = 3.5;
+const DOWNLOAD_CPU_RATIO = 12;
 
 async function httpThroughput(): Promise<Figure[]> {
   const figures: Figure[] = [];
   const hello = await startTarget('hello');
-  const baselines: Record<number, Load> = {};
-  let helloPeak = 0;
-  try {
-    const url = `http://127.0.0.1:${hello.port}/hello`;
-    await warmUp(url);
-    for (const connections of [50, 200]) baselines[connections] = await load(hello, { url, connections }, 200);
-    helloPeak = hello.peakRssMb();
-  } finally {
-    await hello.stop();
-  }
+  const helloUrl = `http://127.0.0.1:${hello.port}/hello`;
+  await warmUp(helloUrl);
+  // Bare Express is loaded again just before each of the portal's loads, with the same connections,
+  // so each ratio is of two loads a few seconds apart on the machine as it was then.
+  const helloNow = (connections: number) => load(hello, { url: helloUrl, connections }, 200);
+  const helloPeak = (await helloNow(50), hello.peakRssMb());
   const portal = await startPortal();
   try {
     const base = `http://127.0.0.1:${portal.port}${portal.info.path}`;
     // The guards are CPU per request (steadier than requests a second on a shared machine, and what a
     // budget is set in); the ratio to bare Express is printed for comparison with earlier runs.
-    const figure = (name: string, measured: Load, connections: number, cpuBudgetUs: number): Figure => {
-      const baseline = baselines[connections];
-      const ratio = measured.rps / baseline.rps;
+    const figure = async (name: string, measure: () => Promise<Load>, connections: number, cpuRatio: number): Promise<Figure> => {
+      const baseline = await helloNow(connections);
+      const measured = await measure();
+      const ratio = measured.cpuUsPerRequest / baseline.cpuUsPerRequest;
       return {
-        name: `${name}, ${connections} connections`,
-        value: measured.rps,
-        unit: 'req/s',
-        baseline: baseline.rps,
-        baselineName: 'bare Express "hello"',
+        name: `${name}, ${connections} connections: CPU a request`,
+        value: measured.cpuUsPerRequest,
+        unit: 'µs',
+        baseline: baseline.cpuUsPerRequest,
+        baselineName: 'bare Express "hello", same connections',
         ratio,
-        goal: `CPU <= ${cpuBudgetUs} µs a request, no failures`,
-        met: measured.cpuUsPerRequest <= cpuBudgetUs && measured.failures === 0,
+        goal: `<= ${cpuRatio}x bare Express, no failures`,
+        met: ratio <= cpuRatio && measured.failures === 0,
         notes: {
+          rps: measured.rps,
+          baselineRps: baseline.rps,
           p50Ms: measured.p50,
           p99Ms: measured.p99,
-          baselineP50Ms: baseline.p50,
           baselineP99Ms: baseline.p99,
-          cpuUsPerRequest: Math.round(measured.cpuUsPerRequest),
-          baselineCpuUsPerRequest: Math.round(baseline.cpuUsPerRequest),
           requests: measured.requests,
           unexpectedStatus: measured.unexpectedStatus,
           errors: measured.errors,
@@ -179,10 +198,10 @@ async function httpThroughput(): Promise<Figure[]> {
       };
     };
     await warmUp(base);
-    for (const connections of [50, 200]) figures.push(figure('Landing page GET /r/<token>', await load(portal, { url: base, connections }, 200), connections, LANDING_CPU_BUDGET_US));
+    for (const connections of [50, 200]) figures.push(await figure('Landing page GET /r/<token>', () => load(portal, { url: base, connections }, 200), connections, LANDING_CPU_RATIO));
     // As a phone's browser asks for it (autocannon sends no Accept-Encoding): the page comes compressed.
     const asBrowsers = { 'accept-encoding': 'gzip, deflate, br' };
-    figures.push(figure('Landing page GET /r/<token> with Accept-Encoding: gzip, deflate, br', await load(portal, { url: base, connections: 50, headers: asBrowsers }, 200), 50, LANDING_CPU_BUDGET_US));
+    figures.push(await figure('Landing page GET /r/<token> with Accept-Encoding: gzip, deflate, br', () => load(portal, { url: base, connections: 50, headers: asBrowsers }, 200), 50, LANDING_CPU_RATIO));
     const landingPeak = portal.peakRssMb();
     figures.push({
       name: 'Peak RSS under the landing-page load',
@@ -213,10 +232,11 @@ async function httpThroughput(): Promise<Figure[]> {
     await downloads(50, QUICK ? 300 : 1_000);
     for (const connections of [50, 200]) {
       const amount = Math.round((QUICK ? 1_500 : 4_000) * (connections === 200 ? 1.5 : 1));
-      figures.push(figure('Download redirect POST /r/<token>/download', await downloads(connections, amount), connections, DOWNLOAD_CPU_BUDGET_US));
+      figures.push(await figure('Download redirect POST /r/<token>/download', () => downloads(connections, amount), connections, DOWNLOAD_CPU_RATIO));
     }
   } finally {
     await portal.stop();
+    await hello.stop();
   }
   return figures;
 }
@@ -375,12 +395,31 @@ const FIGURES: Record<string, () => Promise<Figure[]>> = {
   nino: async () => [await ninoVerification()],
   http: httpThroughput,
   gatekeeper: async () => [await gatekeeperCost()],
-  listening: listening,
+  bytes: async () => {
+    const portal = await startPortal({ BENCH_AUDIO_SECONDS: String(QUICK ? 20 * 60 : 60 * 60) });
+    try {
+      return await bytePath(portal);
+    } finally {
+      await portal.stop();
+    }
+  },
+  phones: async () => {
+    // An hour-long WAV: 115 MB, the size of a long assessment's original.
+    const portal = await startPortal({ BENCH_AUDIO_SECONDS: String(60 * 60) });
+    try {
+      return [...(await thousandPhones(portal, bucketTarget())), await hundredDownloads(portal, bucketTarget())];
+    } finally {
+      await portal.stop();
+    }
+  },
   journey: async () => [await claimantJourney()],
   ingest,
   lookups: lookupScaling,
   scaling: postgresScaling,
 };
+
+/** Three significant figures at least: a quarter of a core is not "0.3 cores". */
+const figureValue = (value: number) => (Math.abs(value) < 10 ? value.toFixed(3) : value.toFixed(1));
 
 async function main() {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
@@ -389,7 +428,10 @@ async function main() {
     for (const [name, run] of Object.entries(FIGURES)) {
       if (only && !only.includes(name)) continue;
       const started = performance.now();
-      figures.push(...(await run()));
+      const loadBefore = loadAverage();
+      const measured = await run();
+      for (const figure of measured) figure.load ??= [loadBefore, loadAverage()];
+      figures.push(...measured);
       console.error(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {
@@ -398,16 +440,17 @@ async function main() {
   console.table(
     figures.map((f) => ({
       benchmark: f.name,
-      measured: `${f.value.toFixed(1)} ${f.unit}`,
-      baseline: `${f.baseline.toFixed(1)} ${f.unit} (${f.baselineName})`,
+      measured: `${figureValue(f.value)} ${f.unit}`,
+      baseline: `${figureValue(f.baseline)} ${f.unit} (${f.baselineName})`,
       ratio: f.ratio.toFixed(3),
       goal: f.goal,
+      load: f.load ? `${f.load[0].toFixed(1)}-${f.load[1].toFixed(1)}` : '',
       met: f.met ? 'yes' : 'NO',
     })),
   );
-  for (const f of figures) if (f.notes) console.log(`${f.name}: ${Object.entries(f.notes).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(1)}`).join(', ')}`);
+  for (const f of figures) if (f.notes) console.log(`${f.name}: ${Object.entries(f.notes).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : figureValue(v)}`).join(', ')}`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: CORES, quick: QUICK, figures }, null, 2)}\n`);
+  writeFileSync('bench-results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: CORES, profile: PROFILE, figures }, null, 2)}\n`);
   console.log('Written to bench-results/latest.json');
 }
 

@@ -5,13 +5,20 @@
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
 
-export const QUICK = process.env.BENCH_QUICK === '1';
+/**
+ * `BENCH_PROFILE=quick` (or the older `BENCH_QUICK=1`): shorter runs and smaller tables, for working on
+ * a figure; `full` (the default) for the figures README quotes.
+ */
+export const PROFILE = process.env.BENCH_PROFILE ?? (process.env.BENCH_QUICK === '1' ? 'quick' : 'full');
+if (PROFILE !== 'quick' && PROFILE !== 'full') throw new Error(`BENCH_PROFILE must be quick or full, not ${PROFILE}`);
+export const QUICK = PROFILE === 'quick';
 /** Seconds each HTTP load runs. */
 export const LOAD_SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 3 : 10));
 export const CORES = availableParallelism();
@@ -26,7 +33,12 @@ export interface Figure {
   goal: string;
   met: boolean;
   notes?: Record<string, number>;
+  /** The machine's 1-minute load average when the figure's measurement began and ended. */
+  load?: [number, number];
 }
+
+/** The machine's 1-minute load average: on a shared machine, what every figure must be read beside. */
+export const loadAverage = (): number => loadavg()[0];
 
 export interface Target {
   child: ChildProcess;
@@ -35,6 +47,8 @@ export interface Target {
   grants(count: number): Promise<string[]>;
   /** A presigned URL of the portal's recording in the bucket. */
   bucketUrl(): Promise<string>;
+  /** The portal's process.memoryUsage(), in MB. */
+  memoryMb(): Promise<Record<string, number>>;
   resetPeakRss(): void;
   /** VmRSS: the resident memory the process holds now. */
   rssMb(): number;
@@ -46,9 +60,16 @@ export interface Target {
 const PROJECT_ROOT = path.join(__dirname, '..');
 let built = false;
 
-/** Compiles server/ and the bench target to dist/ once per run. */
+/**
+ * Compiles server/ and the bench target to dist/ once per run (`BENCH_SKIP_BUILD=1` uses the dist/ there
+ * is, for repeated runs while working on the bench itself).
+ */
 function buildOnce() {
   if (built) return;
+  if (process.env.BENCH_SKIP_BUILD === '1' && existsSync(path.join(PROJECT_ROOT, 'dist/scripts/benchTarget.js'))) {
+    built = true;
+    return;
+  }
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
   built = true;
 }
@@ -67,15 +88,19 @@ function containerProcessSettings(): Record<string, string> {
   return settings;
 }
 
+export type TargetMode = 'portal' | 'hello' | 's3' | 'pipe' | 'argon2';
+
 /**
  * A portal, bucket or bare-Express process of its own (dist/scripts/benchTarget.js), so the load
  * generator does not share its event loop. The portal's request logs go to stdout, discarded here.
  */
-export async function startTarget(mode: 'portal' | 'hello' | 's3', env: Record<string, string> = {}): Promise<Target> {
+export async function startTarget(mode: TargetMode, env: Record<string, string> = {}): Promise<Target> {
   buildOnce();
   const processSettings = mode === 's3' ? {} : containerProcessSettings();
+  // BENCH_CPU_PROF=<dir>: every loaded process writes a V8 CPU profile there when it stops.
+  const profileDir = process.env.BENCH_CPU_PROF;
   const child = fork(path.join(PROJECT_ROOT, 'dist/scripts/benchTarget.js'), [mode], {
-    execArgv: [],
+    execArgv: profileDir && mode !== 's3' ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${mode}-${Date.now()}.cpuprofile`] : [],
     env: { ...process.env, ...processSettings, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -92,6 +117,11 @@ export async function startTarget(mode: 'portal' | 'hello' | 's3', env: Record<s
         child.once('message', (message) => resolve((message as { grants: string[] }).grants));
         child.send({ type: 'grants', count });
       }),
+    memoryMb: () =>
+      new Promise((resolve) => {
+        child.once('message', (message) => resolve(Object.fromEntries(Object.entries((message as { memory: Record<string, number> }).memory).map(([k, v]) => [k, v / 2 ** 20]))));
+        child.send({ type: 'memory' });
+      }),
     bucketUrl: () =>
       new Promise((resolve) => {
         child.once('message', (message) => resolve((message as { url: string }).url));
@@ -101,11 +131,17 @@ export async function startTarget(mode: 'portal' | 'hello' | 's3', env: Record<s
     resetPeakRss: () => writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
     rssMb: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
     peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
+    // Disconnecting ends the target with process.exit (so a CPU profile is written); a signal if it lingers.
     stop: () =>
       new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        const lingering = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(lingering);
+          resolve();
+        });
+        child.disconnect();
       }),
   };
 }
@@ -118,6 +154,9 @@ export const bucketEndpoint = (): string => bucket!.info.endpoint;
 
 /** The key pair the shared bucket accepts (generated when it starts). */
 export const bucketCredentials = () => ({ accessKeyId: bucket!.info.accessKeyId, secretAccessKey: bucket!.info.secretAccessKey });
+
+/** The shared bucket's process, once a portal has started it (its CPU is reported beside the portal's). */
+export const bucketTarget = (): Target | undefined => bucket;
 
 /** Stops the shared bucket at the end of the run. */
 export const stopBucket = async () => bucket?.stop();

@@ -5,6 +5,12 @@
  *   hello   bare Express answering "hello": the baseline. It loads nothing else.
  *   s3      the embedded S3-compatible server alone, standing in for the bucket a deployment talks to
  *           (it runs apart from the portal there, and here, so the portal's figures are the portal's).
+ *   pipe    a plain Node server that answers every request by GETting the same Range of one object from
+ *           the bucket (BENCH_PIPE_URL, presigned) and piping the answer to the client: the least a
+ *           server passing the bucket's bytes on can do, the baseline of the portal's CPU per MB.
+ *   argon2  argon2id verifies with the portal's parameters on the libuv pool, as the portal makes them,
+ *           in a process with the image's settings: on `{ type: 'verify', count, atOnce }` it makes
+ *           them and answers when done (the bench reads the process's CPU around it).
  *   portal  the portal as `npm start` builds it, in its production configuration: SQLite under a fresh
  *           DATA_DIR (or PostgreSQL at BENCH_DATABASE_URL), the outbox, the bucket at BENCH_S3_ENDPOINT,
  *           JSON request logs to stdout. It registers a recording, texts its link, signs in once and
@@ -20,7 +26,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 
-type Message = { type: 'grants'; count: number } | { type: 'bucket-url' };
+type Message = { type: 'grants'; count: number } | { type: 'bucket-url' } | { type: 'memory' };
 
 async function listen(handler: http.RequestListener): Promise<number> {
   const server = http.createServer({ keepAlive: true }, handler);
@@ -43,6 +49,37 @@ async function s3() {
   process.send!({ endpoint: server.endpoint, accessKeyId: server.credentials.accessKeyId, secretAccessKey: server.credentials.secretAccessKey });
 }
 
+async function pipe() {
+  const bucketUrl = process.env.BENCH_PIPE_URL!;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const port = await listen((req, res) => {
+    const range = req.headers.range;
+    const bucketRead = http.get(bucketUrl, { agent, headers: range ? { range } : {} }, (bucket) => {
+      const headers: http.OutgoingHttpHeaders = {};
+      for (const name of ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag']) if (bucket.headers[name]) headers[name] = bucket.headers[name];
+      res.writeHead(bucket.statusCode!, headers);
+      bucket.pipe(res);
+    });
+    bucketRead.on('error', () => res.destroy());
+    res.on('close', () => bucketRead.destroy());
+  });
+  process.send!({ port });
+}
+
+async function argon2Verifies() {
+  const argon2 = (await import('argon2')).default;
+  const secret = Buffer.alloc(32, 1);
+  // The parameters of server/security/argon2Settings.ts (OWASP's baseline: 19 MiB, 2 passes, 1 lane).
+  const hash = await argon2.hash('AB123456C', { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1, secret });
+  process.on('message', async (message: { type: 'verify'; count: number; atOnce: number }) => {
+    await Promise.all(Array.from({ length: message.atOnce }, async () => {
+      for (let i = 0; i < message.count / message.atOnce; i++) await argon2.verify(hash, 'AB123456C', { secret });
+    }));
+    process.send!({ type: 'verified' });
+  });
+  process.send!({ port: 0 });
+}
+
 async function portal() {
   const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openPortal }] = await Promise.all([
     import('../server/app.js'),
@@ -63,6 +100,9 @@ async function portal() {
     // The limiters still run on every request; only their ceilings are out of the load's way.
     RATE_LIMIT_PAGES_PER_MIN: '1000000',
     RATE_LIMIT_NINO_PER_15_MIN: '100000',
+    // No listening copy is made: ffmpeg encoding in the background would share the cores with the
+    // figure, and the player would be switched to the copy mid-run. The figures are the original's.
+    FFMPEG_PATH: path.join(tmpdir(), 'bench-no-ffmpeg'),
   });
   const portal = await openPortal(config);
   const { services } = portal;
@@ -88,6 +128,7 @@ async function portal() {
       const grants = await Promise.all(Array.from({ length: message.count }, () => gatekeeper.issueGrant(session)));
       process.send!({ type: 'grants', grants });
     }
+    if (message.type === 'memory') process.send!({ type: 'memory', memory: process.memoryUsage() });
     if (message.type === 'bucket-url') {
       // The same object straight from the bucket: the baseline the portal's listening path is held to.
       const { object_key: key, content_type: contentType } = resolved.recording;
@@ -95,12 +136,19 @@ async function portal() {
       process.send!({ type: 'bucket-url', url });
     }
   });
+  // BENCH_EXTRA_LINKS more recordings with a link each: a load of NINO checks spread over several
+  // claimants, as on a live service, rather than all on one link (which weighs at most 5 at once).
+  const extraPaths: string[] = [];
+  for (let i = 0; i < Number(process.env.BENCH_EXTRA_LINKS ?? 0); i++) {
+    const extra = await services.registerRecording({ audio: demoAudio(6), assessmentRef: `BENCH-${process.pid}-${Date.now()}-${i}`, nino: DEMO.nino, phone: DEMO.phone, actor: 'bench' });
+    extraPaths.push(new URL((await services.sendLink({ recordingId: extra.recordingId, actor: 'bench', reason: 'benchmark' })).url).pathname);
+  }
   // A provider account, for the ingest figure's uploads through the API.
   const { apiKey } = await portal.providers.accounts.add(`Bench provider ${process.pid}`, 'bench');
-  process.send!({ port, path: linkPath, cookie, nino: DEMO.nino, apiKey });
+  process.send!({ port, path: linkPath, cookie, nino: DEMO.nino, apiKey, extraPaths: extraPaths.join(','), sizeBytes: String(resolved.recording.size_bytes) });
 }
 
-const MODES: Record<string, () => Promise<void>> = { hello, s3, portal };
+const MODES: Record<string, () => Promise<void>> = { hello, s3, pipe, argon2: argon2Verifies, portal };
 
 // Ends with the benchmark, however the benchmark ends.
 process.on('disconnect', () => process.exit(0));

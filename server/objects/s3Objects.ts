@@ -44,6 +44,14 @@ export interface ObjectStorage {
 /** A store that does not accept a connection in this time is as good as down. */
 const CONNECT_TIMEOUT_MS = 3_000;
 
+/**
+ * Connections to the bucket open at once. Every player holds one for as long as its slice takes to
+ * reach the phone (4 MiB at 64 kbit/s is nine minutes), so the SDK's default of 50 left the 51st
+ * listener of an instance waiting for a connection while its audio ran out; a thousand at once is
+ * what one instance is expected to carry (`npm run bench`, the phones figure).
+ */
+const BUCKET_CONNECTIONS = 4_096;
+
 export function s3Objects(settings: S3Settings): ObjectStorage {
   const client = new S3Client({
     endpoint: settings.endpoint,
@@ -51,7 +59,12 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
     forcePathStyle: settings.forcePathStyle,
     credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: settings.stalledAfterMs },
+    requestHandler: {
+      connectionTimeout: CONNECT_TIMEOUT_MS,
+      socketTimeout: settings.stalledAfterMs,
+      httpAgent: { maxSockets: BUCKET_CONNECTIONS },
+      httpsAgent: { maxSockets: BUCKET_CONNECTIONS },
+    },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

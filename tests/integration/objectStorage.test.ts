@@ -105,6 +105,16 @@ describe('against a real S3-compatible server', () => {
     expect(answers.every(Boolean)).toBe(true);
   });
 
+  test('more reads than the SDK pools by default (50) are held open at once, as slow players hold theirs', async () => {
+    // Bodies left unread keep their connections, as a phone reading at 64 kbit/s does for minutes.
+    const held = await Promise.all(Array.from({ length: 120 }, () => objects.readBytes(KEYS[0], 0, 99)));
+    expect(held.every((body) => body !== undefined)).toBe(true);
+    const chunks: Buffer[] = [];
+    for await (const chunk of held[119]!) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(audio.subarray(0, 100))).toBe(true);
+    for (const body of held) body!.destroy();
+  });
+
   /** Every operation that talks to the store, at once: each must fail as "unavailable". */
   /** `refused`: the store refused this object itself (AccessDenied), rather than failing for every object. */
   async function expectEveryOperationUnavailable(store: ObjectStorage, refused: boolean) {
