@@ -1,4 +1,5 @@
 import { demoAudio } from './demoAudio';
+import { demoTranscript } from './demoTranscript';
 import type { PortalServices } from './services';
 import type { RecordingStore } from './store/recordingStore';
 
@@ -9,7 +10,10 @@ export const DEMO_SECONDS = 20 * 60;
 
 export type DemoSeed = { created: true; url: string; recordingId: string } | { created: false; recordingId: string };
 
-/** On a fresh DATA_DIR, registers a demo recording and texts its link to the outbox. */
+/**
+ * On a fresh DATA_DIR, registers a demo recording with its transcript (one cue per chimed phrase) and
+ * texts its link to the outbox, so a newcomer meets the player, moments and the transcript at once.
+ */
 export async function seedDemo(store: RecordingStore, services: PortalServices): Promise<DemoSeed> {
   const existing = await store.findRecordingByRef(DEMO.assessmentRef);
   if (existing) return { created: false, recordingId: existing.id };
@@ -20,6 +24,8 @@ export async function seedDemo(store: RecordingStore, services: PortalServices):
     phone: DEMO.phone,
     actor: 'demo',
   });
+  // As an assessment provider would send it; the same checks, storage, manifest and audit as any.
+  await services.transcripts.attach({ recordingId, vtt: demoTranscript(DEMO_SECONDS), source: 'provider', actor: 'demo' });
   const { url } = await services.sendLink({ recordingId, actor: 'demo', reason: 'demo recording' });
   return { created: true, url, recordingId };
 }

@@ -13,15 +13,42 @@ export function demoAudio(seconds = 6, sampleRate = 16_000): Buffer {
   wavHeader(samples, sampleRate).copy(file);
   const pcm = new Int16Array(file.buffer, file.byteOffset + WAV_HEADER_BYTES, samples);
   const phrases = PHRASES.map((notes) => phrase(notes, sampleRate));
-  let random = 0x2545f491;
-  for (let at = 0, index = 0; at < samples; index++) {
-    const chosen = phrases[index % phrases.length];
-    pcm.set(chosen.subarray(0, Math.min(chosen.length, samples - at)), at);
-    random = (random * 1_103_515_245 + 12_345) & 0x7fffffff;
-    // A pause of 0.4 to 2 s between phrases, left silent.
-    at += chosen.length + Math.round(sampleRate * (0.4 + (random % 1600) / 1000));
+  for (const { phrase: index, startSample } of phraseTimeline(samples, phrases.map((chosen) => chosen.length), sampleRate)) {
+    const chosen = phrases[index];
+    pcm.set(chosen.subarray(0, Math.min(chosen.length, samples - startSample)), startSample);
   }
   return file;
+}
+
+/** One chimed phrase of the demo audio: which of PHRASES, and when it sounds (seconds). */
+export interface DemoSegment {
+  phrase: number;
+  start: number;
+  end: number;
+}
+
+/** The phrases of `demoAudio(seconds, sampleRate)` in order, as heard: what a transcript of it follows. */
+export function demoSegments(seconds = 6, sampleRate = 16_000): DemoSegment[] {
+  const samples = Math.round(seconds * sampleRate);
+  const lengths = PHRASES.map((notes) => notes.length * noteSamples(sampleRate));
+  return phraseTimeline(samples, lengths, sampleRate).map(({ phrase: index, startSample }) => ({
+    phrase: index,
+    start: startSample / sampleRate,
+    end: Math.min(samples, startSample + lengths[index]) / sampleRate,
+  }));
+}
+
+/** Where each phrase starts: laid end to end in a fixed order, with a pause of 0.4 to 2 s (a fixed pseudo-random sequence) after each. */
+function phraseTimeline(samples: number, phraseSamples: number[], sampleRate: number): { phrase: number; startSample: number }[] {
+  const timeline: { phrase: number; startSample: number }[] = [];
+  let random = 0x2545f491;
+  for (let at = 0, index = 0; at < samples; index++) {
+    const chosen = index % phraseSamples.length;
+    timeline.push({ phrase: chosen, startSample: at });
+    random = (random * 1_103_515_245 + 12_345) & 0x7fffffff;
+    at += phraseSamples[chosen] + Math.round(sampleRate * (0.4 + (random % 1600) / 1000));
+  }
+  return timeline;
 }
 
 const WAV_HEADER_BYTES = 44;
@@ -35,8 +62,10 @@ const PHRASES = [
   [587.33, 698.46, 880.0, 698.46, 587.33],
 ];
 
+const noteSamples = (sampleRate: number) => Math.round(sampleRate * 0.45);
+
 function phrase(notes: number[], sampleRate: number): Int16Array {
-  const noteLength = Math.round(sampleRate * 0.45);
+  const noteLength = noteSamples(sampleRate);
   const pcm = new Int16Array(notes.length * noteLength);
   notes.forEach((note, n) => {
     for (let i = 0; i < noteLength; i++) {

@@ -32,6 +32,8 @@ export interface ObjectStorage {
    * request (nothing the client holds can expire); undefined when the object is not there.
    */
   readBytes(key: string, start: number, end: number): Promise<Readable | undefined>;
+  /** How long a read's body may go unread before the bucket connection under it is given up (S3_TIMEOUT). */
+  readIdleMs: number;
   /** Resolves when the bucket answers with our credentials; for readiness checks. */
   ping(): Promise<void>;
   /** Stores a file from disk, streamed (a listening copy), with the same checksum and encryption as `put`. */
@@ -77,6 +79,7 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
     exists: (key) => objectExists(bucket, key),
     presignGet: (request) => presignGet(bucket, request),
     readBytes: (key, start, end) => readBytes(bucket, key, start, end),
+    readIdleMs: settings.stalledAfterMs,
     // An authenticated HEAD of a key that need not exist: "not found" proves the bucket answered
     // and accepted our signature. (s3rver miscomputes signatures of bucket-level requests, and
     // with s3:ListBucket granted, S3 answers 404 rather than 403 for a missing key.)

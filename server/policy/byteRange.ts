@@ -13,12 +13,6 @@ export interface RangeRequest {
   ifRange: string | undefined;
   size: number;
   etag: string;
-  /**
-   * The most one partial response carries. An open-ended range (`bytes=0-`, what a media element
-   * asks for) is answered with this much and the client asks again from where it stopped, so no
-   * response outlives the session that allowed it by more than one slice.
-   */
-  maxSliceBytes: number;
 }
 
 /** Longer than any Range a browser or download manager sends; parsing thousands of ranges is work for nothing. */
@@ -28,7 +22,10 @@ const MAX_RANGE_HEADER_LENGTH = 200;
  * Decides a response to a GET under RFC 9110's range rules: a malformed, oversized or non-byte
  * Range is ignored (the whole object), a Range whose If-Range names another version is ignored,
  * a Range outside the object is 416. Several ranges are answered as the first one alone (browsers
- * and download managers ask for one).
+ * and download managers ask for one). A range is answered as asked, an open one (`bytes=N-`) to the
+ * end of the object: WebKitGTK's player takes a 206's Content-Length as the rest of the file (its
+ * size becomes N + length), so a shorter answer would end the recording there for it. How long an
+ * answer may run is the sender's business (slices, each checked), not the range's.
  */
 export function planBytes(request: RangeRequest): BytePlan {
   const whole = { status: 200 as const, start: 0 as const, end: request.size - 1 };
@@ -39,7 +36,7 @@ export function planBytes(request: RangeRequest): BytePlan {
   if (parsed === -2 || (parsed !== -1 && parsed.type !== 'bytes')) return whole;
   if (parsed === -1 || parsed.length === 0) return { status: 416 };
   const [{ start, end }] = parsed;
-  return { status: 206, start, end: Math.min(end, start + request.maxSliceBytes - 1) };
+  return { status: 206, start, end };
 }
 
 /** A run of an object's bytes, `end` inclusive. */

@@ -10,14 +10,9 @@ export interface AudioDeliveryOptions {
   /** The most one bucket read carries; between reads the listener is asked about again. */
   sliceBytes: number;
   /**
-   * Whether an open range (`bytes=N-`, what a media element asks for) is answered with one slice, the
-   * player asking again for the next, rather than to its end (what a download manager resuming wants).
-   */
-  oneSlicePerRange: boolean;
-  /**
-   * Asked before every slice after the first (the route asked before the first): whether whoever this
-   * answer is for may still have the bytes. When not, the connection is cut, so no answer outlives the
-   * session, the link or the recording by more than one slice, with or without Range.
+   * Asked before every bucket read after the first (the route asked before the first): whether whoever
+   * this answer is for may still have the bytes. When not, the connection is cut, so no answer outlives
+   * the session, the link or the recording by more than one slice, whatever Range it was asked with.
    */
   stillAllowed: () => Promise<boolean>;
   logger: Logger;
@@ -26,15 +21,15 @@ export interface AudioDeliveryOptions {
 /**
  * Sends an object's bytes from the bucket through the portal, honouring Range and If-Range, so a
  * player can seek and a download manager can resume at the portal's own address (which does not
- * expire the way a presigned URL does). The bucket is read slice by slice, each a request signed
- * there and then for just those bytes; the body streams with backpressure, so a slow phone holds a
- * socket and a few buffers, never the file.
+ * expire the way a presigned URL does). Every answer, whole (no Range, as WebKit's player first asks)
+ * or to the end (`bytes=N-`), is read from the bucket slice by slice, each a request signed there and
+ * then, the listener checked before each; the body streams with backpressure, so a slow phone holds
+ * a socket and a few buffers, never the file.
  *
  * Resolves false when the object is not in the bucket (nothing has been sent).
  */
 export async function sendAudio(req: Request, res: Response, objects: ObjectStorage, source: AudioSource, options: AudioDeliveryOptions): Promise<boolean> {
-  const maxSliceBytes = options.oneSlicePerRange ? options.sliceBytes : Infinity;
-  const plan = planBytes({ range: req.get('Range'), ifRange: req.get('If-Range'), size: source.sizeBytes, etag: source.etag, maxSliceBytes });
+  const plan = planBytes({ range: req.get('Range'), ifRange: req.get('If-Range'), size: source.sizeBytes, etag: source.etag });
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('ETag', source.etag);
   res.setHeader('Cache-Control', 'private, no-store');
@@ -56,41 +51,79 @@ export async function sendAudio(req: Request, res: Response, objects: ObjectStor
     res.end();
     return true;
   }
-  await streamSlices(res, firstBody, rest, (slice) => objects.readBytes(source.key, slice.start, slice.end), options);
+  const bucket: BucketReads = { read: (span) => objects.readBytes(source.key, span.start, span.end), giveBackAfterMs: objects.readIdleMs / 2 };
+  await streamSlices(res, { span: first, body: firstBody }, rest, bucket, options);
   return true;
 }
 
 /** Why an answer stopped short on purpose: nothing to log, the connection is simply cut. */
 class StoppedBetweenSlices extends Error {}
 
+interface BucketReads {
+  read: (span: ByteSpan) => Promise<Readable | undefined>;
+  /**
+   * A read left unread this long (the listener paused, its buffers full) is given back, well before
+   * the bucket's idle timeout would cut it, and read again from that byte when the listener reads on.
+   */
+  giveBackAfterMs: number;
+}
+
 /**
- * Pipes the slices one after another, asking before each whether to go on. A refusal, a slice the
- * bucket no longer has, a bucket that stops sending or a client that goes all end the same way: the
- * connection is destroyed (its Content-Length unmet, so the player or download manager sees an error
- * rather than a short file) and nothing is left to throw.
+ * Pipes the slices one after another, asking before each bucket read whether to go on. A refusal, a
+ * slice the bucket no longer has, a bucket that stops sending or a client that goes all end the same
+ * way: the connection is destroyed (its Content-Length unmet, so the player or download manager sees
+ * an error rather than a short file) and nothing is left to throw.
  */
-async function streamSlices(res: Response, firstBody: Readable, rest: ByteSpan[], read: (slice: ByteSpan) => Promise<Readable | undefined>, options: AudioDeliveryOptions): Promise<void> {
+async function streamSlices(res: Response, first: { span: ByteSpan; body: Readable }, rest: ByteSpan[], bucket: BucketReads, options: AudioDeliveryOptions): Promise<void> {
   async function* bytes() {
-    yield* firstBody;
-    for (const slice of rest) {
-      if (!(await stillAllowed(options))) throw new StoppedBetweenSlices();
-      const body = await read(slice);
-      if (!body) throw new StoppedBetweenSlices();
-      yield* body;
-    }
+    yield* sliceBytes(first.span, first.body, bucket, options);
+    for (const slice of rest) yield* sliceBytes(slice, undefined, bucket, options);
   }
   try {
     // One pipeline for the whole answer: a client that goes ends the slice being read, and the rest are never asked for.
     await pipeline(bytes, res);
   } catch (error) {
-    // The player or the download manager asks again from where it stopped. A claimant who seeks,
-    // pauses or loses signal closes their own connection (the request log says "aborted"); only a
-    // bucket that stopped sending is worth a line of its own.
+    // The player or the download manager asks again from where it stopped. A claimant who seeks or
+    // loses signal closes their own connection (the request log says "aborted"); only a bucket that
+    // stopped sending is worth a line of its own.
     const clientWent = (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
     if (!clientWent && !(error instanceof StoppedBetweenSlices)) {
       options.logger.warn({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'the bucket stopped sending audio mid-transfer');
     }
     res.destroy();
+  }
+}
+
+/**
+ * One slice's bytes. A listener who pauses stops reading; once its read has sat unread for
+ * `giveBackAfterMs` it is given back and, when the listener reads on (after a pause of any length,
+ * longer than any presigned URL or bucket timeout), the rest of the slice is a new read, asked about
+ * first like any other: a session that ended during the pause gets no more bytes.
+ */
+async function* sliceBytes(slice: ByteSpan, opened: Readable | undefined, bucket: BucketReads, options: AudioDeliveryOptions): AsyncGenerator<Buffer> {
+  let body = opened;
+  for (let start = slice.start; start <= slice.end; body = undefined) {
+    if (!body) {
+      if (!(await stillAllowed(options))) throw new StoppedBetweenSlices();
+      body = await bucket.read({ start, end: slice.end });
+      if (!body) throw new StoppedBetweenSlices();
+    }
+    const read = body;
+    let givenBack = false;
+    for await (const chunk of read as AsyncIterable<Buffer>) {
+      start += chunk.length;
+      const unread = setTimeout(() => {
+        givenBack = true;
+        read.destroy();
+      }, bucket.giveBackAfterMs);
+      try {
+        yield chunk;
+      } finally {
+        clearTimeout(unread);
+      }
+      if (givenBack) break;
+    }
+    if (!givenBack) return;
   }
 }
 

@@ -11,45 +11,13 @@ import { ClaimantBrowser } from '../support/claimantBrowser';
 import { grantOf } from '../support/grants';
 import { SECOND } from '../support/testClock';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+import { readSlowly as readSlowlyAt, watchedBucket, type WatchedBucket } from '../support/listeningWire';
 
 // 20 minutes of 8 kHz WAV: 19 MB, five listening slices, and large enough by the rule to get a phone copy.
 const AUDIO = demoAudio(20 * 60, 8_000);
 
-/**
- * The bucket's endpoint as the portal sees it: a proxy in front of the real S3-compatible server that
- * notes every ranged read (the portal reads audio no other way) and can cut a read off mid-body.
- */
-async function watchedBucket(target: string) {
-  const upstream = new URL(target);
-  const reads: string[] = [];
-  let cutNextRead = false;
-  const server = http.createServer((req, res) => {
-    const cut = req.method === 'GET' && req.headers.range !== undefined && cutNextRead;
-    if (req.method === 'GET' && req.headers.range !== undefined) reads.push(req.headers.range);
-    if (cut) cutNextRead = false;
-    const forwarded = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      if (!cut) return void answer.pipe(res);
-      // A bucket that stops sending part-way: some of the body, then the connection goes.
-      answer.once('data', (chunk: Buffer) => res.write(chunk, () => res.destroy()));
-    });
-    req.pipe(forwarded);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    reads,
-    cutNextRead: () => void (cutNextRead = true),
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 let portal: TestPortal;
-let bucket: Awaited<ReturnType<typeof watchedBucket>>;
+let bucket: WatchedBucket;
 let origin: string;
 let server: http.Server;
 const s3Dir = mkdtempSync(path.join(tmpdir(), 'listening-edges-s3-'));
@@ -81,35 +49,8 @@ async function signedIn(audio = AUDIO) {
 
 const playerAddress = (page: string) => page.match(/<audio[^>]*src="([^"]+)"/)![1];
 
-interface SlowRead {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  received: number;
-  complete: boolean;
-}
-
-/**
- * A plain GET with no Range, as WebKit's player sends, over a real socket: once `pauseAt` bytes have
- * arrived it stops reading until `whilePaused` has done its work, then reads on until the connection ends.
- */
-function readSlowly(address: string, cookie: string, pauseAt: number, whilePaused: () => Promise<unknown>): Promise<SlowRead> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(`${origin}${address}`, { headers: { cookie }, agent: false }, (response) => {
-      let received = 0;
-      let paused = false;
-      const finish = () => resolve({ status: response.statusCode!, headers: response.headers, received, complete: response.complete });
-      response.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (paused || received < pauseAt) return;
-        paused = true;
-        response.pause();
-        whilePaused().then(() => response.resume(), reject);
-      });
-      response.on('end', finish).on('error', finish).on('aborted', finish).on('close', finish);
-    });
-    request.on('error', reject);
-  });
-}
+/** A plain GET with no Range, as WebKit's player first sends. */
+const readSlowly = (address: string, cookie: string, pauseAt: number, whilePaused: () => Promise<unknown>) => readSlowlyAt(`${origin}${address}`, { cookie }, pauseAt, whilePaused);
 
 describe('a page keeps the file its player started with', () => {
   test('a listening copy finished mid-listen does not change the bytes at the address the page plays; the next page load plays the copy', async () => {
@@ -130,9 +71,9 @@ describe('a page keeps the file its player started with', () => {
     const seekTo = Math.floor(AUDIO.length * 0.75);
     const seek = await browser.getBytes(address, { Range: `bytes=${seekTo}-` });
     expect(seek.status).toBe(206);
-    expect(seek.headers['content-range']).toBe(`bytes ${seekTo}-${seekTo + LISTEN_SLICE_BYTES - 1}/${AUDIO.length}`);
+    expect(seek.headers['content-range']).toBe(`bytes ${seekTo}-${AUDIO.length - 1}/${AUDIO.length}`);
     expect(seek.headers.etag).toBe(etag);
-    expect(seek.bytes.equals(AUDIO.subarray(seekTo, seekTo + LISTEN_SLICE_BYTES))).toBe(true);
+    expect(seek.bytes.equals(AUDIO.subarray(seekTo))).toBe(true);
 
     const reloaded = (await browser.get(linkPath)).text;
     expect(playerAddress(reloaded)).toBe(`${linkPath}/listen/copy`);

@@ -35,9 +35,9 @@ export function downloadRoutes({ gatekeeper, renderProblem, findLink, openSessio
     const result = await gatekeeper.ticketedDownload(resolved, req.params.ticket, { range: req.get('Range'), ifRange: req.get('If-Range') });
     if (result.outcome === 'expired') return renderProblem(res, 'download-ended', backToLink(req, res));
     if (result.outcome === 'unavailable') return renderProblem(res, 'recording-unavailable');
-    // Sent to its end (a download manager wants the rest), but read slice by slice, each asked about first.
+    // Read slice by slice, each asked about first, as the player's answers are.
     const stillAllowed = () => gatekeeper.downloadStillServes(tokenOf(req), result.file);
-    const options = { sliceBytes: LISTEN_SLICE_BYTES, oneSlicePerRange: false, stillAllowed, logger: audio.logger };
+    const options = { sliceBytes: LISTEN_SLICE_BYTES, stillAllowed, logger: audio.logger };
     if (!(await sendAudio(req, res, audio.objects, result.source, options))) renderProblem(res, 'recording-unavailable');
   });
 

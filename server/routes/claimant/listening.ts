@@ -6,11 +6,10 @@ import { CLOSED_LINK_PAGES } from '../../pages/recordingPage';
 import { backToLink, SESSION_COOKIE, tokenOf, type ClaimantLinks } from './links';
 
 /**
- * The most one answer to the player carries, and one bucket read of any answer. A media element asks
- * for `bytes=N-` and reads what it needs; answered in slices, it asks again for each, so the session
- * is checked every few megabytes (a few seconds to minutes of audio) and no response holds a bucket
- * connection open while the player sits paused. A request without Range (WebKit's) is answered whole,
- * read slice by slice with the same check before each.
+ * The most one bucket read of any answer carries. The player's answer runs to the end of the file
+ * (no Range, as WebKitGTK first asks, or `bytes=N-`, as every engine asks on a seek), read slice by
+ * slice with the link and the session checked before each, so listening ends within a few megabytes
+ * (a few seconds to minutes of audio) of a sign-out, an expiry, a new link or a deletion request.
  */
 export const LISTEN_SLICE_BYTES = 4 * 1024 * 1024;
 
@@ -38,9 +37,8 @@ export function listeningRoutes({ gatekeeper, renderProblem, openLink, openSessi
   /**
    * The player's audio. The page names the file (`/listen/original`, `/listen/copy`), so a listening
    * copy finished mid-listen never changes the bytes under an open player; `/listen` alone answers
-   * with the file offered now, for pages and links from before files were named. Every range, and
-   * every slice of an answer to a request without one, is checked against the link and the session,
-   * so listening ends with them.
+   * with the file offered now, for pages and links from before files were named. Every request, and
+   * every slice of its answer, is checked against the link and the session, so listening ends with them.
    */
   const listen: RequestHandler = async (req, res) => {
     const resolved = await openLink(req, res);
@@ -59,7 +57,7 @@ export function listeningRoutes({ gatekeeper, renderProblem, openLink, openSessi
         return renderProblem(res, 'page-not-found');
     }
     const stillAllowed = () => gatekeeper.stillListening(tokenOf(req), jwt, decision.file);
-    const sent = await sendAudio(req, res, audio.objects, decision.source, { sliceBytes: LISTEN_SLICE_BYTES, oneSlicePerRange: true, stillAllowed, logger: audio.logger });
+    const sent = await sendAudio(req, res, audio.objects, decision.source, { sliceBytes: LISTEN_SLICE_BYTES, stillAllowed, logger: audio.logger });
     if (!sent) renderProblem(res, 'recording-unavailable');
   };
   // Two routes rather than one with a list of paths, so the request log names each by its own pattern.

@@ -88,8 +88,6 @@ export const CANNOT: Record<EngineName, Partial<Record<'turnOffScripts' | 'print
   webkit: {
     printMedia: 'classic WebDriver has no print media emulation',
     readPageMadeDownload: 'WebDriver cannot read back a file the page makes itself (a blob: link); the portal never sees it',
-    seekFarInLongWav: 'WebKitGTK (GStreamer) seeking to 50:00 or 59:00 in a 58 MB WAV did not play on within 60 s (a script timeout once); the in-range seeks (23:10, 10:00, 20:00) and the session and state-change stops are tested',
-    keyPlayPause: 'in WebKitGTK the play button did not read "Pause" within 30 s of k at 10:20 in the run it was tried (isPaused was already false); cause not established, so not shipped as a flake',
   },
 };
 
