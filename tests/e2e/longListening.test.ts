@@ -21,7 +21,7 @@ describeInEngines('listening to a 60-minute recording on a phone', (engine, engi
   let portal: LivePortal;
   beforeEach(async () => {
     // A presigned URL would expire within the test: the player must not depend on one.
-    portal = await startLivePortal({ PRESIGN_TTL: '2s', S3_TIMEOUT: '2s' }, { scheme: engine().scheme });
+    portal = await startLivePortal({ PRESIGN_TTL: '2s', S3_TIMEOUT: '3s' }, { scheme: engine().scheme });
   });
   afterEach(async () => {
     await portal.close();
