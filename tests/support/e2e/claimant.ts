@@ -72,3 +72,22 @@ export async function tabTo(page: EnginePage, selector: string, maxPresses = 30)
   }
   throw new Error(`never reached ${selector} with Tab; stops: ${stops.join(' | ')}`);
 }
+
+/**
+ * Seeks the player and waits until it plays on from there (its clock moves past the point). play() is
+ * not awaited: WebKitGTK settles it only once the seek's request has been answered and buffered,
+ * which can outlast one script's time; the clock moving is the event that matters.
+ */
+export async function seekAndPlayOn(page: EnginePage, to: number): Promise<number> {
+  await page.evaluate((time) => {
+    const player = document.querySelector<HTMLAudioElement>('[data-qa=player]')!;
+    player.muted = true;
+    player.currentTime = time;
+    void player.play().catch(() => undefined);
+  }, to);
+  await page.waitForFunction((from) => {
+    const player = document.querySelector<HTMLAudioElement>('[data-qa=player]')!;
+    return player.readyState >= 3 && player.currentTime > from + 0.5;
+  }, to, 90_000);
+  return page.evaluate(() => document.querySelector<HTMLAudioElement>('[data-qa=player]')!.currentTime, null);
+}

@@ -29,6 +29,8 @@ export interface Answer {
   path: string;
   /** What the browser sent: its Range header, and whether it asked for a document (a page load). */
   range?: string;
+  /** Its `Icy-MetaData` header (GStreamer asks for Shoutcast metadata; the portal sends none). */
+  icyMetaData?: string;
   document: boolean;
   status: number;
   contentRange?: string;
@@ -64,6 +66,7 @@ function recordAnswers(answers: Answer[], answered: EventEmitter) {
         method: req.method ?? '',
         path: url,
         range: req.headers.range,
+        icyMetaData: req.headers['icy-metadata'] as string | undefined,
         document: isDocument(req),
         status: res.statusCode,
         contentRange: header('content-range'),
@@ -92,9 +95,9 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
   const portal = await startTestPortal({ RATE_LIMIT_PAGES_PER_MIN: '100000', ...overrides });
   const scheme = options.scheme ?? 'http';
   /** One-shot hooks run before the portal handles a request whose path matches (as a held request, in any engine). */
-  const holds: { pattern: RegExp; before: () => Promise<unknown> }[] = [];
+  const holds: { matches: (req: IncomingMessage) => boolean; before: () => Promise<unknown> }[] = [];
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const held = holds.findIndex((hold) => hold.pattern.test(req.url ?? ''));
+    const held = holds.findIndex((hold) => hold.matches(req));
     if (held < 0) return void portal.app(req as never, res as never);
     const [{ before }] = holds.splice(held, 1);
     req.pause();
@@ -109,11 +112,14 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
   const origin = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   /** Every path the browser asked this server for, in order. */
   const requested: string[] = [];
+  /** Every request as it arrived (an answer to the end of a long file may not have ended yet). */
+  const asked: { arrived: number; path: string; range?: string }[] = [];
   /** Every answer, in the order they finished. */
   const answers: Answer[] = [];
   const answered = new EventEmitter();
   const record = recordAnswers(answers, answered);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    asked.push({ arrived: requested.length, path: req.url ?? '', range: req.headers.range });
     requested.push(req.url ?? '');
     record(req, res);
   });
@@ -127,15 +133,16 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
     ...portal,
     origin,
     requested,
+    asked,
     answers,
     urlFor,
     /** How many requests have arrived so far: answers with `arrived` at or above it came after this moment. */
     arrivals: () => requested.length,
     /** The status of the last page load the browser made (WebDriver has no way to ask the browser). */
     lastPageStatus: () => answers.filter((answer) => answer.document).at(-1)?.status,
-    /** Runs `before` (once) ahead of the portal's handling of the next request whose path matches. */
-    holdNext(pattern: RegExp, before: () => Promise<unknown>) {
-      holds.push({ pattern, before });
+    /** Runs `before` (once) ahead of the portal's handling of the next request whose path matches (or that `pattern` accepts). */
+    holdNext(pattern: RegExp | ((req: IncomingMessage) => boolean), before: () => Promise<unknown>) {
+      holds.push({ matches: typeof pattern === 'function' ? pattern : (req) => pattern.test(req.url ?? ''), before });
     },
     /** The first answer from index `from` on that `matches`, as soon as the portal gives it. */
     waitForAnswer(from: number, matches: (answer: Answer) => boolean, timeoutMs = 60_000): Promise<Answer> {
