@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { waitUntil } from '../support/waitUntil';
 
 /** `npm start` as an operator runs it: the real entry point in a child process, on a fresh DATA_DIR. */
 
@@ -114,6 +115,8 @@ test('metrics listen on loopback by default, and everything under DATA_DIR is pr
     await expect(fetch(`http://127.0.0.2:${metricsPort}/metrics`)).rejects.toThrow();
 
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    // The demo's text is written by the dispatcher in the child's own time, after the line above.
+    await waitUntil('the demo text in the outbox', () => existsSync(path.join(dataDir, 'outbox.jsonl')), { timeoutMs: 30_000 });
     const entries = filesUnder(dataDir);
     const kinds = entries.map((entry) => path.relative(dataDir, entry).split(path.sep)[0]);
     // The database, the development secrets, the outbox and the demo recording's object.
