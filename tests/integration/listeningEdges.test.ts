@@ -1,17 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { demoAudio } from '../support/demoAudio';
-import { startEmbeddedS3 } from '../../server/objects/embeddedS3';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { grantOf } from '../support/grants';
 import { SECOND } from '../support/testClock';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
-import { readSlowly as readSlowlyAt, watchedBucket, type WatchedBucket } from '../support/listeningWire';
+import { CLAIMANT, sha256, type TestPortal } from '../support/testPortal';
+import { readSlowly as readSlowlyAt, portalOnWatchedBucket, type WatchedBucket } from '../support/listeningWire';
 
 // 20 minutes of 8 kHz WAV: 19 MB, five listening slices, and large enough by the rule to get a phone copy.
 const AUDIO = demoAudio(20 * 60, 8_000);
@@ -19,26 +13,11 @@ const AUDIO = demoAudio(20 * 60, 8_000);
 let portal: TestPortal;
 let bucket: WatchedBucket;
 let origin: string;
-let server: http.Server;
-const s3Dir = mkdtempSync(path.join(tmpdir(), 'listening-edges-s3-'));
-let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+let closePortal: () => Promise<void>;
 beforeAll(async () => {
-  s3 = await startEmbeddedS3(s3Dir, 'assessment-recordings', 0);
-  bucket = await watchedBucket(s3.endpoint);
-  portal = await startTestPortal({ S3_ENDPOINT: bucket.endpoint, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
-  portal.clock.set(new Date(Math.floor(Date.now() / SECOND) * SECOND));
-  server = portal.app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ portal, bucket, origin, close: closePortal } = await portalOnWatchedBucket());
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await portal.close();
-  await bucket.close();
-  await s3.close();
-  rmSync(s3Dir, { recursive: true, force: true });
-});
+afterAll(() => closePortal());
 
 async function signedIn(audio = AUDIO) {
   const recording = await portal.recordingWithLink(audio);

@@ -1,16 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { demoAudio } from '../../server/demoAudio';
-import { startEmbeddedS3 } from '../../server/objects/embeddedS3';
 import { LISTEN_SLICE_BYTES } from '../../server/routes/claimant';
 import { ClaimantBrowser } from '../support/claimantBrowser';
-import { readSlowly, watchedBucket, type WatchedBucket } from '../support/listeningWire';
-import { MINUTE, SECOND } from '../support/testClock';
-import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
+import { readSlowly, portalOnWatchedBucket, type WatchedBucket } from '../support/listeningWire';
+import { MINUTE } from '../support/testClock';
+import { CLAIMANT, sha256, type TestPortal } from '../support/testPortal';
 
 /*
  * What WebKitGTK's player (GStreamer) asks for, answered as every other engine is: a plain GET with
@@ -34,32 +27,11 @@ const BUCKET_IDLE = '3s';
 let portal: TestPortal;
 let bucket: WatchedBucket;
 let origin: string;
-let server: http.Server;
-const s3Dir = mkdtempSync(path.join(tmpdir(), 'listening-open-s3-'));
-let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+let closePortal: () => Promise<void>;
 beforeAll(async () => {
-  s3 = await startEmbeddedS3(s3Dir, 'assessment-recordings', 0);
-  bucket = await watchedBucket(s3.endpoint);
-  portal = await startTestPortal({
-    S3_ENDPOINT: bucket.endpoint,
-    S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    S3_TIMEOUT: BUCKET_IDLE,
-    PRESIGN_TTL: '1s',
-  });
-  portal.clock.set(new Date(Math.floor(Date.now() / SECOND) * SECOND));
-  server = portal.app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ portal, bucket, origin, close: closePortal } = await portalOnWatchedBucket({ S3_TIMEOUT: BUCKET_IDLE, PRESIGN_TTL: '1s' }));
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await portal.close();
-  await bucket.close();
-  await s3.close();
-  rmSync(s3Dir, { recursive: true, force: true });
-});
+afterAll(() => closePortal());
 
 async function signedIn() {
   const recording = await portal.recordingWithLink(AUDIO);

@@ -1,6 +1,12 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmbeddedS3 } from '../../server/objects/embeddedS3';
+import { SECOND } from './testClock';
+import { startTestPortal } from './testPortal';
 
 /**
  * The bucket's endpoint as the portal sees it: a proxy in front of the real S3-compatible server that
@@ -85,4 +91,28 @@ export function readSlowly(url: string, headers: Record<string, string>, pauseAt
     });
     request.on('error', reject);
   });
+}
+
+/**
+ * A test portal whose bucket is an embedded S3 server of its own behind `watchedBucket`, listening on
+ * loopback so a client can read its answers slowly. `env` adds to the bucket's settings.
+ */
+export async function portalOnWatchedBucket(env: Record<string, string> = {}) {
+  const s3Dir = mkdtempSync(path.join(tmpdir(), 'listening-s3-'));
+  const s3 = await startEmbeddedS3(s3Dir, 'assessment-recordings', 0);
+  const bucket = await watchedBucket(s3.endpoint);
+  const portal = await startTestPortal({ S3_ENDPOINT: bucket.endpoint, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey, ...env });
+  portal.clock.set(new Date(Math.floor(Date.now() / SECOND) * SECOND));
+  const server = portal.app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  async function close() {
+    server.closeAllConnections();
+    server.close();
+    await portal.close();
+    await bucket.close();
+    await s3.close();
+    rmSync(s3Dir, { recursive: true, force: true });
+  }
+  return { portal, bucket, origin, close };
 }
