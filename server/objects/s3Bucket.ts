@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { objectRequests } from './objectRequests';
 import { ObjectStoreUnavailable, unavailableOnFailure } from './objectStoreUnavailable';
 import type { PresignRequest, S3Settings } from './bucketTypes';
@@ -57,13 +57,11 @@ export async function objectExists(bucket: S3Bucket, key: string): Promise<boole
 }
 
 export async function readBytes(bucket: S3Bucket, key: string, start: number, end: number): Promise<Readable | undefined> {
-  try {
-    const { Body } = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.settings.bucket, Key: key, Range: `bytes=${start}-${end}` }));
-    return Body as Readable;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw new ObjectStoreUnavailable(error);
-  }
+  const { statusCode, body } = await unavailableOnFailure(bucket.requests.getRange(key, start, end));
+  if (statusCode === 200 || statusCode === 206) return body;
+  body.resume();
+  if (statusCode === 404) return undefined;
+  throw new ObjectStoreUnavailable(Object.assign(new Error(`GET ${key} answered ${statusCode}`), { $metadata: { httpStatusCode: statusCode } }));
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ObjectStorage } from '../objects/s3Objects';
@@ -59,6 +58,9 @@ export async function sendAudio(req: Request, res: Response, objects: ObjectStor
 /** Why an answer stopped short on purpose: nothing to log, the connection is simply cut. */
 class StoppedBetweenSlices extends Error {}
 
+/** The listener closed the connection (seeked, closed the page, lost signal): nothing to log either. */
+class ListenerWent extends Error {}
+
 interface BucketReads {
   read: (span: ByteSpan) => Promise<Readable | undefined>;
   /**
@@ -69,25 +71,21 @@ interface BucketReads {
 }
 
 /**
- * Pipes the slices one after another, asking before each bucket read whether to go on. A refusal, a
+ * Sends the slices one after another, asking before each bucket read whether to go on. A refusal, a
  * slice the bucket no longer has, a bucket that stops sending or a client that goes all end the same
  * way: the connection is destroyed (its Content-Length unmet, so the player or download manager sees
  * an error rather than a short file) and nothing is left to throw.
  */
 async function streamSlices(res: Response, first: { span: ByteSpan; body: Readable }, rest: ByteSpan[], bucket: BucketReads, options: AudioDeliveryOptions): Promise<void> {
-  async function* bytes() {
-    yield* sliceBytes(first.span, first.body, bucket, options);
-    for (const slice of rest) yield* sliceBytes(slice, undefined, bucket, options);
-  }
   try {
-    // One pipeline for the whole answer: a client that goes ends the slice being read, and the rest are never asked for.
-    await pipeline(bytes, res);
+    await sendSlice(res, first.span, first.body, bucket, options);
+    for (const slice of rest) await sendSlice(res, slice, undefined, bucket, options);
+    res.end();
   } catch (error) {
     // The player or the download manager asks again from where it stopped. A claimant who seeks or
     // loses signal closes their own connection (the request log says "aborted"); only a bucket that
     // stopped sending is worth a line of its own.
-    const clientWent = (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
-    if (!clientWent && !(error instanceof StoppedBetweenSlices)) {
+    if (!(error instanceof ListenerWent) && !(error instanceof StoppedBetweenSlices)) {
       options.logger.warn({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'the bucket stopped sending audio mid-transfer');
     }
     res.destroy();
@@ -100,31 +98,72 @@ async function streamSlices(res: Response, first: { span: ByteSpan; body: Readab
  * longer than any presigned URL or bucket timeout), the rest of the slice is a new read, asked about
  * first like any other: a session that ended during the pause gets no more bytes.
  */
-async function* sliceBytes(slice: ByteSpan, opened: Readable | undefined, bucket: BucketReads, options: AudioDeliveryOptions): AsyncGenerator<Buffer> {
+async function sendSlice(res: Response, slice: ByteSpan, opened: Readable | undefined, bucket: BucketReads, options: AudioDeliveryOptions): Promise<void> {
   let body = opened;
   for (let start = slice.start; start <= slice.end; body = undefined) {
     if (!body) {
       if (!(await stillAllowed(options))) throw new StoppedBetweenSlices();
+      if (res.destroyed) throw new ListenerWent();
       body = await bucket.read({ start, end: slice.end });
       if (!body) throw new StoppedBetweenSlices();
     }
-    const read = body;
+    const { sent, givenBack } = await pipeRead(body, res, bucket.giveBackAfterMs);
+    start += sent;
+    if (!givenBack && start <= slice.end) throw new Error(`the bucket ended a read ${slice.end + 1 - start} bytes short`);
+  }
+}
+
+/**
+ * Writes one bucket read into the answer as its chunks arrive, pausing the read while the answer's
+ * buffers are full, as `pipe` does (the bytes are never copied or held). Resolves with the bytes
+ * written once the read ends, or once a read given back unread is wanted again (the listener's
+ * buffers drained); rejects when the bucket stops sending or the listener goes.
+ */
+function pipeRead(read: Readable, res: Response, giveBackAfterMs: number): Promise<{ sent: number; givenBack: boolean }> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
     let givenBack = false;
-    for await (const chunk of read as AsyncIterable<Buffer>) {
-      start += chunk.length;
-      const unread = setTimeout(() => {
+    let unread: NodeJS.Timeout | undefined;
+    const settle = (error?: Error) => {
+      clearTimeout(unread);
+      read.off('data', onData).off('end', onEnd).off('error', onReadFailed).off('close', onReadClosed);
+      res.off('drain', onDrain).off('close', onListenerWent).off('error', onListenerWent);
+      if (error) reject(error);
+      else resolve({ sent, givenBack });
+    };
+    const onData = (chunk: Buffer) => {
+      sent += chunk.length;
+      if (res.write(chunk)) return;
+      read.pause();
+      // Armed only while the listener is not reading, so a player that keeps up costs no timer a chunk.
+      unread = setTimeout(() => {
         givenBack = true;
         read.destroy();
-      }, bucket.giveBackAfterMs);
-      try {
-        yield chunk;
-      } finally {
-        clearTimeout(unread);
-      }
-      if (givenBack) break;
-    }
-    if (!givenBack) return;
-  }
+      }, giveBackAfterMs);
+    };
+    const onDrain = () => {
+      clearTimeout(unread);
+      if (givenBack) settle();
+      else read.resume();
+    };
+    const onEnd = () => settle();
+    // Once given back, the read's own end (closed, or an error as its socket goes) is no news.
+    const onReadFailed = (error: Error) => {
+      if (!givenBack) settle(error);
+    };
+    const onReadClosed = () => {
+      if (!givenBack && !read.readableEnded) settle(new Error('the bucket closed a read before its end'));
+    };
+    const onListenerWent = () => {
+      read.destroy();
+      settle(new ListenerWent());
+    };
+    // An error after this read is settled (a socket reset as it is given back) has nothing left to stop.
+    read.on('error', () => undefined);
+    if (res.destroyed) return onListenerWent();
+    read.on('data', onData).once('end', onEnd).once('error', onReadFailed).once('close', onReadClosed);
+    res.on('drain', onDrain).once('close', onListenerWent).once('error', onListenerWent);
+  });
 }
 
 /** A check that cannot be made (the database away) is a refusal: the player asks again, and is answered then. */

@@ -93,6 +93,16 @@ describe('against a real S3-compatible server', () => {
     expect(Buffer.from(await answer.arrayBuffer()).equals(audio)).toBe(true);
   });
 
+  test.each(KEYS)('a range reads back byte for byte, as does the whole object, and a missing object reads as nothing (key %s)', async (key) => {
+    const read = async (start: number, end: number) => {
+      const body = await objects.readBytes(key, start, end);
+      return body && Buffer.concat(await body.toArray());
+    };
+    expect((await read(10, 99))?.equals(audio.subarray(10, 100))).toBe(true);
+    expect((await read(0, audio.length - 1))?.equals(audio)).toBe(true);
+    expect(await objects.readBytes('recordings/never-stored.m4a', 0, 9)).toBeUndefined();
+  });
+
   test('an expired URL is refused by the server', async () => {
     const url = await objects.presignGet({ key: KEYS[0], contentType: 'audio/mpeg', disposition: 'attachment', fileName: 'recording.mp3', ttlSeconds: 60, now: new Date(Date.now() - 61_000) });
     expect((await fetch(url)).status).toBe(403);
@@ -122,6 +132,7 @@ describe('against a real S3-compatible server', () => {
   async function expectEveryOperationUnavailable(store: ObjectStorage, refused: boolean) {
     const outcomes = await Promise.allSettled([
       store.exists(KEYS[0]),
+      store.readBytes(KEYS[0], 0, 9),
       store.ping(),
       store.put('recordings/new.mp3', audio, 'audio/mpeg', sha256Hex(audio)),
       store.deleteEverywhere(KEYS[0]),
@@ -164,8 +175,14 @@ describe('against a real S3-compatible server', () => {
     await new Promise((resolve) => silent.close(resolve));
   }, 10_000);
 
-  test('a kept-alive connection the server reset is retried once on a new one, so the claimant is not told the store is down', async () => {
-    // A bare HTTP server that answers HEADs and keeps connections open, but resets its first
+  // Both requests a claimant's visit makes of the bucket: the download button's HEAD, and the reads of the bytes.
+  const askedOf = {
+    exists: async (store: ObjectStorage) => store.exists(KEYS[0]),
+    readBytes: async (store: ObjectStorage) => (await store.readBytes(KEYS[0], 0, 9))?.resume() !== undefined,
+  };
+
+  test.each(Object.keys(askedOf) as Array<keyof typeof askedOf>)('a kept-alive connection the server reset is retried once on a new one, so the claimant is not told the store is down (%s)', async (operation) => {
+    // A bare HTTP server that answers every request with an empty 200 and keeps connections open, but resets its first
     // connection when a second request arrives on it (as a server or balancer closing idle ones does).
     let connections = 0;
     let resets = 0;
@@ -190,13 +207,13 @@ describe('against a real S3-compatible server', () => {
     diagnosticsChannel.subscribe('net.client.socket', watchSocket);
     const flaky = s3Objects(awsSettings({ endpoint: `http://127.0.0.1:${(resetting.address() as { port: number }).port}`, forcePathStyle: true }));
     try {
-      expect(await flaky.exists(KEYS[0])).toBe(true);
+      expect(await askedOf[operation](flaky)).toBe(true);
     } finally {
       diagnosticsChannel.unsubscribe('net.client.socket', watchSocket);
     }
     expect(freed).toHaveLength(1);
     await freed[0];
-    expect(await flaky.exists(KEYS[0])).toBe(true);
+    expect(await askedOf[operation](flaky)).toBe(true);
     expect(resets).toBe(1);
     expect(connections).toBe(2);
     flaky.close();
