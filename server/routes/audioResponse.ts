@@ -102,6 +102,8 @@ async function sendSlice(res: Response, slice: ByteSpan, opened: Readable | unde
   let body = opened;
   for (let start = slice.start; start <= slice.end; body = undefined) {
     if (!body) {
+      // A new read, and the check before it, wait for the listener to read on: a paused player holds no bucket connection.
+      await roomIn(res);
       if (!(await stillAllowed(options))) throw new StoppedBetweenSlices();
       if (res.destroyed) throw new ListenerWent();
       body = await bucket.read({ start, end: slice.end });
@@ -113,11 +115,26 @@ async function sendSlice(res: Response, slice: ByteSpan, opened: Readable | unde
   }
 }
 
+/** Resolves once the answer's buffers have room (at once when they have); rejects when the listener has gone. */
+function roomIn(res: Response): Promise<void> {
+  if (res.destroyed) return Promise.reject(new ListenerWent());
+  if (!res.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      res.off('drain', onDrain).off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new ListenerWent());
+    res.once('drain', onDrain).once('close', onClose);
+  });
+}
+
 /**
  * Writes one bucket read into the answer as its chunks arrive, pausing the read while the answer's
  * buffers are full, as `pipe` does (the bytes are never copied or held). Resolves with the bytes
- * written once the read ends, or once a read given back unread is wanted again (the listener's
- * buffers drained); rejects when the bucket stops sending or the listener goes.
+ * written once the read ends or is given back; rejects when the bucket stops sending or the listener goes.
  */
 function pipeRead(read: Readable, res: Response, giveBackAfterMs: number): Promise<{ sent: number; givenBack: boolean }> {
   return new Promise((resolve, reject) => {
@@ -126,7 +143,7 @@ function pipeRead(read: Readable, res: Response, giveBackAfterMs: number): Promi
     let unread: NodeJS.Timeout | undefined;
     const settle = (error?: Error) => {
       clearTimeout(unread);
-      read.off('data', onData).off('end', onEnd).off('error', onReadFailed).off('close', onReadClosed);
+      read.off('data', onData).off('end', onEnd).off('error', settle).off('close', onReadClosed);
       res.off('drain', onDrain).off('close', onListenerWent).off('error', onListenerWent);
       if (error) reject(error);
       else resolve({ sent, givenBack });
@@ -138,21 +155,17 @@ function pipeRead(read: Readable, res: Response, giveBackAfterMs: number): Promi
       // Armed only while the listener is not reading, so a player that keeps up costs no timer a chunk.
       unread = setTimeout(() => {
         givenBack = true;
+        settle();
         read.destroy();
       }, giveBackAfterMs);
     };
     const onDrain = () => {
       clearTimeout(unread);
-      if (givenBack) settle();
-      else read.resume();
+      read.resume();
     };
     const onEnd = () => settle();
-    // Once given back, the read's own end (closed, or an error as its socket goes) is no news.
-    const onReadFailed = (error: Error) => {
-      if (!givenBack) settle(error);
-    };
     const onReadClosed = () => {
-      if (!givenBack && !read.readableEnded) settle(new Error('the bucket closed a read before its end'));
+      if (!read.readableEnded) settle(new Error('the bucket closed a read before its end'));
     };
     const onListenerWent = () => {
       read.destroy();
@@ -161,7 +174,7 @@ function pipeRead(read: Readable, res: Response, giveBackAfterMs: number): Promi
     // An error after this read is settled (a socket reset as it is given back) has nothing left to stop.
     read.on('error', () => undefined);
     if (res.destroyed) return onListenerWent();
-    read.on('data', onData).once('end', onEnd).once('error', onReadFailed).once('close', onReadClosed);
+    read.on('data', onData).once('end', onEnd).once('error', settle).once('close', onReadClosed);
     res.on('drain', onDrain).once('close', onListenerWent).once('error', onListenerWent);
   });
 }
