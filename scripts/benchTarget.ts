@@ -19,6 +19,8 @@
  * Each reports over IPC: `{ port, ... }` once listening, then answers `{ type: 'grants', count }` and
  * `{ type: 'bucket-url' }` (a presigned URL of the recording, for reading the bucket directly).
  */
+// First, as in server/main.ts: every target runs with the thread pool the portal gives itself.
+import '../server/threadPool';
 import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';

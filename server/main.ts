@@ -1,3 +1,4 @@
+import './threadPool';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
