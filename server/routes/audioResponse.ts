@@ -152,7 +152,9 @@ function pipeRead(read: Readable, res: Response, giveBackAfterMs: number): Promi
       sent += chunk.length;
       if (res.write(chunk)) return;
       read.pause();
-      // Armed only while the listener is not reading, so a player that keeps up costs no timer a chunk.
+      // Armed only while the listener is not reading, so a player that keeps up costs no timer a chunk
+      // (and armed afresh, never twice, should a chunk already on its way arrive after the pause).
+      clearTimeout(unread);
       unread = setTimeout(() => {
         givenBack = true;
         settle();
