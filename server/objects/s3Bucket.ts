@@ -9,6 +9,8 @@ import type { PresignRequest, S3Settings } from './bucketTypes';
 /** The bucket the portal keeps its audio in, and the client and settings it is reached with. */
 export interface S3Bucket {
   client: S3Client;
+  /** The same bucket without the client's silence limit (S3_TIMEOUT): for requests given a deadline of their own. */
+  completingClient: S3Client;
   settings: S3Settings;
   requests: ReturnType<typeof objectRequests>;
 }

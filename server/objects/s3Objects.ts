@@ -55,22 +55,27 @@ const CONNECT_TIMEOUT_MS = 3_000;
 const BUCKET_CONNECTIONS = 4_096;
 
 export function s3Objects(settings: S3Settings): ObjectStorage {
-  const client = new S3Client({
-    endpoint: settings.endpoint,
-    region: settings.region,
-    forcePathStyle: settings.forcePathStyle,
-    credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-    maxAttempts: 2,
-    requestHandler: {
-      connectionTimeout: CONNECT_TIMEOUT_MS,
-      socketTimeout: settings.stalledAfterMs,
-      httpAgent: { maxSockets: BUCKET_CONNECTIONS },
-      httpsAgent: { maxSockets: BUCKET_CONNECTIONS },
-    },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const bucket: S3Bucket = { client, settings, requests: objectRequests(client, settings.bucket) };
+  const clientOf = (socketTimeout: number) =>
+    new S3Client({
+      endpoint: settings.endpoint,
+      region: settings.region,
+      forcePathStyle: settings.forcePathStyle,
+      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+      maxAttempts: 2,
+      requestHandler: {
+        connectionTimeout: CONNECT_TIMEOUT_MS,
+        socketTimeout,
+        httpAgent: { maxSockets: BUCKET_CONNECTIONS },
+        httpsAgent: { maxSockets: BUCKET_CONNECTIONS },
+      },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  const client = clientOf(settings.stalledAfterMs);
+  // Completing a multipart upload is silent while the store joins the parts, for longer the larger the
+  // file: its client has no silence limit, and each completion is given a deadline of its own (completionDeadlineMs).
+  const completingClient = clientOf(0);
+  const bucket: S3Bucket = { client, completingClient, settings, requests: objectRequests(client, settings.bucket) };
   return {
     origin: bucketOrigin(settings),
     put: (key, body, contentType, sha256Hex) => unavailableOnFailure(putObject(bucket, key, body, body.length, contentType, sha256Hex)),
@@ -86,7 +91,10 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
     ping: async () => {
       await objectExists(bucket, 'readiness-probe');
     },
-    close: () => client.destroy(),
+    close: () => {
+      client.destroy();
+      completingClient.destroy();
+    },
     putFile: (key, file, contentType, sha256Hex) => putFile(bucket, key, file, contentType, sha256Hex),
     incompleteUploads: s3IncompleteUploads(bucket),
   };

@@ -23,6 +23,17 @@ function worthRetrying(error: unknown): boolean {
   return status === undefined || status >= 500 || status === 429 || status === 408;
 }
 
+/**
+ * The slowest rate a store is expected to join parts at. S3 keeps the connection open with whitespace
+ * while it completes an upload (which "can take several minutes"); a store that does not (the embedded
+ * one, and others) says nothing until the object is written: 5 s for 1 GB on an idle 2-core machine,
+ * past S3_TIMEOUT when the machine is busy.
+ */
+const JOINING_BYTES_PER_MS = (10 * 1024 * 1024) / 1000;
+
+/** How long completing an upload of `bytes` may take: S3_TIMEOUT, and time to join the parts at the slowest expected rate. */
+export const completionDeadlineMs = (bytes: number, stalledAfterMs: number) => stalledAfterMs + Math.ceil(bytes / JOINING_BYTES_PER_MS);
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The store answered that it has no such operation (s3rver has no AbortMultipartUpload). */
@@ -42,6 +53,7 @@ class PartFailed {
 class MultipartUpload {
   private uploadId: string | undefined;
   private partsStarted = 0;
+  private bytesStarted = 0;
   private readonly parts: { PartNumber: number; ETag: string | undefined }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private partFailure: unknown;
@@ -83,6 +95,7 @@ class MultipartUpload {
     this.uploadId ??= (
       await client.send(new CreateMultipartUploadCommand({ Bucket: settings.bucket, Key: this.key, ContentType: this.contentType, ServerSideEncryption: settings.serverSideEncryption }))
     ).UploadId;
+    this.bytesStarted += bytes.length;
     const sending = this.sendPart(bytes, ++this.partsStarted).catch((error: unknown) => {
       this.partFailure ??= error;
       this.partFailureListener?.(new PartFailed(error));
@@ -117,13 +130,15 @@ class MultipartUpload {
   }
 
   private sendComplete() {
-    return this.bucket.client.send(
+    const { completingClient, settings } = this.bucket;
+    return completingClient.send(
       new CompleteMultipartUploadCommand({
-        Bucket: this.bucket.settings.bucket,
+        Bucket: settings.bucket,
         Key: this.key,
         UploadId: this.uploadId,
         MultipartUpload: { Parts: [...this.parts].sort((a, b) => a.PartNumber - b.PartNumber) },
       }),
+      { abortSignal: AbortSignal.timeout(completionDeadlineMs(this.bytesStarted, settings.stalledAfterMs)) },
     );
   }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { demoAudio } from '../support/demoAudio';
+import { PART_BYTES } from '../../server/objects/s3Objects';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { ClaimantBrowser } from '../support/claimantBrowser';
 import { grantOf } from '../support/grants';
@@ -136,6 +137,79 @@ describe("S3 stores an upload but its answer never comes back", () => {
       rmSync(s3Dir, { recursive: true, force: true });
     }
   }, 20_000);
+});
+
+describe('S3 says nothing while it joins the parts of a streamed upload', () => {
+  const BUCKET = 'assessment-recordings';
+  // Three parts (two full, one not): more than one part, so the upload is completed rather than PUT.
+  const audio = demoAudio(400);
+  const silence = { S3_TIMEOUT: '1s' };
+  const isCompletion = (method: string, requestPath: string) => method === 'POST' && /[?&]uploadId=/.test(requestPath);
+
+  async function portalBehind(treatCompletion: 'store-but-never-answer' | { answerAfterMs: number }) {
+    const s3Dir = mkdtempSync(path.join(tmpdir(), 'faults-joining-'));
+    const s3 = await startEmbeddedS3(s3Dir, BUCKET, 0);
+    const completions: number[] = [];
+    const slow = await startS3Interceptor(s3.endpoint, (method, requestPath) => {
+      if (!isCompletion(method, requestPath)) return 'pass';
+      completions.push(Date.now());
+      return treatCompletion;
+    });
+    const portal = await startTestPortal({ S3_ENDPOINT: slow.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey, ...silence });
+    const provider = (await portal.cli('providers', 'add', '--name', 'Joining Parts Ltd')).json as { apiKey: string };
+    const objects = () => readdirSync(path.join(s3Dir, 's3', BUCKET), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('._S3rver_object'));
+    return {
+      portal,
+      completions,
+      objects,
+      upload: (assessmentRef: string) =>
+        request(portal.app)
+          .post('/api/v1/recordings')
+          .set('Authorization', `Bearer ${provider.apiKey}`)
+          .field({ assessmentRef, nino: CLAIMANT.nino, mobile: CLAIMANT.phone })
+          .attach('audio', audio, { filename: 'assessment.wav', contentType: 'audio/wav' }),
+      async close() {
+        await portal.close();
+        await slow.close();
+        await s3.close();
+        rmSync(s3Dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  test('an answer that comes after S3_TIMEOUT, within the time joining that many bytes may take, stores the recording', async () => {
+    expect(audio.length).toBeGreaterThan(2 * PART_BYTES);
+    // S3_TIMEOUT, plus 12.8 MB at the slowest joining rate expected (10 MiB/s): 2.2 s in all.
+    const bucket = await portalBehind({ answerAfterMs: 1_600 });
+    try {
+      const created = await bucket.upload('PIP-JOINING-1');
+      expect(created.status).toBe(201);
+      expect(created.body.sha256).toBe(sha256(audio));
+      expect(bucket.completions).toHaveLength(1);
+      expect(bucket.objects()).toHaveLength(1);
+      expect(await bucket.portal.recordings.findRecordingByRef('PIP-JOINING-1')).toBeDefined();
+    } finally {
+      await bucket.close();
+    }
+  }, 30_000);
+
+  test('a completion never answered is given up after that time: 503, nothing registered, and the audio the store joined is removed', async () => {
+    const bucket = await portalBehind('store-but-never-answer');
+    try {
+      const before = await stateSnapshot(bucket.portal);
+      const refused = await bucket.upload('PIP-JOINING-2');
+      expect(refused.status).toBe(503);
+      expect(refused.body.type).toContain('object-store-unavailable');
+      // The first completion was waited on until its deadline (2.2 s) before anything else was sent: after
+      // S3_TIMEOUT alone (1 s) the SDK would have sent it again.
+      expect(bucket.completions.length).toBeGreaterThanOrEqual(2);
+      expect(bucket.completions[1] - bucket.completions[0]).toBeGreaterThanOrEqual(2_000);
+      expect(await stateSnapshot(bucket.portal)).toEqual(before);
+      expect(bucket.objects()).toEqual([]);
+    } finally {
+      await bucket.close();
+    }
+  }, 30_000);
 });
 
 describe('the database is held locked by another process', () => {

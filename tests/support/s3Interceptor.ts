@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * What the S3 endpoint does with one request: pass it to the real server, refuse it as Object Lock or
- * a bucket policy does (403 AccessDenied), or pass it on and never answer (the server stored the
- * object; the answer was lost).
+ * a bucket policy does (403 AccessDenied), pass it on and never answer (the server stored the
+ * object; the answer was lost), or pass it on and hold the server's answer back for a while (a store
+ * that says nothing while it works).
  */
-export type S3Treatment = 'pass' | 'refuse' | 'store-but-never-answer';
+export type S3Treatment = 'pass' | 'refuse' | 'store-but-never-answer' | { answerAfterMs: number };
 
 /**
  * An S3 endpoint in front of a real S3-compatible server, for faults that server cannot produce on
@@ -28,8 +29,12 @@ export async function startS3Interceptor(target: string, treat: (method: string,
         held.add(res);
         return;
       }
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      const passOn = () => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      };
+      if (typeof treatment === 'object') setTimeout(passOn, treatment.answerAfterMs);
+      else passOn();
     });
     req.pipe(forwarded);
   });
