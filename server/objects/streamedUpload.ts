@@ -32,7 +32,7 @@ function worthRetrying(error: unknown): boolean {
 const JOINING_BYTES_PER_MS = (10 * 1024 * 1024) / 1000;
 
 /** How long completing an upload of `bytes` may take: S3_TIMEOUT, and time to join the parts at the slowest expected rate. */
-export const completionDeadlineMs = (bytes: number, stalledAfterMs: number) => stalledAfterMs + Math.ceil(bytes / JOINING_BYTES_PER_MS);
+const completionDeadlineMs = (bytes: number, stalledAfterMs: number) => stalledAfterMs + Math.ceil(bytes / JOINING_BYTES_PER_MS);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
