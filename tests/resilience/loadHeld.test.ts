@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 test(`${SECONDS} s of mixed traffic at ${RATE} requests a second: no errors, every kind answered, memory bounded`, async () => {
-  const report = await runMixedLoad(portal, { seconds: SECONDS, ratePerSecond: RATE });
+  // At most 8 steps at once (at this rate one or two are under way on a quiet machine). With no bound, a machine
+  // busy with other work (CI runs two suites side by side on 2 cores) let 80 pile up, each waited seconds for
+  // its turn, and the download's 3-second check of the bucket (served by this same process) timed out: 503s
+  // that said how busy the machine was, not what the portal does. `npm run soak` keeps the open loop.
+  const report = await runMixedLoad(portal, { seconds: SECONDS, ratePerSecond: RATE, maxInFlight: 8 });
   if (report.errors || process.env.LOAD_TEST_REPORT) console.log(JSON.stringify(report, null, 2));
   expect(report.errorSamples).toEqual([]);
   expect(report.errors).toBe(0);

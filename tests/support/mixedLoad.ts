@@ -19,6 +19,11 @@ export interface MixedLoadOptions {
   /** Memory is sampled this often. The heap is measured after a full collection at the end of `warmupSeconds` and again at the end. */
   sampleEveryMs?: number;
   warmupSeconds?: number;
+  /**
+   * Steps under way at once, beyond which a due step is skipped (counted as lagging) rather than piled on.
+   * Default: twice the rate, so only a portal that stops answering is held back.
+   */
+  maxInFlight?: number;
   /** Called about once a second with progress, for the soak's console. */
   onProgress?: (line: string) => void;
 }
@@ -134,7 +139,7 @@ export async function runMixedLoad(portal: TestPortal, options: MixedLoadOptions
     }, sampleEveryMs);
 
     const inFlight = new Set<Promise<void>>();
-    const maxInFlight = Math.max(50, options.ratePerSecond * 2);
+    const maxInFlight = options.maxInFlight ?? Math.max(50, options.ratePerSecond * 2);
     let launched = 0;
     let lagging = 0;
     let lastProgress = 0;
