@@ -4,8 +4,7 @@
  * time each loaded process used.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -92,18 +91,22 @@ export type TargetMode = 'portal' | 'hello' | 's3' | 'pipe' | 'argon2';
 
 /**
  * A portal, bucket or bare-Express process of its own (dist/scripts/benchTarget.js), so the load
- * generator does not share its event loop. The portal's request logs go to stdout, discarded here.
+ * generator does not share its event loop. The portal's request logs go to stdout, discarded here
+ * unless BENCH_TARGET_LOG=<dir> names a directory to keep each process's log in.
  */
 export async function startTarget(mode: TargetMode, env: Record<string, string> = {}): Promise<Target> {
   buildOnce();
   const processSettings = mode === 's3' ? {} : containerProcessSettings();
   // BENCH_CPU_PROF=<dir>: every loaded process writes a V8 CPU profile there when it stops.
   const profileDir = process.env.BENCH_CPU_PROF;
+  const logDir = process.env.BENCH_TARGET_LOG;
+  const log = logDir ? openSync(path.join(logDir, `${mode}-${Date.now()}.log`), 'w') : 'ignore';
   const child = fork(path.join(PROJECT_ROOT, 'dist/scripts/benchTarget.js'), [mode], {
     execArgv: profileDir && mode !== 's3' ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${mode}-${Date.now()}.cpuprofile`] : [],
     env: { ...process.env, ...processSettings, ...env },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', log, 'inherit', 'ipc'],
   });
+  if (typeof log === 'number') closeSync(log);
   const info = await new Promise<Record<string, string>>((resolve, reject) => {
     child.once('message', (message) => resolve(message as Record<string, string>));
     child.once('exit', (code) => reject(new Error(`bench target ${mode} exited with ${code}`)));

@@ -2,7 +2,10 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { unroutedPath } from '../../server/middleware/requestLogging';
-import { startTestPortal, type TestPortal } from '../support/testPortal';
+import { ClaimantBrowser } from '../support/claimantBrowser';
+import { demoAudio } from '../support/demoAudio';
+import { waitUntil } from '../support/waitUntil';
+import { CLAIMANT, startTestPortal, type TestPortal } from '../support/testPortal';
 
 /** A link token is a credential: however the address is written, it never reaches the log. */
 
@@ -67,4 +70,19 @@ test('an address no route answers is logged by its first segment when that is a 
   expect(unroutedPath('https://host')).toBe('/');
   expect(unroutedPath('k1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe('/*');
   expect(unroutedPath('/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe('/*');
+});
+
+test('a listening answer the player leaves part-way (a seek) is logged as aborted at info level, with its status', async () => {
+  const recording = await portal.recordingWithLink(demoAudio(600));
+  const browser = new ClaimantBrowser(portal.app);
+  expect((await browser.enterNino(recording.path, CLAIMANT.nino)).status).toBe(303);
+  const address = `${recording.path}/listen/original`;
+  portal.logLines.length = 0;
+  const answer = http.get({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', path: address, headers: { cookie: browser.cookieHeader(address), range: 'bytes=0-' } });
+  const [response] = (await once(answer, 'response')) as [http.IncomingMessage];
+  expect(response.statusCode).toBe(206);
+  await once(response, 'data');
+  answer.destroy();
+  await waitUntil('the answer is logged', () => loggedRequests().length > 0);
+  expect(loggedRequests()).toEqual([expect.objectContaining({ level: 30, msg: 'request aborted', req: expect.objectContaining({ method: 'GET', path: '/r/:token/listen/:file' }), res: { statusCode: 206 } })]);
 });
