@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import { InputError } from '../services/inputError';
 import { recordingFromText } from '../services/recordingText';
 import { optional, required, type Command } from './command';
@@ -29,7 +30,14 @@ export const RECORDING_COMMANDS: Record<string, Command> = {
         await handle?.close();
         throw new InputError('file', `cannot read ${file}`);
       }
-      return (await context.portal()).services.registerRecording({ ...details, audio: handle.createReadStream(), actor: 'operator-cli' });
+      const audio = handle.createReadStream();
+      try {
+        return await (await context.portal()).services.registerRecording({ ...details, audio, actor: 'operator-cli' });
+      } finally {
+        // A refused file, or a store that was down, is left part-read: closed here, not by the garbage collector.
+        audio.destroy();
+        await finished(audio).catch(() => undefined);
+      }
     },
   },
   'links send': {
