@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { objectRequests } from './objectRequests';
 import { ObjectStoreUnavailable, unavailableOnFailure } from './objectStoreUnavailable';
@@ -31,7 +32,15 @@ export async function putObject(bucket: S3Bucket, key: string, body: Buffer | Re
 }
 
 export async function putFile(bucket: S3Bucket, key: string, file: string, contentType: string, sha256Hex: string) {
-  return unavailableOnFailure(putObject(bucket, key, createReadStream(file), (await stat(file)).size, contentType, sha256Hex));
+  const { size } = await stat(file);
+  const body = createReadStream(file);
+  try {
+    return await unavailableOnFailure(putObject(bucket, key, body, size, contentType, sha256Hex));
+  } finally {
+    // A put that fails before reading the file to its end leaves it open (the SDK does not close a body it gave up on).
+    body.destroy();
+    await finished(body).catch(() => undefined);
+  }
 }
 
 /** Deletes the object and, in a versioned bucket, every version and delete marker of it; the store's errors are thrown as they are. */

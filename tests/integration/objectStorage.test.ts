@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -130,7 +130,19 @@ describe('against a real S3-compatible server', () => {
   /** Every operation that talks to the store, at once: each must fail as "unavailable". */
   /** `refused`: the store refused this object itself (AccessDenied), rather than failing for every object. */
   async function expectEveryOperationUnavailable(store: ObjectStorage, refused: boolean) {
+    // A listening copy is put from a file on disk, which must not stay open when the put fails (Linux's view of this process).
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'put-file-')), 'copy.m4a');
+    writeFileSync(file, Buffer.alloc(PART_BYTES + 1));
+    const descriptorsOnFile = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === file;
+        } catch {
+          return false;
+        }
+      }).length;
     const outcomes = await Promise.allSettled([
+      store.putFile('listening/new.m4a', file, 'audio/mp4', '0'.repeat(64)),
       store.exists(KEYS[0]),
       store.readBytes(KEYS[0], 0, 9),
       store.ping(),
@@ -143,6 +155,8 @@ describe('against a real S3-compatible server', () => {
       expect(outcome).toMatchObject({ status: 'rejected', reason: expect.any(ObjectStoreUnavailable) });
       expect((outcome as PromiseRejectedResult).reason.refused).toBe(refused);
     }
+    expect(descriptorsOnFile()).toBe(0);
+    rmSync(path.dirname(file), { recursive: true, force: true });
   }
 
   test('wrong credentials are not mistaken for a missing object: every operation finds the store unavailable, and nothing is deleted', async () => {
