@@ -55,8 +55,8 @@ function watchRoute(req: Request): () => string | undefined {
  * route shape, status and time taken, in pino-http's shape; a response the client did not wait for
  * is logged as aborted: at warning level when it went before any answer (it waited too long, or its
  * request never arrived whole), at info once a 2xx answer was under way (a player does that at every
- * seek: 2,400 times in 3 minutes with 1,000 phones listening). The path logged is the pattern of the route that answered,
- * never the address asked for (see unroutedPath), and never the query string.
+ * seek: 2,400 times in 3 minutes with 1,000 phones listening). The path logged is the pattern of the
+ * route that answered, never the address asked for (see unroutedPath), and never the query string.
  *
  * Not pino-http itself: for every request it builds a child logger bound to the serialised,
  * redacted request (for a `req.log` the portal never uses), which was a twelfth of the landing
@@ -76,7 +76,7 @@ export function requestLogging(logger: Logger): RequestHandler {
       const statusCode = res.headersSent ? res.statusCode : null;
       const path = routePattern() ?? unroutedPath(req.originalUrl ?? req.url);
       const line = { req: { id, method: req.method, path }, res: { statusCode }, responseTime: Date.now() - started };
-      if (!finished) (statusCode !== null && statusCode < 300 ? logger.info : logger.warn).call(logger, line, 'request aborted');
+      if (!finished) logger[statusCode !== null && statusCode < 300 ? 'info' : 'warn'](line, 'request aborted');
       else if (res.statusCode >= 500) logger.error(line, 'request errored');
       else logger.info(line, 'request completed');
     };

@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../server/objects/embeddedS3';
 import { ObjectStoreUnavailable, PART_BYTES, s3Objects, type ObjectStorage, type S3Settings } from '../../server/objects/s3Objects';
 import { sha256Hex } from '../../server/sha256Hex';
+import { descriptorsOn } from '../support/openDescriptors';
 
 /**
  * The adapter signs download URLs and checks objects without the SDK's per-call machinery (see
@@ -130,17 +131,9 @@ describe('against a real S3-compatible server', () => {
   /** Every operation that talks to the store, at once: each must fail as "unavailable". */
   /** `refused`: the store refused this object itself (AccessDenied), rather than failing for every object. */
   async function expectEveryOperationUnavailable(store: ObjectStorage, refused: boolean) {
-    // A listening copy is put from a file on disk, which must not stay open when the put fails (Linux's view of this process).
+    // A listening copy is put from a file on disk, which must not stay open when the put fails.
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'put-file-')), 'copy.m4a');
     writeFileSync(file, Buffer.alloc(PART_BYTES + 1));
-    const descriptorsOnFile = () =>
-      readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`) === file;
-        } catch {
-          return false;
-        }
-      }).length;
     const outcomes = await Promise.allSettled([
       store.putFile('listening/new.m4a', file, 'audio/mp4', '0'.repeat(64)),
       store.exists(KEYS[0]),
@@ -155,7 +148,7 @@ describe('against a real S3-compatible server', () => {
       expect(outcome).toMatchObject({ status: 'rejected', reason: expect.any(ObjectStoreUnavailable) });
       expect((outcome as PromiseRejectedResult).reason.refused).toBe(refused);
     }
-    expect(descriptorsOnFile()).toBe(0);
+    expect(descriptorsOn(file)).toBe(0);
     rmSync(path.dirname(file), { recursive: true, force: true });
   }
 

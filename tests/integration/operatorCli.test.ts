@@ -1,6 +1,7 @@
-import { readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { demoAudio } from '../support/demoAudio';
+import { descriptorsOn } from '../support/openDescriptors';
 import { CLAIMANT, sha256, startTestPortal, type TestPortal } from '../support/testPortal';
 
 let portal: TestPortal;
@@ -75,26 +76,16 @@ describe('recordings add', () => {
   });
 
   test('closes the file it was given whether it stored it or refused it, before it answers', async () => {
-    // What this process has open on the file (Linux): each left open would be closed by the garbage
-    // collector, if ever, with a warning that a later Node makes an error.
-    const openOn = (file: string) =>
-      readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`) === file;
-        } catch {
-          return false;
-        }
-      }).length;
     const args = (file: string, ref: string) => ['--file', file, '--ref', ref, '--nino', CLAIMANT.nino, '--phone', CLAIMANT.phone];
     const stored = audioFile('stored.wav');
     expect((await add(...args(stored, 'PIP-5'))).code).toBe(0);
-    expect(openOn(stored)).toBe(0);
+    expect(descriptorsOn(stored)).toBe(0);
     const sameRef = audioFile('same-ref.wav');
     expect(await add(...args(sameRef, 'PIP-5'))).toEqual({ code: 1, json: expect.objectContaining({ field: 'ref' }) });
-    expect(openOn(sameRef)).toBe(0);
+    expect(descriptorsOn(sameRef)).toBe(0);
     const notAudio = audioFile('not-audio.wav', Buffer.from('%PDF-1.7 not a recording'));
     expect((await add(...args(notAudio, 'PIP-6'))).code).toBe(1);
-    expect(openOn(notAudio)).toBe(0);
+    expect(descriptorsOn(notAudio)).toBe(0);
   });
 
   test('a missing option or unknown command is a usage error', async () => {

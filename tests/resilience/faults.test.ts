@@ -141,12 +141,11 @@ describe("S3 stores an upload but its answer never comes back", () => {
 
 describe('S3 says nothing while it joins the parts of a streamed upload', () => {
   const BUCKET = 'assessment-recordings';
-  // Three parts (two full, one not): more than one part, so the upload is completed rather than PUT.
-  const audio = demoAudio(400);
-  const silence = { S3_TIMEOUT: '1s' };
+  // More than one part, so the upload is completed rather than PUT: 12.8 MB, three parts.
+  const threeParts = demoAudio(400);
   const isCompletion = (method: string, requestPath: string) => method === 'POST' && /[?&]uploadId=/.test(requestPath);
 
-  async function portalBehind(treatCompletion: 'store-but-never-answer' | { answerAfterMs: number }) {
+  async function portalBehind(treatCompletion: 'store-but-never-answer' | { answerAfterMs: number }, audio: Buffer) {
     const s3Dir = mkdtempSync(path.join(tmpdir(), 'faults-joining-'));
     const s3 = await startEmbeddedS3(s3Dir, BUCKET, 0);
     const completions: number[] = [];
@@ -155,7 +154,7 @@ describe('S3 says nothing while it joins the parts of a streamed upload', () => 
       completions.push(Date.now());
       return treatCompletion;
     });
-    const portal = await startTestPortal({ S3_ENDPOINT: slow.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey, ...silence });
+    const portal = await startTestPortal({ S3_ENDPOINT: slow.endpoint, S3_BUCKET: BUCKET, S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey, S3_TIMEOUT: '1s' });
     const provider = (await portal.cli('providers', 'add', '--name', 'Joining Parts Ltd')).json as { apiKey: string };
     const objects = () => readdirSync(path.join(s3Dir, 's3', BUCKET), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('._S3rver_object'));
     return {
@@ -178,13 +177,14 @@ describe('S3 says nothing while it joins the parts of a streamed upload', () => 
   }
 
   test('an answer that comes after S3_TIMEOUT, within the time joining that many bytes may take, stores the recording', async () => {
-    expect(audio.length).toBeGreaterThan(2 * PART_BYTES);
-    // S3_TIMEOUT, plus 12.8 MB at the slowest joining rate expected (10 MiB/s): 2.2 s in all.
-    const bucket = await portalBehind({ answerAfterMs: 1_600 });
+    // 40 MB: S3_TIMEOUT (1 s) plus 40 MB at the slowest joining rate expected (10 MiB/s) is 4.8 s, so an
+    // answer held 2 s, twice S3_TIMEOUT, still leaves a busy machine seconds to spare.
+    const longer = demoAudio(1_250);
+    const bucket = await portalBehind({ answerAfterMs: 2_000 }, longer);
     try {
       const created = await bucket.upload('PIP-JOINING-1');
       expect(created.status).toBe(201);
-      expect(created.body.sha256).toBe(sha256(audio));
+      expect(created.body.sha256).toBe(sha256(longer));
       expect(bucket.completions).toHaveLength(1);
       expect(bucket.objects()).toHaveLength(1);
       expect(await bucket.portal.recordings.findRecordingByRef('PIP-JOINING-1')).toBeDefined();
@@ -194,7 +194,8 @@ describe('S3 says nothing while it joins the parts of a streamed upload', () => 
   }, 30_000);
 
   test('a completion never answered is given up after that time: 503, nothing registered, and the audio the store joined is removed', async () => {
-    const bucket = await portalBehind('store-but-never-answer');
+    expect(threeParts.length).toBeGreaterThan(2 * PART_BYTES);
+    const bucket = await portalBehind('store-but-never-answer', threeParts);
     try {
       const before = await stateSnapshot(bucket.portal);
       const refused = await bucket.upload('PIP-JOINING-2');

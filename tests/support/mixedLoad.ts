@@ -21,7 +21,7 @@ export interface MixedLoadOptions {
   warmupSeconds?: number;
   /**
    * Steps under way at once, beyond which a due step is skipped (counted as lagging) rather than piled on.
-   * Default: twice the rate, so only a portal that stops answering is held back.
+   * Default: twice the rate (at least 50), so only a portal that stops answering is held back.
    */
   maxInFlight?: number;
   /** Called about once a second with progress, for the soak's console. */

@@ -36,6 +36,8 @@ export async function startS3Interceptor(target: string, treat: (method: string,
       if (typeof treatment === 'object') setTimeout(passOn, treatment.answerAfterMs);
       else passOn();
     });
+    // The real server gone mid-request: the portal sees its connection cut, as it would.
+    forwarded.on('error', () => res.destroy());
     req.pipe(forwarded);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
