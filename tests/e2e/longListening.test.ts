@@ -1,6 +1,6 @@
 import { demoAudio } from '../../server/demoAudio';
 import { MINUTE } from '../support/testClock';
-import { expectAudioRequestsOf, holdPlayerUntil, listenAnswers, sayingRequestsIfItFails } from '../support/e2e/audioRequests';
+import { expectAudioRequestsOf, listenAnswers, sayingRequestsIfItFails } from '../support/e2e/audioRequests';
 import { enterNino, playInPage, seekAndPlayOn } from '../support/e2e/claimant';
 import { text, type EnginePage } from '../support/e2e/enginePage';
 import { describeInEngines, screenshot, testNeeding } from '../support/e2e/engines';
@@ -12,6 +12,7 @@ jest.setTimeout(180_000);
 // A 60-minute assessment (8 kHz WAV, 58 MB): the player has to come back to the portal for most of it.
 const AUDIO = demoAudio(60 * 60, 8_000);
 const LENGTH_SECONDS = 3600;
+const PHONE_LINK_BYTES_PER_SECOND = 256 * 1024;
 
 const pause = (page: EnginePage) => page.evaluate(() => document.querySelector<HTMLAudioElement>('[data-qa=player]')!.pause(), null);
 // Real time has to pass here: the presigned lifetime and the bucket's idle timeout are wall-clock.
@@ -21,7 +22,10 @@ describeInEngines('listening to a 60-minute recording on a phone', (engine, engi
   let portal: LivePortal;
   beforeEach(async () => {
     // A presigned URL would expire within the test: the player must not depend on one.
-    portal = await startLivePortal({ PRESIGN_TTL: '2s', S3_TIMEOUT: '3s' }, { scheme: engine().scheme });
+    // A phone's 2 Mbit/s: WebKitGTK reads ahead as fast as it is answered (the whole file in seconds on
+    // loopback), and a test holding its requests instead stalls it, since it will not play on from a
+    // seek, even into bytes it has, while a request of its own is unanswered.
+    portal = await startLivePortal({ PRESIGN_TTL: '2s', S3_TIMEOUT: '3s' }, { scheme: engine().scheme, phoneLinkBytesPerSecond: PHONE_LINK_BYTES_PER_SECOND });
   });
   afterEach(async () => {
     await portal.close();
@@ -61,8 +65,6 @@ describeInEngines('listening to a 60-minute recording on a phone', (engine, engi
 
   test('plays on after the session is renewed, and after the session ends it stops and the page says why', async () => {
     const page = await recordingPage();
-    // The player's next request from further on waits for the session's end (below), so the stop is where the portal makes it.
-    const hold = holdPlayerUntil(portal);
     expect(await playInPage(page)).toBeGreaterThan(0.5);
     await pause(page);
     portal.clock.advance(15 * MINUTE);
@@ -72,8 +74,9 @@ describeInEngines('listening to a 60-minute recording on a phone', (engine, engi
     portal.clock.advance(10 * MINUTE);
     expect(await sayingRequestsIfItFails(portal, engineName, 0, () => seekAndPlayOn(page, 2 * 60))).toBeGreaterThan(2 * 60 + 0.5);
 
+    // Over the phone's link the player holds at most a few minutes of audio ahead, so its seek to 50:00
+    // is a request, made after the session's end: the stop is where the portal makes it.
     portal.clock.advance(20 * MINUTE);
-    hold.changed();
     await page
       .evaluate(() => {
         const player = document.querySelector<HTMLAudioElement>('[data-qa=player]')!;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestPortal } from '../testPortal';
+import { phoneLink } from './phoneLink';
 
 /** A self-signed certificate for 127.0.0.1, made now (openssl, as Debian has it) and valid for a day. */
 function loopbackCertificate() {
@@ -88,9 +89,10 @@ function recordAnswers(answers: Answer[], answered: EventEmitter) {
  * The real portal (startTestPortal) listening on loopback, so a real browser can use it; over https
  * (a certificate made at test time) for an engine that drops a Secure cookie on http. Texted links
  * name the configured BASE_URL; `urlFor` points them at this server instead, as a claimant's phone
- * would reach the real host.
+ * would reach the real host. With `phoneLinkBytesPerSecond`, the browser reaches it over a link that
+ * slow (phoneLink), so what a player has read ahead at any moment is bounded by time, not by the machine.
  */
-export async function startLivePortal(overrides: Record<string, string> = {}, options: { scheme?: 'http' | 'https' } = {}) {
+export async function startLivePortal(overrides: Record<string, string> = {}, options: { scheme?: 'http' | 'https'; phoneLinkBytesPerSecond?: number } = {}) {
   // One browser from one address opens many pages here; the per-address limit is not under test.
   const portal = await startTestPortal({ RATE_LIMIT_PAGES_PER_MIN: '100000', ...overrides });
   const scheme = options.scheme ?? 'http';
@@ -109,7 +111,8 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
   const server = scheme === 'https' ? createHttpsServer(loopbackCertificate(), handle) : createHttpServer(handle);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const origin = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const link = options.phoneLinkBytesPerSecond ? await phoneLink(server.address() as AddressInfo, options.phoneLinkBytesPerSecond) : undefined;
+  const origin = `${scheme}://127.0.0.1:${link?.port ?? (server.address() as AddressInfo).port}`;
   /** Every path the browser asked this server for, in order. */
   const requested: string[] = [];
   /** Every request as it arrived (an answer to the end of a long file may not have ended yet). */
@@ -168,6 +171,7 @@ export async function startLivePortal(overrides: Record<string, string> = {}, op
       return { ...recording, url: urlFor(recording.message.url) };
     },
     async close() {
+      await link?.close();
       server.closeAllConnections();
       server.close();
       await portal.close();
