@@ -11,6 +11,13 @@ export const WEBKIT_DRIVER_PATH = process.env.WEBKIT_DRIVER_PATH || '/usr/bin/We
 export const MINIBROWSER_PATH = process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 export const XVFB_PATH = process.env.XVFB_PATH || '/usr/bin/Xvfb';
 
+/**
+ * Drawing on the CPU, with no GL compositor: under Xvfb, WebKitGTK's threaded compositor and Skia's GPU
+ * workers run on Mesa's software GL (swrast_dri), which crashed the browser mid-suite here (a general
+ * protection fault in swrast_dri.so, the WebDriver session gone) about one run in three on a loaded machine.
+ */
+const CPU_RENDERING = { WEBKIT_DISABLE_COMPOSITING_MODE: '1', WEBKIT_DISABLE_DMABUF_RENDERER: '1', WEBKIT_SKIA_ENABLE_CPU_RENDERING: '1' };
+
 /** WebKitGTK is slow to start and to seek on a shared two-core machine: generous waits, never sleeps. */
 const STEP_MS = 30_000;
 
@@ -69,7 +76,7 @@ export async function launchWebKit(): Promise<Engine> {
   const driverProcess = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`], {
     stdio: 'ignore',
     // Its own HOME: whatever MiniBrowser saves (downloads, caches) lands in a directory removed afterwards.
-    env: { ...process.env, DISPLAY: xvfb.display, HOME: home, XDG_DOWNLOAD_DIR: home, SE_OFFLINE: 'true' },
+    env: { ...process.env, ...CPU_RENDERING, DISPLAY: xvfb.display, HOME: home, XDG_DOWNLOAD_DIR: home, SE_OFFLINE: 'true' },
   });
   const url = `http://127.0.0.1:${port}`;
   try {
