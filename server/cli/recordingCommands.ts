@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
+import { closeStream } from '../closeStream';
 import { InputError } from '../services/inputError';
 import { recordingFromText } from '../services/recordingText';
 import { optional, required, type Command } from './command';
@@ -34,9 +34,7 @@ export const RECORDING_COMMANDS: Record<string, Command> = {
       try {
         return await (await context.portal()).services.registerRecording({ ...details, audio, actor: 'operator-cli' });
       } finally {
-        // A refused file, or a store that was down, is left part-read: closed here, not by the garbage collector.
-        audio.destroy();
-        await finished(audio).catch(() => undefined);
+        await closeStream(audio);
       }
     },
   },

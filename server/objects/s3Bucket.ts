@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { closeStream } from '../closeStream';
 import type { objectRequests } from './objectRequests';
 import { ObjectStoreUnavailable, unavailableOnFailure } from './objectStoreUnavailable';
 import type { PresignRequest, S3Settings } from './bucketTypes';
@@ -37,9 +37,8 @@ export async function putFile(bucket: S3Bucket, key: string, file: string, conte
   try {
     return await unavailableOnFailure(putObject(bucket, key, body, size, contentType, sha256Hex));
   } finally {
-    // A put that fails before reading the file to its end leaves it open (the SDK does not close a body it gave up on).
-    body.destroy();
-    await finished(body).catch(() => undefined);
+    // The SDK does not close a body it gave up on.
+    await closeStream(body);
   }
 }
 
