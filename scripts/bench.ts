@@ -8,6 +8,7 @@
  *   BENCH_SKIP_BUILD=1   use the dist/ there is rather than building it again
  *   BENCH_CPU_PROF=dir   every loaded process writes a V8 CPU profile there as it stops
  *   BENCH_TARGET_LOG=dir every loaded process's log (the portal's JSON lines) is kept there
+ *   BENCH_SQL_TIMING=1   the portal prints, as it stops, the SQL statements that took longest (benchSqlTiming)
  *   DATABASE_URL         a PostgreSQL database for the scaling figure (a schema of its own, dropped after)
  *
  * The HTTP figures load processes of their own (scripts/benchTarget.ts), built first with `npm run build`

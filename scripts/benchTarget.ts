@@ -14,7 +14,7 @@
  *   portal  the portal as `npm start` builds it, in its production configuration: SQLite under a fresh
  *           DATA_DIR (or PostgreSQL at BENCH_DATABASE_URL), the outbox, the bucket at BENCH_S3_ENDPOINT,
  *           JSON request logs to stdout. It registers a recording, texts its link, signs in once and
- *           issues download grants on request.
+ *           issues download grants on request. BENCH_SQL_TIMING=1: it times its SQL (benchSqlTiming).
  *
  * Each reports over IPC: `{ port, ... }` once listening, then answers `{ type: 'grants', count }` and
  * `{ type: 'bucket-url' }` (a presigned URL of the recording, for reading the bucket directly).
@@ -83,6 +83,7 @@ async function argon2Verifies() {
 }
 
 async function portal() {
+  if (process.env.BENCH_SQL_TIMING === '1') (await import('./benchSqlTiming.js')).timeSqlStatements();
   const [{ createApp }, { generateSecrets, loadConfig }, { DEMO }, { demoAudio }, { openPortal }] = await Promise.all([
     import('../server/app.js'),
     import('../server/config/index.js'),
