@@ -72,5 +72,7 @@ export function s3Settings(env: Env, production: boolean) {
     serverSideEncryption: serverSideEncryption(env),
     /** S3_TIMEOUT: an attempt to upload or delete that hears nothing from S3 for this long fails. */
     stalledAfterMs: duration(env, 'S3_TIMEOUT', '20s'),
+    /** S3_HEAD_TIMEOUT: a download button's check that the file is there fails (503, nothing spent) past this. */
+    headTimeoutMs: duration(env, 'S3_HEAD_TIMEOUT', '3s'),
   };
 }

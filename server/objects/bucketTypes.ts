@@ -16,6 +16,8 @@ export interface S3Settings {
   serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
   /** A request that hears nothing from the server for this long fails, instead of holding its caller. */
   stalledAfterMs: number;
+  /** How long the HEAD of one object may take before the store counts as unavailable. */
+  headTimeoutMs: number;
 }
 
 export interface PresignRequest {

@@ -8,9 +8,6 @@ import { HttpRequest } from '@smithy/core/protocols';
 /** Query parameters of a presigned GET that S3 echoes back as response headers. */
 export type ResponseOverrides = Record<`response-${string}`, string>;
 
-/** How long the HEAD of one object may take before the store counts as unavailable. */
-const HEAD_TIMEOUT_MS = 3_000;
-
 /** S3's encoding of an object key in a path (RFC 3986 unreserved characters kept, `/` kept). */
 const encodeKey = (key: string) =>
   key
@@ -33,7 +30,7 @@ const isStaleConnection = (error: unknown) => ['ECONNRESET', 'EPIPE'].includes((
  * bucket; what varies per request is only the key, the query and the signature. The result is the
  * same URL: a test compares it with `getSignedUrl`'s, signature included.
  */
-export function objectRequests(client: S3Client, bucket: string) {
+export function objectRequests(client: S3Client, bucket: string, headTimeoutMs: number) {
   const presign = bucketPresigner(client, bucket);
   return {
     /** A URL that GETs the object until it expires, with S3 answering the given response headers. */
@@ -47,7 +44,7 @@ export function objectRequests(client: S3Client, bucket: string) {
     async headStatus(key: string): Promise<number> {
       // Signed by the real clock, not the portal's injectable one: S3 checks it against its own.
       const request = await presign('HEAD', key, {}, 60, new Date());
-      const { statusCode, body } = await send(client, request, AbortSignal.timeout(HEAD_TIMEOUT_MS));
+      const { statusCode, body } = await send(client, request, AbortSignal.timeout(headTimeoutMs));
       body.resume();
       return statusCode;
     },

@@ -75,7 +75,7 @@ export function s3Objects(settings: S3Settings): ObjectStorage {
   // Completing a multipart upload is silent while the store joins the parts, for longer the larger the
   // file: its client has no silence limit, and each completion is given a deadline of its own (completionDeadlineMs).
   const completingClient = clientOf(0);
-  const bucket: S3Bucket = { client, completingClient, settings, requests: objectRequests(client, settings.bucket) };
+  const bucket: S3Bucket = { client, completingClient, settings, requests: objectRequests(client, settings.bucket, settings.headTimeoutMs) };
   return {
     origin: bucketOrigin(settings),
     put: (key, body, contentType, sha256Hex) => unavailableOnFailure(putObject(bucket, key, body, body.length, contentType, sha256Hex)),

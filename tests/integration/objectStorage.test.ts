@@ -32,6 +32,7 @@ const awsSettings = (overrides: Partial<S3Settings>): S3Settings => ({
   versioned: false,
   serverSideEncryption: undefined,
   stalledAfterMs: 20_000,
+  headTimeoutMs: 3_000,
   ...overrides,
 });
 

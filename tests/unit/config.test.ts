@@ -87,6 +87,7 @@ test.each([
   ['S3_ACCESS_KEY_ID', { S3_ENDPOINT: 'https://s3.example.com' }],
   ['S3_BUCKET', { S3_BUCKET: 'No_Such Bucket' }],
   ['S3_TIMEOUT', { S3_TIMEOUT: '20' }],
+  ['S3_HEAD_TIMEOUT', { S3_HEAD_TIMEOUT: 'soon' }],
   ['LINK_SIGNING_KEYS', { LINK_SIGNING_KEYS: 'k1:short' }],
   ['LINK_SIGNING_KEYS', { LINK_SIGNING_KEYS: `K 1:${key(1)}` }],
   ['LINK_SIGNING_KEYS', { LINK_SIGNING_KEYS: `k1:${key(1)},k1:${key(2)}` }],
