@@ -8,6 +8,13 @@ function serverSideEncryption(env: Env): 'AES256' | 'aws:kms' | undefined {
   return value;
 }
 
+/** A claimant waits on the download button for this check; past a minute "try again" serves them better. */
+function headTimeout(env: Env): number {
+  const ms = duration(env, 'S3_HEAD_TIMEOUT', '3s');
+  if (ms > 60_000) throw new ConfigError('S3_HEAD_TIMEOUT', 'must be at most 60s: the claimant waits on the download button for it');
+  return ms;
+}
+
 /** S3_ENDPOINT, or undefined for the embedded server. */
 function endpoint(env: Env, production: boolean): string | undefined {
   const raw = read(env, 'S3_ENDPOINT');
@@ -73,6 +80,6 @@ export function s3Settings(env: Env, production: boolean) {
     /** S3_TIMEOUT: an attempt to upload or delete that hears nothing from S3 for this long fails. */
     stalledAfterMs: duration(env, 'S3_TIMEOUT', '20s'),
     /** S3_HEAD_TIMEOUT: a download button's check that the file is there fails (503, nothing spent) past this. */
-    headTimeoutMs: duration(env, 'S3_HEAD_TIMEOUT', '3s'),
+    headTimeoutMs: headTimeout(env),
   };
 }

@@ -183,6 +183,26 @@ describe('against a real S3-compatible server', () => {
     await new Promise((resolve) => silent.close(resolve));
   }, 10_000);
 
+  test('the download button\'s HEAD gives up at S3_HEAD_TIMEOUT, not at S3_TIMEOUT of silence', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const stuck = s3Objects(awsSettings({ endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, stalledAfterMs: 60_000, headTimeoutMs: 1_000 }));
+    // Timers fire in the order of their deadlines, so the HEAD's 1 s comes first however loaded the
+    // machine; a HEAD held to the old fixed 3 s or to S3_TIMEOUT's 60 s would lose to the 2.5 s one.
+    let guard: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      stuck.exists(KEYS[0]).then(() => 'answered', (error: unknown) => (error instanceof ObjectStoreUnavailable ? 'unavailable' : String(error))),
+      new Promise<string>((resolve) => (guard = setTimeout(() => resolve('still waiting'), 2_500))),
+    ]);
+    clearTimeout(guard);
+    stuck.close();
+    held.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => silent.close(resolve));
+    expect(outcome).toBe('unavailable');
+  });
+
   // Both requests a claimant's visit makes of the bucket: the download button's HEAD, and the reads of the bytes.
   const askedOf = {
     exists: async (store: ObjectStorage) => store.exists(KEYS[0]),

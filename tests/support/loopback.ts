@@ -107,12 +107,6 @@ export async function stateSnapshot(portal: TestPortal) {
   return { counts, links };
 }
 
-export const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 export function expectNoStackTrace(text: string) {
   expect(text).not.toMatch(/\bat .*:\d+:\d+|node_modules\/|(Type|Syntax|Range|URI|Reference)Error/);
 }

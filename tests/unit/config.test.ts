@@ -88,6 +88,7 @@ test.each([
   ['S3_BUCKET', { S3_BUCKET: 'No_Such Bucket' }],
   ['S3_TIMEOUT', { S3_TIMEOUT: '20' }],
   ['S3_HEAD_TIMEOUT', { S3_HEAD_TIMEOUT: 'soon' }],
+  ['S3_HEAD_TIMEOUT', { S3_HEAD_TIMEOUT: '2m' }],
   ['LINK_SIGNING_KEYS', { LINK_SIGNING_KEYS: 'k1:short' }],
   ['LINK_SIGNING_KEYS', { LINK_SIGNING_KEYS: `K 1:${key(1)}` }],
   ['LINK_SIGNING_KEYS', { LINK_SIGNING_KEYS: `k1:${key(1)},k1:${key(2)}` }],
